@@ -1,0 +1,27 @@
+"""SQL models, session handling, marshmallow schemas and Alembic migrations.
+
+Importing this package registers every table on `Base.metadata`, which is
+what Alembic compares against.
+"""
+
+from models.audit import AuditEntry, record_audit
+from models.base import Base
+from models.db import Database
+from models.failures import FailedTask
+from models.inbox import InboxEvent, PendingObject
+from models.links import OpportunityLink
+from models.sync_state import SyncState, get_state, set_state
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Database",
+    "FailedTask",
+    "InboxEvent",
+    "OpportunityLink",
+    "PendingObject",
+    "SyncState",
+    "get_state",
+    "record_audit",
+    "set_state",
+]

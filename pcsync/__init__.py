@@ -1,0 +1,6 @@
+"""pcsync: keeps HubSpot CRM and AWS Partner Central in sync.
+
+This package holds what every process shares: configuration, logging and the
+command line. The architecture lives in the sibling packages `ingest`,
+`workers`, `tasks`, `models` and `simulators`.
+"""

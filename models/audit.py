@@ -1,0 +1,76 @@
+"""The append-only audit trail and its one writer.
+
+Every external write and every decision (created, updated, unchanged,
+deferred, conflict, failed, ignored) is one row. Rows are never updated or
+deleted: the ORM refuses it here, and database triggers (see the migration)
+refuse it for any other client too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, JsonColumn, UTCDateTime, utcnow
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(64))  # e.g. opportunity.update
+    outcome: Mapped[str] = mapped_column(String(32))  # e.g. updated, unchanged, failed
+    source: Mapped[str] = mapped_column(
+        String(32)
+    )  # hubspot | partner_central | operator | schedule
+    actor: Mapped[str] = mapped_column(String(128))  # task name, operator token id, ...
+    task_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    opportunity_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    diff: Mapped[dict | None] = mapped_column(JsonColumn)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditIsAppendOnly(Exception):
+    pass
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_change(_mapper, _connection, target) -> None:
+    raise AuditIsAppendOnly(f"audit entry {target.id} cannot be changed or deleted")
+
+
+def record_audit(
+    session: Session,
+    *,
+    action: str,
+    outcome: str,
+    source: str,
+    actor: str,
+    task_id: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    opportunity_id: str | None = None,
+    diff: dict | None = None,
+    message: str | None = None,
+) -> AuditEntry:
+    """Add one audit row to the caller's transaction (committed with its change)."""
+    entry = AuditEntry(
+        action=action,
+        outcome=outcome,
+        source=source,
+        actor=actor,
+        task_id=task_id,
+        object_type=object_type,
+        object_id=object_id,
+        opportunity_id=opportunity_id,
+        diff=diff,
+        message=message,
+    )
+    session.add(entry)
+    return entry

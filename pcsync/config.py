@@ -1,0 +1,245 @@
+"""Configuration: defaults in code, overrides from the environment, validated once.
+
+Every process (ingest, worker, beat, CLI) builds one `Settings` at start-up.
+A bad value stops the process with one line per problem naming the variable,
+instead of failing later in the middle of a sync.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+CATALOGS = ("Sandbox", "AWS")
+SIMULATOR_MODES = ("auto", "on", "off")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """One or more configuration values are invalid; `problems` names each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    celery_broker_url: str
+    redis_url: str | None
+    hubspot_access_token: str | None
+    hubspot_client_secret: str | None
+    hubspot_api_base_url: str
+    hubspot_portal_id: str | None
+    public_url: str
+    pc_catalog: str
+    pc_role_arn: str | None
+    pc_endpoint_url: str | None
+    api_tokens: tuple[str, ...]
+    events_secret: str | None
+    debounce_seconds: float
+    max_body_bytes: int
+    signature_max_age_seconds: int
+    simulators: str
+    engine_config_path: str | None
+    log_level: str
+    log_json: bool
+    ingest_bind: str
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.celery_broker_url.startswith("filesystem://")
+
+    @property
+    def broker_folder(self) -> Path:
+        return self.data_dir / "broker"
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line."""
+        values = [self.hubspot_access_token, self.hubspot_client_secret, self.events_secret]
+        values.extend(self.api_tokens)
+        return [v for v in values if v]
+
+
+# Parsers turn a raw string into a value or raise ValueError with a reason.
+
+
+def _nonempty(raw: str) -> str:
+    if not raw.strip():
+        raise ValueError("must not be empty")
+    return raw.strip()
+
+
+def _optional(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def _http_url(raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http(s) URL with a host, got {raw!r}")
+    return raw.strip().rstrip("/")
+
+
+def _optional_http_url(raw: str) -> str | None:
+    return _http_url(raw) if raw.strip() else None
+
+
+def _database_url(raw: str) -> str:
+    scheme = urlsplit(raw).scheme
+    if not scheme.startswith(("sqlite", "postgresql")):
+        raise ValueError("must be a sqlite:// or postgresql:// SQLAlchemy URL")
+    if scheme == "postgresql":
+        # Plain postgresql:// would pick psycopg2, which is not installed.
+        raw = "postgresql+psycopg" + raw[len("postgresql") :]
+    return raw
+
+
+def _broker_url(raw: str) -> str:
+    scheme = urlsplit(raw).scheme
+    if scheme not in ("redis", "rediss", "filesystem", "memory", "amqp", "pyamqp"):
+        raise ValueError("must be redis://, rediss://, amqp:// or filesystem:// (embedded)")
+    return raw
+
+
+def _optional_redis_url(raw: str) -> str | None:
+    if not raw.strip():
+        return None
+    if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError("must be a redis:// or rediss:// URL")
+    return raw.strip()
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, got {raw!r}")
+        return raw
+
+    return parse
+
+
+def _role_arn(raw: str) -> str | None:
+    if not raw.strip():
+        return None
+    if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+", raw.strip()):
+        raise ValueError("must be an IAM role ARN like arn:aws:iam::123456789012:role/Name")
+    return raw.strip()
+
+
+def _tokens(raw: str) -> tuple[str, ...]:
+    tokens = tuple(t.strip() for t in raw.split(",") if t.strip())
+    short = [t for t in tokens if len(t) < 16]
+    if short:
+        raise ValueError("each token must be at least 16 characters")
+    return tokens
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError("must be zero or positive")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _bind(raw: str) -> str:
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ValueError("must be HOST:PORT")
+    return raw
+
+
+# variable name -> (settings attribute, parser, default raw value or None)
+VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
+    "DATABASE_URL": ("database_url", _database_url, None),
+    "CELERY_BROKER_URL": ("celery_broker_url", _broker_url, "filesystem://"),
+    "REDIS_URL": ("redis_url", _optional_redis_url, ""),
+    "HUBSPOT_ACCESS_TOKEN": ("hubspot_access_token", _optional, ""),
+    "HUBSPOT_CLIENT_SECRET": ("hubspot_client_secret", _optional, ""),
+    "HUBSPOT_API_BASE_URL": ("hubspot_api_base_url", _http_url, "https://api.hubapi.com"),
+    "HUBSPOT_PORTAL_ID": ("hubspot_portal_id", _optional, ""),
+    "PCSYNC_PUBLIC_URL": ("public_url", _http_url, "http://127.0.0.1:8700"),
+    "PC_CATALOG": ("pc_catalog", _one_of(CATALOGS), "Sandbox"),
+    "PC_ROLE_ARN": ("pc_role_arn", _role_arn, ""),
+    "PC_ENDPOINT_URL": ("pc_endpoint_url", _optional_http_url, ""),
+    "PCSYNC_API_TOKENS": ("api_tokens", _tokens, ""),
+    "PCSYNC_EVENTS_SECRET": ("events_secret", _optional, ""),
+    "PCSYNC_DEBOUNCE_SECONDS": ("debounce_seconds", _positive_float, "2"),
+    "PCSYNC_MAX_BODY_BYTES": ("max_body_bytes", _positive_int, str(1024 * 1024)),
+    "PCSYNC_SIGNATURE_MAX_AGE": ("signature_max_age_seconds", _positive_int, "300"),
+    "PCSYNC_SIMULATORS": ("simulators", _one_of(SIMULATOR_MODES), "auto"),
+    "PCSYNC_ENGINE_CONFIG": ("engine_config_path", _optional, ""),
+    "PCSYNC_LOG_LEVEL": ("log_level", _one_of(LOG_LEVELS), "INFO"),
+    "PCSYNC_LOG_JSON": ("log_json", _bool, "true"),
+    "PCSYNC_INGEST_BIND": ("ingest_bind", _bind, "127.0.0.1:8700"),
+}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, object] | None = None
+) -> Settings:
+    """Build Settings from `environ` (default os.environ) and test overrides.
+
+    `overrides` maps Settings attribute names to already-typed values.
+    Raises ConfigError listing every bad variable at once.
+    """
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("PCSYNC_DATA_DIR", "var")).resolve()
+    values: dict[str, object] = {"data_dir": data_dir}
+    problems: list[str] = []
+    for name, (attr, parse, default) in VARIABLES.items():
+        raw = env.get(name)
+        if raw is None:
+            raw = default if default is not None else f"sqlite:///{data_dir / 'pcsync.sqlite3'}"
+        try:
+            values[attr] = parse(raw)
+        except ValueError as exc:
+            problems.append(f"{name}: {exc}")
+    if problems:
+        raise ConfigError(problems)
+    settings = Settings(**values)
+    if overrides:
+        known = {f.name for f in fields(Settings)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ConfigError([f"unknown setting override: {name}" for name in unknown])
+        settings = replace(settings, **overrides)
+    return settings
+
+
+def uses_simulators(settings: Settings, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the local simulators stand in for HubSpot and Partner Central.
+
+    `auto` means: only when no real credentials are configured at all, so a
+    fresh machine runs end to end and a configured one never talks to a fake.
+    """
+    if settings.simulators != "auto":
+        return settings.simulators == "on"
+    env = os.environ if environ is None else environ
+    aws_configured = any(
+        env.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_ROLE_ARN")
+    )
+    return not (settings.hubspot_access_token or aws_configured or settings.pc_role_arn)

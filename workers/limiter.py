@@ -1,0 +1,382 @@
+"""One rate limiter for every worker, on the ``limits`` library.
+
+Storage is ``redis://…`` in production, shared by every worker process on every
+host, and ``memory://`` in embedded mode (one process, a thread pool). The code
+path is the same; only the storage URI differs.
+
+A *group* (``pc-write``, ``pc-read``, ``hubspot``) has several *windows*, e.g.
+1 per second and 10,000 per rolling 24 h. ``acquire`` hands out one token only
+if every window has room, never blocks, and tells the caller how long to wait
+otherwise; a Celery task then retries with that countdown instead of sleeping
+in a worker slot (celery-practices.md §2).
+
+Exactness. Windows use the ``limits`` *moving window* strategy by default: it
+logs each hit's timestamp and refuses while the hit ``limit`` places back is
+younger than the period, so no period-long interval (aligned or not) ever holds
+more than ``limit`` grants. The fixed window allows 2x at a boundary and the
+sliding-window *counter* is an approximation; neither gives that guarantee.
+The moving window costs one list entry per hit, so the 625,000-per-day HubSpot
+window defaults to the sliding-window counter (approximate, O(1) memory);
+HubSpot's daily limit is per calendar day anyway and a 429 is retried.
+
+No leaked tokens. ``limits`` has no atomic multi-window hit and no refund, so
+``acquire`` first *tests* every window (no consumption) and only then *hits*
+them, shortest period first. A refusal found by the tests consumes nothing. A
+window can still refuse at hit time only if other processes took its last
+tokens between our test and our hit; then the tokens already taken in the
+*shorter* windows of this group are lost (at most one per shorter window per
+such race). Because the shortest window is hit first, a lost race on the busy
+per-second window never costs a daily token; the leak is limited to short
+windows, which refill within their period, and only happens when a longer
+window is down to its last few tokens.
+
+Priority. ``background`` work (backfill, reconciliation) must leave the group's
+reserve (default 20 % of its longest window, the daily budget) untouched, so
+event-driven work keeps the remainder (DESIGN.md §4).
+
+Clock. ``limits`` reads ``time.time()`` itself and offers no clock parameter;
+the Redis strategies send the *client's* timestamp into their Lua scripts. So
+exactness across hosts is only as good as their clock agreement (NTP keeps it
+at milliseconds). Tests control time by patching ``time.time``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from limits import RateLimitItem, parse
+from limits.errors import StorageError
+from limits.storage import Storage, storage_from_string
+from limits.strategies import STRATEGIES
+from limits.strategies import RateLimiter as LimitsStrategy
+
+from workers.errors import RetryableError
+
+Priority = Literal["event", "background"]
+PRIORITIES: tuple[str, ...] = ("event", "background")
+
+DEFAULT_STRATEGY = "moving-window"
+DEFAULT_BACKGROUND_RESERVE = 0.2
+DEFAULT_KEY_PREFIX = "pcsync:limits"
+# Floor for retry_after on a refusal: a zero would invite an immediate retry
+# that is refused again (e.g. after a lost race between test and hit).
+MIN_RETRY_AFTER = 0.05
+
+# Quotas from DESIGN.md §4 and hubspot-api.md §4 (Professional private app).
+DEFAULT_LIMITS_CONFIG: dict[str, dict[str, Any]] = {
+    "pc-write": {
+        "limits": ["1 per 1 second", "10000 per 1 day"],
+        "background_reserve": DEFAULT_BACKGROUND_RESERVE,
+    },
+    "pc-read": {
+        "limits": ["10 per 1 second", "100000 per 1 day"],
+        "background_reserve": DEFAULT_BACKGROUND_RESERVE,
+    },
+    "hubspot": {
+        "limits": [
+            "190 per 10 seconds",
+            {"rate": "625000 per 1 day", "strategy": "sliding-window-counter"},
+        ],
+        "background_reserve": DEFAULT_BACKGROUND_RESERVE,
+    },
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The limiter's answer. ``retry_after`` is 0.0 when allowed, else seconds to wait."""
+
+    allowed: bool
+    retry_after: float
+    # Which window said no ("1 per 1 second", "reserve of 10000 per 1 day"); for logs.
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Window:
+    """One limit of a group, with the strategy that enforces it."""
+
+    item: RateLimitItem
+    strategy_name: str
+    # Tokens background work must leave in this window (0 except the longest).
+    reserve: int
+
+    @property
+    def period(self) -> float:
+        return float(self.item.get_expiry())
+
+    @property
+    def label(self) -> str:
+        return str(self.item)
+
+
+@dataclass(frozen=True)
+class GroupPolicy:
+    name: str
+    windows: tuple[Window, ...]  # shortest period first: the hit order
+
+
+class RateLimiter:
+    """Non-blocking, multi-window, priority-aware limiter over a ``limits`` storage."""
+
+    def __init__(self, storage: Storage, groups: Mapping[str, GroupPolicy]) -> None:
+        self._storage = storage
+        self._groups = dict(groups)
+        # One strategy object per strategy name, all sharing the storage.
+        self._strategies: dict[str, LimitsStrategy] = {
+            name: STRATEGIES[name](storage)
+            for name in {w.strategy_name for g in self._groups.values() for w in g.windows}
+        }
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(self._groups)
+
+    def acquire(self, group: str, *, priority: Priority = "event") -> Decision:
+        """Take one token from every window of ``group``, or none at all.
+
+        Never blocks. Raises ``RetryableError`` if the storage is unreachable:
+        without the limiter no call may go out, and the task should retry.
+        """
+        policy = self._policy(group)
+        _check_priority(priority)
+        try:
+            return self._acquire(policy, priority)
+        except StorageError as exc:
+            raise RetryableError(
+                f"rate limiter storage unavailable for {group!r}: {exc}", service="limiter"
+            ) from exc
+
+    def budget(self, group: str) -> list[dict[str, Any]]:
+        """Per-window state for operators, shortest window first.
+
+        Each entry: ``window`` (e.g. ``"10000 per 1 day"``), ``period_seconds``,
+        ``limit``, ``remaining``, ``reserve`` (tokens kept for event work),
+        ``reset_at`` (epoch seconds when at least one more token frees up;
+        now when nothing is counted).
+        """
+        policy = self._policy(group)
+        try:
+            return [self._window_budget(policy, window) for window in policy.windows]
+        except StorageError as exc:
+            raise RetryableError(
+                f"rate limiter storage unavailable for {group!r}: {exc}", service="limiter"
+            ) from exc
+
+    def budgets(self) -> dict[str, list[dict[str, Any]]]:
+        """``budget`` for every configured group."""
+        return {name: self.budget(name) for name in self._groups}
+
+    def reset(self, group: str) -> None:
+        """Forget all counted hits of ``group`` (operators, tests)."""
+        policy = self._policy(group)
+        for window in policy.windows:
+            self._strategy(window).clear(window.item, policy.name)
+
+    # -- internals -----------------------------------------------------------
+
+    def _acquire(self, policy: GroupPolicy, priority: str) -> Decision:
+        background = priority == "background"
+        # Phase 1: test every window; a refusal here has consumed nothing.
+        for window in policy.windows:
+            needed = _tokens_needed(window, background)
+            if not self._strategy(window).test(window.item, policy.name, cost=needed):
+                return self._refusal(policy, window, needed)
+        # Phase 2: consume, shortest window first (see the module docstring on leaks).
+        for window in policy.windows:
+            if not self._strategy(window).hit(window.item, policy.name):
+                return self._refusal(policy, window, 1)
+        return Decision(allowed=True, retry_after=0.0)
+
+    def _refusal(self, policy: GroupPolicy, window: Window, needed: int) -> Decision:
+        stats = self._strategy(window).get_window_stats(window.item, policy.name)
+        wait = _seconds_until_room(window, needed, stats.reset_time, stats.remaining)
+        reason = window.label if needed <= 1 else f"reserve of {window.label}"
+        return Decision(allowed=False, retry_after=max(MIN_RETRY_AFTER, wait), reason=reason)
+
+    def _window_budget(self, policy: GroupPolicy, window: Window) -> dict[str, Any]:
+        stats = self._strategy(window).get_window_stats(window.item, policy.name)
+        return {
+            "window": window.label,
+            "period_seconds": window.period,
+            "limit": window.item.amount,
+            "remaining": max(0, int(stats.remaining)),
+            "reserve": window.reserve,
+            "reset_at": float(stats.reset_time),
+        }
+
+    def _strategy(self, window: Window) -> LimitsStrategy:
+        return self._strategies[window.strategy_name]
+
+    def _policy(self, group: str) -> GroupPolicy:
+        try:
+            return self._groups[group]
+        except KeyError:
+            known = ", ".join(sorted(self._groups))
+            raise ValueError(f"unknown rate-limit group {group!r}; configured: {known}") from None
+
+
+def _tokens_needed(window: Window, background: bool) -> int:
+    # Background work may take a token only if the reserve is still there after it.
+    return 1 + (window.reserve if background else 0)
+
+
+def _seconds_until_room(window: Window, needed: int, reset_time: float, remaining: int) -> float:
+    """Best estimate of when ``needed`` tokens will be free in ``window``.
+
+    ``reset_time`` from ``limits`` is when the next token frees up. When more
+    than one is missing (background work waiting for the reserve), assume hits
+    leave the window at the average rate ``limit / period``.
+    """
+    until_next = max(0.0, reset_time - time.time())
+    missing = needed - max(0, int(remaining))
+    if missing <= 1:
+        return until_next
+    return max(until_next, missing * window.period / window.item.amount)
+
+
+def _check_priority(priority: str) -> None:
+    if priority not in PRIORITIES:
+        raise ValueError(f"priority must be one of {PRIORITIES}, got {priority!r}")
+
+
+# -- configuration -------------------------------------------------------------
+
+
+def parse_limits_config(config: Mapping[str, Any]) -> dict[str, GroupPolicy]:
+    """Validate a limits configuration and turn it into group policies.
+
+    Shape, per group::
+
+        "pc-write": {
+            "limits": ["1 per 1 second", {"rate": "10000 per 1 day",
+                                          "strategy": "moving-window"}],
+            "background_reserve": 0.2,   # fraction of the longest window
+        }
+
+    Rates use the ``limits`` notation (``"190 per 10 seconds"``, ``"10/second"``).
+    Raises ``ValueError`` naming the group and the bad value.
+    """
+    if not isinstance(config, Mapping):
+        raise ValueError(f"limits config must be a mapping of group -> spec, got {config!r}")
+    return {name: _parse_group(name, spec) for name, spec in config.items()}
+
+
+def _parse_group(name: str, spec: Any) -> GroupPolicy:
+    if not isinstance(spec, Mapping):
+        raise ValueError(f"rate-limit group {name!r}: spec must be a mapping, got {spec!r}")
+    unknown = set(spec) - {"limits", "background_reserve"}
+    if unknown:
+        raise ValueError(f"rate-limit group {name!r}: unknown keys {sorted(unknown)}")
+    entries = spec.get("limits")
+    if not isinstance(entries, Sequence) or isinstance(entries, str) or not entries:
+        raise ValueError(f"rate-limit group {name!r}: 'limits' must be a non-empty list")
+    reserve_fraction = _parse_reserve(name, spec.get("background_reserve", 0.0))
+    parsed = sorted(
+        (_parse_window_entry(name, entry) for entry in entries),
+        key=lambda pair: pair[0].get_expiry(),
+    )
+    longest_period = parsed[-1][0].get_expiry()
+    windows = tuple(
+        Window(
+            item=item,
+            strategy_name=strategy,
+            reserve=_reserve_tokens(item, reserve_fraction, item.get_expiry() == longest_period),
+        )
+        for item, strategy in parsed
+    )
+    return GroupPolicy(name=name, windows=windows)
+
+
+def _parse_window_entry(group: str, entry: Any) -> tuple[RateLimitItem, str]:
+    if isinstance(entry, str):
+        rate, strategy = entry, DEFAULT_STRATEGY
+    elif isinstance(entry, Mapping) and set(entry) <= {"rate", "strategy"} and "rate" in entry:
+        rate, strategy = entry["rate"], entry.get("strategy", DEFAULT_STRATEGY)
+    else:
+        raise ValueError(
+            f"rate-limit group {group!r}: each limit is a string or "
+            f"{{'rate': ..., 'strategy': ...}}, got {entry!r}"
+        )
+    if strategy not in STRATEGIES:
+        raise ValueError(
+            f"rate-limit group {group!r}: unknown strategy {strategy!r}; "
+            f"choose from {sorted(STRATEGIES)}"
+        )
+    try:
+        item = parse(rate)
+    except ValueError as exc:
+        raise ValueError(f"rate-limit group {group!r}: bad rate {rate!r}: {exc}") from exc
+    return item, strategy
+
+
+def _parse_reserve(group: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise ValueError(
+            f"rate-limit group {group!r}: background_reserve must be a fraction "
+            f"in [0, 1), got {value!r}"
+        )
+    return float(value)
+
+
+def _reserve_tokens(item: RateLimitItem, fraction: float, is_longest: bool) -> int:
+    # The reserve protects the daily budget; shorter windows refill within
+    # seconds, so reserving part of them would only slow background work down.
+    if not is_longest:
+        return 0
+    return math.ceil(item.amount * fraction)
+
+
+def merged_limits_config(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Defaults with ``overrides`` applied; a group given in overrides replaces the default."""
+    merged: dict[str, Any] = dict(DEFAULT_LIMITS_CONFIG)
+    merged.update(overrides or {})
+    return merged
+
+
+def storage_uri(redis_url: str | None) -> str:
+    """The ``limits`` storage URI: Redis when configured, else in-process memory."""
+    if not redis_url:
+        return "memory://"
+    if redis_url.startswith("unix://"):
+        # limits spells redis-py's unix:// scheme as redis+unix://
+        return "redis+unix://" + redis_url[len("unix://") :]
+    return redis_url
+
+
+def build_limiter(
+    redis_url: str | None,
+    limits_config: dict | None = None,
+    *,
+    key_prefix: str = DEFAULT_KEY_PREFIX,
+    connection_pool: Any = None,
+) -> RateLimiter:
+    """The limiter for this process.
+
+    ``redis_url`` set: Redis storage, global across all processes using the same
+    URL and ``key_prefix``. ``None``: in-process memory (embedded mode); build it
+    once per process and share it between threads. ``connection_pool`` (Redis
+    only) lets tests run the same code on fakeredis.
+    """
+    groups = parse_limits_config(merged_limits_config(limits_config))
+    options: dict[str, Any] = {"key_prefix": key_prefix, "wrap_exceptions": True}
+    if redis_url and connection_pool is not None:
+        options["connection_pool"] = connection_pool
+    storage = storage_from_string(storage_uri(redis_url), **options)
+    return RateLimiter(storage, groups)
+
+
+__all__ = [
+    "DEFAULT_LIMITS_CONFIG",
+    "Decision",
+    "GroupPolicy",
+    "RateLimiter",
+    "Window",
+    "build_limiter",
+    "merged_limits_config",
+    "parse_limits_config",
+]

@@ -1,0 +1,42 @@
+"""The Flask app factory: ingest endpoints, management API and the Celery app.
+
+One factory builds both the Flask and the Celery app, so the ingest, the
+workers and beat share one configuration (STYLE.md practice 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from models.db import Database
+from pcsync.config import Settings, load_settings
+from pcsync.logs import configure_logging
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], float] | None = None) -> Flask:
+    from ingest import api, health, hubspot_webhook
+    from workers.celery_app import celery_init_app
+
+    settings = settings or load_settings()
+    configure_logging(settings.log_level, settings.secrets(), json=settings.log_json)
+    app = Flask("pcsync")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.extensions["pcsync.settings"] = settings
+    app.extensions["pcsync.db"] = Database(settings.database_url)
+    if clock is not None:
+        app.extensions["pcsync.clock"] = clock
+    celery_init_app(app, settings)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(hubspot_webhook.blueprint)
+    api.init_api(app)
+    app.register_error_handler(HTTPException, _json_error)
+    return app
+
+
+def _json_error(exc: HTTPException):
+    # flask-smorest renders its own errors under /api; this covers the rest
+    # (notably 413 from MAX_CONTENT_LENGTH) with the same JSON shape.
+    return jsonify(error=exc.description, status=exc.code), exc.code

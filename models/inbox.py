@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, JsonColumn, UTCDateTime, utcnow
 
@@ -45,5 +47,70 @@ class PendingObject(Base):
     generation: Mapped[int] = mapped_column(Integer, default=1)
     first_dirty_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_event_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_occurred_at_ms: Mapped[int | None] = mapped_column(BigInteger)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def _insert_for(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def record_event(session: Session, **values) -> bool:
+    """Insert one inbox row unless its (source, dedup_key) exists; True if new.
+
+    Insert-or-nothing at the database makes de-duplication hold across
+    concurrent requests and restarts, not just within one process.
+    """
+    statement = (
+        _insert_for(session)(InboxEvent)
+        .values(received_at=utcnow(), **values)
+        .on_conflict_do_nothing(index_elements=["source", "dedup_key"])
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def mark_pending(session: Session, object_type: str, object_id: str) -> bool:
+    """Mark an object dirty; True when the caller must queue a task for it.
+
+    Only the event that flips `scheduled` from false (or creates the row)
+    queues work; every later event before the task runs is coalesced into
+    that one task by bumping `generation`.
+    """
+    now = utcnow()
+    key = (PendingObject.object_type == object_type) & (PendingObject.object_id == object_id)
+    inserted = session.execute(
+        _insert_for(session)(PendingObject)
+        .values(
+            object_type=object_type,
+            object_id=object_id,
+            scheduled=True,
+            generation=1,
+            first_dirty_at=now,
+            last_event_at=now,
+            enqueued_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["object_type", "object_id"])
+    ).rowcount
+    if inserted:
+        return True
+    flipped = session.execute(
+        update(PendingObject)
+        .where(key & PendingObject.scheduled.is_(False))
+        .values(scheduled=True, first_dirty_at=now, enqueued_at=now)
+    ).rowcount
+    session.execute(
+        update(PendingObject)
+        .where(key)
+        .values(generation=PendingObject.generation + 1, last_event_at=now)
+    )
+    return flipped == 1
+
+
+def claim_pending(session: Session, object_type: str, object_id: str) -> int | None:
+    """Called by the task when it starts: clear `scheduled` so that events
+    arriving from now on queue a follow-up run. Returns the generation seen,
+    or None when nothing was pending (a redelivered or replayed task)."""
+    row = session.get(PendingObject, (object_type, object_id), with_for_update=True)
+    if row is None:
+        return None
+    row.scheduled = False
+    return row.generation

@@ -21,7 +21,9 @@ _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)(x-hubspot-signature(?:-v3)?['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9+/=]+"),
     re.compile(r"(?i)(x-pcsync-events-secret['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
-    re.compile(r"(?i)((?:access_token|client_secret|password|api_token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
+    re.compile(
+        r"(?i)((?:access_token|client_secret|password|api_token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"
+    ),
 ]
 
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
@@ -59,6 +61,7 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), json: bo
             JsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                datefmt="%Y-%m-%dT%H:%M:%S%z",
             )
         )
     else:

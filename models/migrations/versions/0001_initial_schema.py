@@ -163,7 +163,6 @@ def upgrade() -> None:
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("first_dirty_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_event_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_occurred_at_ms", sa.BigInteger(), nullable=True),
         sa.Column("enqueued_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("object_type", "object_id", name=op.f("pk_pending_objects")),
     )

@@ -1,0 +1,46 @@
+"""Celery settings for at-least-once delivery (reference/celery-practices.md §0).
+
+Late acknowledgement means a task whose worker dies is delivered again, so
+every task is idempotent: ids travel in messages, writes are upserts and
+Partner Central client tokens are deterministic. Broker URL and transport
+details come from pcsync's Settings (see workers/celery_app.py).
+"""
+
+# The longest delay any message may sit unacknowledged in a worker
+# (countdown, retry backoff) must stay well below the Redis visibility
+# timeout, or Redis redelivers it while it is still waiting.
+MAX_COUNTDOWN_SECONDS = 600
+VISIBILITY_TIMEOUT_SECONDS = 3 * 3600
+
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1
+worker_cancel_long_running_tasks_on_connection_loss = True
+worker_soft_shutdown_timeout = 30
+task_time_limit = 900
+task_soft_time_limit = 840
+task_default_retry_delay = 10
+task_ignore_result = True
+task_serializer = "json"
+accept_content = ["json"]
+timezone = "UTC"
+enable_utc = True
+
+worker_send_task_events = True
+task_send_sent_event = True
+worker_hijack_root_logger = False
+
+broker_connection_retry_on_startup = True
+broker_connection_timeout = 2
+# Publishing from the ingest must fail fast (and answer 503) when the broker
+# is down, not hang past HubSpot's 5 s timeout.
+task_publish_retry_policy = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+
+imports = ("tasks.hubspot_sync",)
+
+beat_schedule: dict = {}

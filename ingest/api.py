@@ -1,0 +1,74 @@
+"""The management REST API (bearer-token auth) and its OpenAPI document.
+
+Later capabilities add their endpoints to `blueprint`; every route under
+/api requires one of the PCSYNC_API_TOKENS.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import request
+from flask_smorest import Api, Blueprint, abort
+from marshmallow import Schema, fields
+from sqlalchemy import func, select
+
+from models import FailedTask, InboxEvent, OpportunityLink, PendingObject
+from pcsync import runtime
+
+blueprint = Blueprint(
+    "api", __name__, url_prefix="/api", description="pcsync management API (bearer token)"
+)
+
+
+def token_is_valid(presented: str, tokens: tuple[str, ...]) -> bool:
+    # Compare against every token, constant-time, without early exit.
+    matches = [hmac.compare_digest(presented.encode(), token.encode()) for token in tokens]
+    return any(matches)
+
+
+@blueprint.before_request
+def require_bearer_token():
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    tokens = runtime.settings().api_tokens
+    if scheme.lower() != "bearer" or not presented or not token_is_valid(presented, tokens):
+        abort(401, message="a valid bearer token is required")
+
+
+class StatusSchema(Schema):
+    links = fields.Integer(metadata={"description": "deals linked to opportunities"})
+    pending_objects = fields.Integer(metadata={"description": "objects waiting for a sync task"})
+    inbox_events = fields.Integer(metadata={"description": "webhook events recorded"})
+    failed_tasks = fields.Integer(metadata={"description": "failed tasks not yet replayed"})
+
+
+@blueprint.route("/status")
+@blueprint.response(200, StatusSchema)
+@blueprint.doc(security=[{"bearerAuth": []}])
+def status():
+    """Counts that show whether sync is keeping up."""
+    with runtime.database().transaction() as session:
+
+        def count(model, *where):
+            return session.scalar(select(func.count()).select_from(model).where(*where))
+
+        return {
+            "links": count(OpportunityLink),
+            "pending_objects": count(PendingObject, PendingObject.scheduled.is_(True)),
+            "inbox_events": count(InboxEvent),
+            "failed_tasks": count(FailedTask, FailedTask.status == "failed"),
+        }
+
+
+def init_api(app) -> Api:
+    app.config.update(
+        API_TITLE="pcsync management API",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    api = Api(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.register_blueprint(blueprint)
+    return api

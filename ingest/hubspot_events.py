@@ -1,0 +1,79 @@
+"""What a validated HubSpot event means for pcsync: which objects it makes
+dirty, or why it is acknowledged and ignored. Pure code, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from models.schemas import HUBSPOT_OBJECT_TYPES
+from pcsync.hubspot_properties import is_owned_property
+
+# HubSpot's eventId is not unique on its own; these fields together identify
+# one event across redeliveries (attemptNumber deliberately excluded).
+DEDUP_FIELDS = (
+    "portalId",
+    "subscriptionId",
+    "subscriptionType",
+    "eventId",
+    "objectId",
+    "occurredAt",
+    "propertyName",
+    "propertyValue",
+    "fromObjectId",
+    "toObjectId",
+    "associationRemoved",
+    "primaryObjectId",
+)
+
+_ASSOCIATION_OBJECT = {"DEAL": "deal", "CONTACT": "contact", "COMPANY": "company"}
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    touched: tuple[tuple[str, str], ...]  # (object_type, object_id)
+    ignore_reason: str | None = None
+
+
+def dedup_key(event: dict) -> str:
+    identity = [event.get(name) for name in DEDUP_FIELDS]
+    return hashlib.sha256(json.dumps(identity, default=str).encode()).hexdigest()
+
+
+def _association_touches(event: dict) -> tuple[tuple[str, str], ...]:
+    # associationType reads like DEAL_TO_CONTACT: the first half names the
+    # "from" object. HubSpot fires once per direction, so both deliveries
+    # resolve to the same deal and coalesce into one task.
+    left, _, right = (event.get("associationType") or "").partition("_TO_")
+    sides = (
+        (_ASSOCIATION_OBJECT.get(left), event["fromObjectId"]),
+        (_ASSOCIATION_OBJECT.get(right), event["toObjectId"]),
+    )
+    deals = tuple(("deal", str(oid)) for kind, oid in sides if kind == "deal")
+    if deals:
+        return deals
+    return tuple((kind, str(oid)) for kind, oid in sides if kind)
+
+
+def _merge_touches(object_type: str, event: dict) -> tuple[tuple[str, str], ...]:
+    ids = [event.get("primaryObjectId"), event.get("newObjectId"), event.get("objectId")]
+    ids.extend(event.get("mergedObjectIds") or [])
+    unique = dict.fromkeys(str(i) for i in ids if i is not None)
+    return tuple((object_type, oid) for oid in unique)
+
+
+def interpret(event: dict) -> Interpretation:
+    object_type, _, action = event["subscriptionType"].partition(".")
+    if object_type not in HUBSPOT_OBJECT_TYPES:
+        return Interpretation((), f"object type {object_type!r} is not synced")
+    if action == "propertyChange" and is_owned_property(object_type, event.get("propertyName")):
+        return Interpretation((), f"{event['propertyName']} is written by pcsync itself")
+    if action == "associationChange":
+        touched = _association_touches(event)
+        if not touched:
+            return Interpretation((), f"association {event.get('associationType')} is not synced")
+        return Interpretation(touched)
+    if action == "merge":
+        return Interpretation(_merge_touches(object_type, event))
+    return Interpretation(((object_type, str(event["objectId"])),))

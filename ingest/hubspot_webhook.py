@@ -1,0 +1,122 @@
+"""POST /webhooks/hubspot: verify, validate, record once, queue one task per object.
+
+The handler is a fixed sequence, each failure with its own status and log
+event: secret configured, body size, signature over the raw bytes, parse,
+validate, record and enqueue in one transaction. It never calls HubSpot or
+Partner Central, so it answers well inside HubSpot's 5 s timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, jsonify, request
+from kombu.exceptions import OperationalError as BrokerError
+from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from ingest.hubspot_events import dedup_key, interpret
+from ingest.signatures import SignatureError, SignedRequest, verify
+from models.inbox import mark_pending, record_event
+from models.schemas import load_hubspot_batch
+from pcsync import runtime
+from tasks.hubspot_sync import sync_hubspot_object
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("hubspot_webhook", __name__)
+
+
+def public_request_uri() -> str:
+    """The URL HubSpot signed: the configured public base plus the path and
+    query exactly as they arrived (still percent-encoded)."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not raw:
+        raw = request.full_path if request.query_string else request.path
+    return runtime.settings().public_url + request.script_root + raw
+
+
+def error(status: int, event: str, message: str, **details):
+    log.warning(event, extra={"status": status, "reason": message, **details})
+    return jsonify(error=message, **details), status
+
+
+@blueprint.post("/webhooks/hubspot")
+def receive_hubspot_events():
+    settings = runtime.settings()
+    if not settings.hubspot_client_secret:
+        return error(503, "webhook.rejected.no_secret", "HUBSPOT_CLIENT_SECRET is not configured")
+    body = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    signed = SignedRequest(request.method, public_request_uri(), body, request.headers)
+    try:
+        version = verify(
+            signed,
+            settings.hubspot_client_secret,
+            now_ms=int(runtime.now() * 1000),
+            max_age_s=settings.signature_max_age_seconds,
+        )
+    except SignatureError as exc:
+        return error(401, "webhook.rejected.signature", exc.reason)
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return error(400, "webhook.rejected.json", f"body is not valid JSON: {exc}")
+    try:
+        events = load_hubspot_batch(payload)
+    except ValidationError as exc:
+        return error(400, "webhook.rejected.validation", "invalid event batch", fields=exc.messages)
+    try:
+        counts = record_and_enqueue(events)
+    except SQLAlchemyError as exc:
+        log.error("webhook.unavailable.database", extra={"error": type(exc).__name__})
+        return jsonify(error="database unavailable, retry later"), 503
+    except (BrokerError, ConnectionError, OSError) as exc:
+        log.error("webhook.unavailable.broker", extra={"error": type(exc).__name__})
+        return jsonify(error="task broker unavailable, retry later"), 503
+    log.info("webhook.accepted", extra={"signature_version": version, **counts})
+    return jsonify(counts), 200
+
+
+def record_and_enqueue(events: list[dict]) -> dict:
+    """Record each event once and queue one debounced task per touched object.
+
+    Queueing happens inside the transaction and before the commit: if the
+    broker refuses, the rollback leaves no inbox row behind, so HubSpot's
+    retry finds a clean slate. A commit failing after a successful publish
+    only queues a task with nothing new to do (tasks are idempotent).
+    """
+    settings = runtime.settings()
+    counts = {"received": len(events), "recorded": 0, "duplicates": 0, "ignored": 0, "queued": 0}
+    with runtime.database().transaction() as session:
+        to_queue: dict[tuple[str, str], None] = {}
+        for event in events:
+            meaning = interpret(event)
+            is_new = record_event(
+                session,
+                source="hubspot",
+                dedup_key=dedup_key(event),
+                event_type=event["subscriptionType"],
+                object_type=event["subscriptionType"].partition(".")[0],
+                object_id=str(event.get("objectId") or event.get("fromObjectId") or ""),
+                occurred_at_ms=event["occurredAt"],
+                property_name=event.get("propertyName"),
+                change_source=event.get("changeSource"),
+                outcome="ignored" if meaning.ignore_reason else "queued",
+                ignore_reason=meaning.ignore_reason,
+                payload=event,
+            )
+            if not is_new:
+                counts["duplicates"] += 1
+                continue
+            counts["recorded"] += 1
+            if meaning.ignore_reason:
+                counts["ignored"] += 1
+            for touched in meaning.touched:
+                to_queue[touched] = None
+        for object_type, object_id in to_queue:
+            if mark_pending(session, object_type, object_id):
+                sync_hubspot_object.apply_async(
+                    (object_type, object_id), countdown=settings.debounce_seconds
+                )
+                counts["queued"] += 1
+    return counts

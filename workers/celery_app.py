@@ -1,0 +1,82 @@
+"""Builds the Celery app on top of the Flask app (one factory for both).
+
+Tasks run inside the Flask app context, so they reach settings and the
+database exactly as request handlers do. A task that ends in FAILURE is
+stored in `failed_tasks` with its error so it can be inspected and replayed.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback as tb
+
+from celery import Celery, Task
+from flask import Flask, has_app_context
+
+from pcsync.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def broker_options(settings: Settings) -> dict:
+    import celeryconfig
+
+    options: dict = {"visibility_timeout": celeryconfig.VISIBILITY_TIMEOUT_SECONDS}
+    if settings.celery_broker_url.startswith(("redis", "rediss")):
+        options.update(socket_connect_timeout=2, socket_timeout=10)
+    if settings.embedded_broker:
+        folder = settings.broker_folder
+        for sub in ("queue", "control", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "control_folder": str(folder / "control"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        }
+    return options
+
+
+def celery_init_app(flask_app: Flask, settings: Settings) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            if has_app_context():
+                return self.run(*args, **kwargs)
+            with flask_app.app_context():
+                return self.run(*args, **kwargs)
+
+        def on_failure(self, exc, task_id, args, kwargs, einfo):
+            with flask_app.app_context():
+                record_failure(self, exc, task_id, args, kwargs, einfo)
+
+    celery = Celery("pcsync", task_cls=FlaskTask)
+    celery.config_from_object("celeryconfig")
+    celery.conf.update(
+        broker_url=settings.celery_broker_url,
+        broker_transport_options=broker_options(settings),
+    )
+    celery.set_default()
+    flask_app.extensions["celery"] = celery
+    return celery
+
+
+def record_failure(task: Task, exc: BaseException, task_id, args, kwargs, einfo) -> None:
+    from models.failures import FailedTask
+    from pcsync import runtime
+
+    with runtime.database().transaction() as session:
+        session.add(
+            FailedTask(
+                task_name=task.name,
+                task_id=task_id,
+                args=list(args or ()),
+                kwargs=dict(kwargs or {}),
+                exception_type=type(exc).__name__,
+                message=str(exc),
+                field_errors=getattr(exc, "field_errors", None),
+                traceback="".join(tb.format_exception(exc)) if einfo else None,
+                retries=task.request.retries or 0,
+            )
+        )
+    log.error("task.failed", extra={"task": task.name, "task_id": task_id, "error": str(exc)})

@@ -1,0 +1,410 @@
+"""The one declared table of synced fields.
+
+Each row names a Partner Central path, the HubSpot object and properties it
+comes from, how a HubSpot string becomes a Partner Central value (push), how
+that value becomes a HubSpot string again (pull, where it makes sense), and
+its default direction and conflict strategy. Configuration may turn rows
+off, change directions/strategies and source properties, but not add rows:
+every path here is known to the payload builder and the editability rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from . import model
+from . import normalise as norm
+from .industries import PC_TO_HUBSPOT_INDUSTRY
+from .outcome import EMPTY, Normalised, accepted, rejected
+from .strategies import Direction, Strategy
+
+if TYPE_CHECKING:
+    from .config import EngineConfig
+
+DEAL, COMPANY, CONTACTS = "deal", "company", "contacts"
+
+# Contact members we map, in Partner Central's vocabulary.
+CONTACT_MEMBERS = ("Email", "FirstName", "LastName", "Phone", "BusinessTitle")
+
+
+@dataclass(frozen=True)
+class PushContext:
+    """What a normaliser may look at besides its own raw value."""
+
+    deal: dict[str, str]
+    company: dict[str, str] | None
+    contacts: list[dict]
+    today: date
+    config: EngineConfig
+
+    @property
+    def pipeline(self) -> str:
+        return (self.deal.get("pipeline") or "").strip() or self.config.default_pipeline
+
+    @property
+    def company_country(self) -> str | None:
+        return norm.country_code((self.company or {}).get("country"))
+
+
+@dataclass(frozen=True)
+class PullContext:
+    config: EngineConfig
+    pipeline: str
+    # Sibling values being pulled in the same batch (Industry needs OtherIndustry).
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+ToPartnerCentral = Callable[[str | None, PushContext], Normalised]
+# Returns the HubSpot string, "" to clear, or None when it cannot be expressed.
+ToHubSpot = Callable[[Any, PullContext], str | None]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    path: str
+    source: str  # DEAL, COMPANY or CONTACTS
+    properties: tuple[str, ...]  # first non-empty wins; the first is written on pull
+    to_pc: ToPartnerCentral
+    to_hubspot: ToHubSpot | None
+    direction: Direction
+    strategy: Strategy
+    # Partner Central needs a value: an empty HubSpot property leaves the
+    # current value alone instead of clearing it.
+    required: bool = False
+
+
+# --- push converters -------------------------------------------------------------
+
+
+def _text(root: str, member: str) -> ToPartnerCentral:
+    limit = model.max_length(root, member)
+    return lambda raw, _ctx: norm.normalise_text(raw, limit)
+
+
+def _postal_code(raw: str | None, _ctx: PushContext) -> Normalised:
+    # A shortened postal code is a different postal code: reject instead of cutting.
+    result = norm.normalise_text(raw, None)
+    limit = model.max_length("Address", "PostalCode")
+    if result.value is not None and len(result.value) > limit:
+        return rejected(f"postal code longer than {limit} characters")
+    return result
+
+
+def _title(raw: str | None, ctx: PushContext) -> Normalised:
+    text = raw or ""
+    for tag in ctx.config.title_strip_tags:
+        text = re.sub(rf"(?<!\S){re.escape(tag)}(?!\S)", " ", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s+", " ", text)
+    return norm.normalise_text(text, model.max_length("Project", "Title"))
+
+
+def _business_problem(raw: str | None, _ctx: PushContext) -> Normalised:
+    return norm.normalise_business_problem(raw)
+
+
+def _expected_spend(raw: str | None, ctx: PushContext) -> Normalised:
+    amount = norm.normalise_amount(raw)
+    if amount.value is None:
+        return amount
+    currency = (ctx.deal.get("deal_currency_code") or "").strip().upper()
+    if currency and currency != ctx.config.currency:
+        # Sending a EUR figure labelled USD would be wrong data, not a rounding.
+        return rejected(f"deal currency {currency} is not {ctx.config.currency}")
+    entry = {
+        "Amount": amount.value,
+        "CurrencyCode": ctx.config.currency,
+        "Frequency": model.PAYMENT_FREQUENCIES[0],
+        "TargetCompany": "AWS",
+    }
+    return Normalised([entry], amount.reason)
+
+
+def _stage(raw: str | None, ctx: PushContext) -> Normalised:
+    dealstage = (raw or "").strip()
+    if not dealstage:
+        return EMPTY
+    stages = ctx.config.pipelines.get(ctx.pipeline)
+    if stages is None:
+        return rejected(f"pipeline {ctx.pipeline!r} has no stage table")
+    if dealstage not in stages:
+        return rejected(f"deal stage {dealstage!r} of pipeline {ctx.pipeline!r} is not mapped")
+    return accepted(stages[dealstage])
+
+
+def _close_date(raw: str | None, ctx: PushContext) -> Normalised:
+    return norm.normalise_close_date(raw, today=ctx.today, timezone=ctx.config.hubspot_timezone)
+
+
+def _opportunity_type(raw: str | None, ctx: PushContext) -> Normalised:
+    dealtype = (raw or "").strip()
+    if not dealtype:
+        return EMPTY
+    if dealtype in ctx.config.opportunity_types:
+        return accepted(ctx.config.opportunity_types[dealtype])
+    return rejected(f"deal type {dealtype!r} is not mapped")
+
+
+def _industry(raw: str | None, ctx: PushContext) -> Normalised:
+    return norm.normalise_industry(raw, ctx.config.industry_overrides)
+
+
+def _other_industry(raw: str | None, ctx: PushContext) -> Normalised:
+    return norm.normalise_other_industry(raw, ctx.config.industry_overrides)
+
+
+def _website(raw: str | None, _ctx: PushContext) -> Normalised:
+    return norm.normalise_website(raw)
+
+
+def _country(raw: str | None, _ctx: PushContext) -> Normalised:
+    return norm.normalise_country(raw)
+
+
+def _deal_id(raw: str | None, _ctx: PushContext) -> Normalised:
+    return norm.normalise_text(
+        raw, model.max_length("UpdateOpportunityRequest", "PartnerOpportunityIdentifier")
+    )
+
+
+# --- contacts ----------------------------------------------------------------------
+
+
+def _contact_order(contact: dict) -> tuple:
+    """Primary first, then by id (numerically when ids are numbers)."""
+    contact_id = str(contact.get("id", ""))
+    numeric = contact_id.isdigit()
+    return (
+        not contact.get("primary", False),
+        not numeric,
+        int(contact_id) if numeric else 0,
+        contact_id,
+    )
+
+
+def _first(properties: dict[str, str], *names: str) -> str | None:
+    for name in names:
+        value = (properties.get(name) or "").strip()
+        if value:
+            return value
+    return None
+
+
+def map_contact(contact: dict, ctx: PushContext) -> tuple[dict[str, str], list[str]]:
+    """One HubSpot contact as a Partner Central ``Contact`` plus the reasons
+    for anything left out."""
+    props = contact.get("properties") or {}
+    region = norm.country_code(props.get("country")) or ctx.company_country
+    results = {
+        "Email": norm.normalise_email(props.get("email")),
+        "FirstName": norm.normalise_text(
+            props.get("firstname"), model.max_length("Contact", "FirstName")
+        ),
+        "LastName": norm.normalise_text(
+            props.get("lastname"), model.max_length("Contact", "LastName")
+        ),
+        "Phone": norm.normalise_phone(_first(props, "phone", "mobilephone"), region),
+        "BusinessTitle": norm.normalise_text(
+            props.get("jobtitle"), model.max_length("Contact", "BusinessTitle")
+        ),
+    }
+    mapped = {member: r.value for member, r in results.items() if r.value is not None}
+    reasons = [f"{member}: {r.reason}" for member, r in results.items() if r.reason]
+    return mapped, reasons
+
+
+def _contacts(_raw: str | None, ctx: PushContext) -> Normalised:
+    entries: list[dict[str, str]] = []
+    reasons: list[str] = []
+    for contact in sorted(ctx.contacts, key=_contact_order):
+        mapped, problems = map_contact(contact, ctx)
+        label = f"contact {contact.get('id')}"
+        reasons.extend(f"{label} {problem}" for problem in problems)
+        if mapped:
+            entries.append(mapped)
+        else:
+            reasons.append(f"{label} skipped: nothing usable")
+    if not entries:
+        return rejected("; ".join(reasons)) if reasons else EMPTY
+    return Normalised(entries, "; ".join(reasons) or None)
+
+
+# --- pull converters -----------------------------------------------------------------
+
+
+def _as_is(value: Any, _ctx: PullContext) -> str | None:
+    return "" if value is None else str(value)
+
+
+def _spend_to_hubspot(value: Any, _ctx: PullContext) -> str | None:
+    if not value:
+        return ""
+    return value[0].get("Amount") or ""
+
+
+def _stage_to_hubspot(value: Any, ctx: PullContext) -> str | None:
+    if value is None:
+        return None  # a deal always has a stage: never clear it
+    return ctx.config.dealstage_for(ctx.pipeline, value)
+
+
+def _close_date_to_hubspot(value: Any, ctx: PullContext) -> str | None:
+    if value is None:
+        return None  # HubSpot requires closedate on many pipelines; keep it
+    return norm.close_date_to_hubspot(value, ctx.config.hubspot_timezone)
+
+
+def _industry_to_hubspot(value: Any, ctx: PullContext) -> str | None:
+    if value is None:
+        return ""
+    if value == model.INDUSTRY_OTHER:
+        return None  # the original is not recoverable from "Other"
+    return PC_TO_HUBSPOT_INDUSTRY.get(value)
+
+
+def _country_to_hubspot(value: Any, _ctx: PullContext) -> str | None:
+    return "" if value is None else norm.country_name(value)
+
+
+# --- the table -------------------------------------------------------------------------
+
+
+def _field(
+    path: str,
+    source: str,
+    properties: tuple[str, ...],
+    to_pc: ToPartnerCentral,
+    to_hubspot: ToHubSpot | None = None,
+    *,
+    both_ways: bool = False,
+    required: bool = False,
+) -> FieldSpec:
+    """Defaults: push-only with HubSpot winning; two-way fields settle
+    conflicts by the latest write."""
+    if both_ways:
+        return FieldSpec(
+            path,
+            source,
+            properties,
+            to_pc,
+            to_hubspot,
+            Direction.BOTH,
+            Strategy.LAST_WRITE_WINS,
+            required,
+        )
+    return FieldSpec(
+        path, source, properties, to_pc, to_hubspot, Direction.PUSH, Strategy.HUBSPOT_WINS, required
+    )
+
+
+# Company and contact fields are push-only by default: one company backs many
+# deals, so letting each opportunity write it back would make them fight.
+FIELD_SPECS: tuple[FieldSpec, ...] = (
+    _field("PartnerOpportunityIdentifier", DEAL, ("hs_object_id",), _deal_id, required=True),
+    _field("OpportunityType", DEAL, ("dealtype",), _opportunity_type),
+    _field("Project.Title", DEAL, ("dealname",), _title, required=True),
+    _field(
+        "Project.CustomerBusinessProblem",
+        DEAL,
+        ("description",),
+        _business_problem,
+        _as_is,
+        both_ways=True,
+        required=True,
+    ),
+    _field(
+        "Project.ExpectedCustomerSpend",
+        DEAL,
+        ("amount",),
+        _expected_spend,
+        _spend_to_hubspot,
+        both_ways=True,
+        required=True,
+    ),
+    _field(
+        "LifeCycle.Stage",
+        DEAL,
+        ("dealstage",),
+        _stage,
+        _stage_to_hubspot,
+        both_ways=True,
+        required=True,
+    ),
+    _field(
+        "LifeCycle.TargetCloseDate",
+        DEAL,
+        ("closedate",),
+        _close_date,
+        _close_date_to_hubspot,
+        both_ways=True,
+        required=True,
+    ),
+    _field(
+        "LifeCycle.NextSteps",
+        DEAL,
+        ("hs_next_step",),
+        _text("LifeCycle", "NextSteps"),
+        _as_is,
+        both_ways=True,
+    ),
+    _field(
+        "Customer.Account.CompanyName",
+        COMPANY,
+        ("name",),
+        _text("Account", "CompanyName"),
+        _as_is,
+        required=True,
+    ),
+    _field(
+        "Customer.Account.Industry",
+        COMPANY,
+        ("industry",),
+        _industry,
+        _industry_to_hubspot,
+        required=True,
+    ),
+    _field("Customer.Account.OtherIndustry", COMPANY, ("industry",), _other_industry),
+    _field(
+        "Customer.Account.WebsiteUrl",
+        COMPANY,
+        ("website", "domain"),
+        _website,
+        _as_is,
+        required=True,
+    ),
+    _field(
+        "Customer.Account.Address.CountryCode",
+        COMPANY,
+        ("country",),
+        _country,
+        _country_to_hubspot,
+        required=True,
+    ),
+    _field("Customer.Account.Address.PostalCode", COMPANY, ("zip",), _postal_code, _as_is),
+    _field("Customer.Account.Address.City", COMPANY, ("city",), _text("Address", "City"), _as_is),
+    _field(
+        "Customer.Account.Address.StateOrRegion",
+        COMPANY,
+        ("state",),
+        _text("Address", "StateOrRegion"),
+        _as_is,
+    ),
+    _field(
+        "Customer.Account.Address.StreetAddress",
+        COMPANY,
+        ("address",),
+        _text("Address", "StreetAddress"),
+        _as_is,
+    ),
+    _field(
+        "Customer.Contacts",
+        CONTACTS,
+        ("email", "firstname", "lastname", "phone", "mobilephone", "jobtitle", "country"),
+        _contacts,
+    ),
+)
+
+FIELDS_BY_PATH: dict[str, FieldSpec] = {spec.path: spec for spec in FIELD_SPECS}

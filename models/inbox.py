@@ -64,8 +64,10 @@ def record_event(session: Session, **values) -> bool:
         _insert_for(session)(InboxEvent)
         .values(received_at=utcnow(), **values)
         .on_conflict_do_nothing(index_elements=["source", "dedup_key"])
+        .returning(InboxEvent.id)
     )
-    return session.execute(statement).rowcount == 1
+    # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT.
+    return session.execute(statement).scalar() is not None
 
 
 def mark_pending(session: Session, object_type: str, object_id: str) -> bool:
@@ -89,8 +91,9 @@ def mark_pending(session: Session, object_type: str, object_id: str) -> bool:
             enqueued_at=now,
         )
         .on_conflict_do_nothing(index_elements=["object_type", "object_id"])
-    ).rowcount
-    if inserted:
+        .returning(PendingObject.generation)
+    ).scalar()
+    if inserted is not None:
         return True
     flipped = session.execute(
         update(PendingObject)

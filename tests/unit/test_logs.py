@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from pcsync.logs import REDACTED, configure_logging
+
+
+@pytest.fixture
+def captured():
+    stream = io.StringIO()
+    configure_logging("DEBUG", secrets=["hs-client-secret-value", "pat-na1-token-value"])
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_pcsync", False))
+    handler.setStream(stream)
+    yield stream
+    logging.getLogger().removeHandler(handler)
+
+
+def lines(stream) -> list[dict]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_lines_are_json_with_extra_fields(captured):
+    logging.getLogger("pcsync.test").info("webhook.accepted", extra={"queued": 3})
+    (line,) = lines(captured)
+    assert line["message"] == "webhook.accepted"
+    assert line["queued"] == 3
+    assert line["level"] == "INFO"
+
+
+def test_configured_secrets_and_credentials_never_appear(captured):
+    log = logging.getLogger("pcsync.test")
+    log.info("token %s used", "pat-na1-token-value")
+    log.warning("request", extra={"headers": "Authorization: Bearer abc.def-ghi"})
+    log.warning("sig X-HubSpot-Signature-v3: K36dawei4A+QBNolUOqo7s91KQDWQ5MXZ/QufNYuk/Y=")
+    log.error("config client_secret=hs-client-secret-value")
+    try:
+        raise RuntimeError("failed with hs-client-secret-value")
+    except RuntimeError:
+        log.exception("boom")
+    text = captured.getvalue()
+    for secret in (
+        "pat-na1-token-value",
+        "abc.def-ghi",
+        "K36dawei4A",
+        "hs-client-secret-value",
+    ):
+        assert secret not in text
+    assert text.count(REDACTED) >= 5

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from models.migrate import current_revision, upgrade
+
+
+def test_fresh_database_reaches_head_and_upgrade_is_idempotent(database_url):
+    upgrade(database_url)  # second run: nothing to do, no error
+    assert current_revision(database_url) == "0001"
+    engine = sa.create_engine(database_url)
+    tables = set(sa.inspect(engine).get_table_names())
+    engine.dispose()
+    assert {
+        "inbox_events",
+        "pending_objects",
+        "opportunity_links",
+        "audit_entries",
+        "failed_tasks",
+        "sync_state",
+    } <= tables
+
+
+def test_audit_trail_refuses_update_and_delete_from_any_client(database_url):
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO audit_entries (at, action, outcome, source, actor)"
+                " VALUES (CURRENT_TIMESTAMP, 'deal.sync', 'updated', 'hubspot', 'test')"
+            )
+        )
+    for statement in ("UPDATE audit_entries SET outcome = 'forged'", "DELETE FROM audit_entries"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as connection:
+            connection.execute(sa.text(statement))
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT outcome FROM audit_entries")).scalars().all() == [
+            "updated"
+        ]
+    engine.dispose()

@@ -1,0 +1,77 @@
+"""Process bodies for the cross-process tests (importable, so ``spawn`` can run them).
+
+Each function builds its own limiter or lock factory inside the child process,
+exactly as a Celery worker process would, waits on a shared barrier so all
+contenders start together, and reports what it observed through a queue.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import redis
+
+from workers.limiter import build_limiter
+from workers.locks import lock_factory
+
+# Pause between refused attempts: short enough to keep every process contending
+# for each new second, long enough not to starve the others of CPU.
+CONTEND_PAUSE = 0.001
+
+
+def hammer_limiter(
+    redis_url: str,
+    key_prefix: str,
+    group: str,
+    limits_config: dict[str, Any] | None,
+    seconds: float,
+    start: Any,
+    results: Any,
+) -> None:
+    limiter = build_limiter(redis_url, limits_config, key_prefix=key_prefix)
+    start.wait(timeout=60)
+    deadline = time.time() + seconds
+    grants: list[tuple[float, float]] = []
+    attempts = 0
+    while time.time() < deadline:
+        # The limiter stamps the hit with time.time() between these two readings.
+        before = time.time()
+        decision = limiter.acquire(group)
+        after = time.time()
+        attempts += 1
+        if decision.allowed:
+            grants.append((before, after))
+        else:
+            time.sleep(CONTEND_PAUSE)
+    results.put({"pid": os.getpid(), "grants": grants, "attempts": attempts})
+
+
+def contend_for_lock(
+    redis_url: str,
+    key_prefix: str,
+    name: str,
+    seconds: float,
+    start: Any,
+    results: Any,
+) -> None:
+    locks = lock_factory(redis_url, key_prefix=key_prefix + ":lock:")
+    client = redis.Redis.from_url(redis_url)
+    occupancy_key = key_prefix + ":occupancy"
+    start.wait(timeout=60)
+    deadline = time.time() + seconds
+    holds: list[tuple[float, float]] = []
+    crowded = 0
+    while time.time() < deadline:
+        with locks.try_lock(name, ttl_seconds=30) as held:
+            if held:
+                entered = time.time()
+                # An independent witness: more than one holder would push this past 1.
+                if client.incr(occupancy_key) != 1:
+                    crowded += 1
+                time.sleep(0.01)
+                client.decr(occupancy_key)
+                holds.append((entered, time.time()))
+        time.sleep(CONTEND_PAUSE)
+    results.put({"pid": os.getpid(), "holds": holds, "crowded": crowded})

@@ -1,0 +1,73 @@
+"""The pure sync engine: field mapping, three-way merge, Partner Central
+editability rules and request building. No I/O; dates are injected.
+
+Typical push run (inside a task that holds the opportunity's lock)::
+
+    config = load_engine_config(path)                       # once per process
+    ours = map_hubspot_to_pc(deal, company, contacts, today=today, config=config)
+    theirs = extract_pc_fields(opportunity, config)
+    result = merge(base, ours.fields, theirs, strategies=config.strategies,
+                   directions=config.directions,
+                   ours_modified_at=ours_modified_at(stamps, config),
+                   theirs_modified_at=opportunity["LastModifiedDate"])
+    result = apply_editability(result, opportunity.get("LifeCycle", {}).get("ReviewStatus"))
+    if result.to_pc:
+        request = build_update_request(opportunity, result.to_pc)
+        ...  # UpdateOpportunity(**request); on success store result.new_base
+    if result.to_hubspot:
+        writes = pc_to_hubspot(result.to_hubspot, config, pipeline=deal.get("pipeline"))
+"""
+
+from .config import EngineConfig, EngineConfigError, FieldSettings, load_engine_config
+from .editability import apply_editability, split_by_review_status
+from .mapping import (
+    HubSpotProperties,
+    Mapped,
+    extract_pc_fields,
+    hubspot_properties_to_read,
+    map_hubspot_to_pc,
+    ours_modified_at,
+    pc_to_hubspot,
+)
+from .merge import Conflict, FieldDecision, MergeResult, Outcome, Winner, merge
+from .outcome import Note
+from .payload import (
+    FieldChange,
+    build_create_request,
+    build_update_request,
+    client_token,
+    diff,
+    update_diff,
+)
+from .strategies import Direction, Strategy
+
+__all__ = [
+    "Conflict",
+    "Direction",
+    "EngineConfig",
+    "EngineConfigError",
+    "FieldChange",
+    "FieldDecision",
+    "FieldSettings",
+    "HubSpotProperties",
+    "Mapped",
+    "MergeResult",
+    "Note",
+    "Outcome",
+    "Strategy",
+    "Winner",
+    "apply_editability",
+    "build_create_request",
+    "build_update_request",
+    "client_token",
+    "diff",
+    "extract_pc_fields",
+    "hubspot_properties_to_read",
+    "load_engine_config",
+    "map_hubspot_to_pc",
+    "merge",
+    "ours_modified_at",
+    "pc_to_hubspot",
+    "split_by_review_status",
+    "update_diff",
+]

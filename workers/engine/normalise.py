@@ -95,7 +95,11 @@ def normalise_phone(raw: str | None, default_region: str | None) -> Normalised:
     text = _clean(raw)
     if not text:
         return EMPTY
-    international = text.startswith(("+", "00"))
+    if text.startswith("00") and not default_region:
+        # "00" is the international prefix in most of the world; with no
+        # region to say otherwise, read it as "+".
+        text = "+" + text[2:]
+    international = text.startswith("+")
     if not international and not default_region:
         return rejected(f"national number {text!r} without a country to read it in")
     try:

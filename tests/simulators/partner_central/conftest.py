@@ -1,0 +1,176 @@
+"""Fixtures: the simulator served over real HTTP, driven by the unmodified boto3 client."""
+
+from __future__ import annotations
+
+import copy
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from simulators.partner_central import create_app
+from simulators.serving import serve_in_thread
+
+# 2025-06-15T12:00:00Z: a fixed "now", so dates and expiry are deterministic.
+START = 1_749_988_800.0
+FUTURE_DATE = "2025-12-31"
+NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+# One session for all clients: it caches the loaded service model.
+_SESSION = boto3.session.Session()
+
+
+class FakeClock:
+    def __init__(self, now: float = START):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_client(url: str, validate_params: bool = True):
+    config = NO_RETRIES.merge(Config(parameter_validation=validate_params))
+    return _SESSION.client(
+        "partnercentral-selling",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=config,
+    )
+
+
+class Harness:
+    """One simulator app served over HTTP, with clients and the clock that drives it."""
+
+    def __init__(self, **options):
+        self.clock = FakeClock()
+        self.app = create_app(clock=self.clock, **options)
+        self.sim = self.app.extensions["pc_simulator"]
+        self.server = serve_in_thread(self.app)
+        self.url = self.server.url
+        self.client = make_client(self.url)
+        # botocore checks required members and types itself; this client lets a
+        # test send what only the server would reject.
+        self.raw_client = make_client(self.url, validate_params=False)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+@pytest.fixture
+def clock_start() -> float:
+    return START
+
+
+@pytest.fixture
+def harness():
+    """Generous write quota: functional tests are not about throttling."""
+    running = Harness(write_per_second=1000)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def strict_harness():
+    """The published quotas (1 write/s, 10 reads/s)."""
+    running = Harness()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def client(harness):
+    return harness.client
+
+
+@pytest.fixture
+def sim(harness):
+    return harness.sim
+
+
+VALID_OPPORTUNITY = {
+    "Catalog": "Sandbox",
+    "PartnerOpportunityIdentifier": "deal-1",
+    "OpportunityType": "Net New Business",
+    "PrimaryNeedsFromAws": ["Co-Sell - Technical Consultation"],
+    "Customer": {
+        "Account": {
+            "CompanyName": "Acme Corp",
+            "Industry": "Software and Internet",
+            "WebsiteUrl": "https://acme.example.com",
+            "Address": {"CountryCode": "US", "PostalCode": "94105", "City": "San Francisco"},
+        },
+        "Contacts": [
+            {
+                "Email": "jane.doe@acme.example.com",
+                "FirstName": "Jane",
+                "LastName": "Doe",
+                "Phone": "+14155550100",
+            }
+        ],
+    },
+    "Project": {
+        "Title": "Data platform migration",
+        "CustomerBusinessProblem": "The customer must move 200 on-premises servers to AWS.",
+        "DeliveryModels": ["Professional Services"],
+        "ExpectedCustomerSpend": [
+            {"Amount": "2500.50", "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}
+        ],
+        "SalesActivities": ["Initialized discussions with customer"],
+    },
+    "LifeCycle": {"Stage": "Prospect", "TargetCloseDate": FUTURE_DATE, "NextSteps": "Workshop"},
+    "Marketing": {"Source": "None"},
+    "OpportunityTeam": [
+        {
+            "Email": "owner@example.com",
+            "FirstName": "Olivia",
+            "LastName": "Owner",
+            "BusinessTitle": "PartnerAccountManager",
+        }
+    ],
+}
+
+
+def opportunity_request(token: str = "token-1", **overrides) -> dict:
+    request = copy.deepcopy(VALID_OPPORTUNITY)
+    request["ClientToken"] = token
+    request.update(overrides)
+    return request
+
+
+def update_payload_from(opportunity: dict) -> dict:
+    """What a correct client sends back: GetOpportunity minus the read-only members."""
+    payload = {
+        key: copy.deepcopy(value)
+        for key, value in opportunity.items()
+        if key not in ("Id", "Arn", "CreatedDate", "OpportunityTeam", "RelatedEntityIdentifiers", "ResponseMetadata")
+    }
+    payload["Identifier"] = opportunity["Id"]
+    return payload
+
+
+def field_names(error) -> set[str]:
+    return {entry.get("FieldName") for entry in error.response["ErrorList"]}
+
+
+def codes_by_field(error) -> dict[str, str]:
+    return {entry.get("FieldName"): entry["Code"] for entry in error.response["ErrorList"]}
+
+
+def post_raw(url: str, operation: str, body, headers: dict | None = None):
+    """A hand-made awsJson request, for what botocore's serializer cannot send."""
+    import json
+
+    import requests
+
+    all_headers = {
+        "X-Amz-Target": f"AWSPartnerCentralSelling.{operation}",
+        "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20250615/us-east-1/partnercentral-selling/aws4_request",
+    }
+    all_headers.update(headers or {})
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return requests.post(url, data=data, headers=all_headers, timeout=10)

@@ -18,7 +18,14 @@ Typical push run (inside a task that holds the opportunity's lock)::
         writes = pc_to_hubspot(result.to_hubspot, config, pipeline=deal.get("pipeline"))
 """
 
-from .config import EngineConfig, EngineConfigError, FieldSettings, load_engine_config
+from .config import (
+    EngineConfig,
+    EngineConfigError,
+    FieldSettings,
+    default_config_document,
+    engine_config_from_dict,
+    load_engine_config,
+)
 from .editability import apply_editability, split_by_review_status
 from .mapping import (
     HubSpotProperties,
@@ -60,7 +67,9 @@ __all__ = [
     "build_create_request",
     "build_update_request",
     "client_token",
+    "default_config_document",
     "diff",
+    "engine_config_from_dict",
     "extract_pc_fields",
     "hubspot_properties_to_read",
     "load_engine_config",

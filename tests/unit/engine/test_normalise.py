@@ -12,7 +12,7 @@ from workers.engine.industries import HUBSPOT_INDUSTRIES, PC_TO_HUBSPOT_INDUSTRY
 TODAY = date(2025, 6, 2)
 
 
-# --- email ---------------------------------------------------------------------
+# --- email ---
 
 
 def test_email_is_lower_cased_and_trimmed():
@@ -34,7 +34,7 @@ def test_empty_email_is_empty_not_rejected():
     assert norm.normalise_email("").empty
 
 
-# --- phones ----------------------------------------------------------------------
+# --- phones ---
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_phone_extension_is_dropped_and_noted():
     assert "extension" in result.reason
 
 
-# --- countries -----------------------------------------------------------------------
+# --- countries ---
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_every_country_alias_is_in_the_model_enum():
     assert set(COUNTRY_ALIASES.values()) <= model.COUNTRY_CODES
 
 
-# --- websites ----------------------------------------------------------------------------
+# --- websites ---
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_overlong_website_falls_back_to_its_root():
     assert result.reason
 
 
-# --- text ------------------------------------------------------------------------------------
+# --- text ---
 
 
 def test_long_text_is_cut_on_a_word_boundary():
@@ -177,7 +177,7 @@ def test_business_problem_too_long_is_cut_to_2000_on_a_word():
     assert result.value.endswith("latency")
 
 
-# --- amounts -------------------------------------------------------------------------------------
+# --- amounts ---
 
 
 @pytest.mark.parametrize(
@@ -210,7 +210,7 @@ def test_rounding_is_noted():
     assert norm.normalise_amount("10.005").reason
 
 
-# --- close dates --------------------------------------------------------------------------------
+# --- close dates ---
 
 
 def test_iso_close_date_becomes_yyyy_mm_dd():
@@ -248,7 +248,7 @@ def test_close_date_round_trips_through_hubspot(zone):
     assert norm.normalise_close_date(written, today=TODAY, timezone=zone).value == "2025-09-30"
 
 
-# --- industry -------------------------------------------------------------------------------------
+# --- industry ---
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.hubspot_events import dedup_key, interpret
 from ingest.signatures import SignatureError, SignedRequest, verify
-from models.inbox import mark_pending, record_event
+from models.inbox import mark_pending, record_events
 from models.schemas import load_hubspot_batch
 from pcsync import runtime
 from tasks.hubspot_sync import sync_hubspot_object
@@ -77,6 +77,22 @@ def receive_hubspot_events():
     return jsonify(counts), 200
 
 
+def inbox_row(event: dict, ignore_reason: str | None) -> dict:
+    return {
+        "source": "hubspot",
+        "dedup_key": dedup_key(event),
+        "event_type": event["subscriptionType"],
+        "object_type": event["subscriptionType"].partition(".")[0],
+        "object_id": str(event.get("objectId") or event.get("fromObjectId") or ""),
+        "occurred_at_ms": event["occurredAt"],
+        "property_name": event.get("propertyName"),
+        "change_source": event.get("changeSource"),
+        "outcome": "ignored" if ignore_reason else "queued",
+        "ignore_reason": ignore_reason,
+        "payload": event,
+    }
+
+
 def record_and_enqueue(events: list[dict]) -> dict:
     """Record each event once and queue one debounced task per touched object.
 
@@ -86,37 +102,33 @@ def record_and_enqueue(events: list[dict]) -> dict:
     only queues a task with nothing new to do (tasks are idempotent).
     """
     settings = runtime.settings()
-    counts = {"received": len(events), "recorded": 0, "duplicates": 0, "ignored": 0, "queued": 0}
+    # One row per distinct event: a batch may repeat an event it also retries.
+    interpreted = {}
+    for event in events:
+        meaning = interpret(event)
+        row = inbox_row(event, meaning.ignore_reason)
+        interpreted.setdefault(row["dedup_key"], (row, meaning))
     with runtime.database().transaction() as session:
-        to_queue: dict[tuple[str, str], None] = {}
-        for event in events:
-            meaning = interpret(event)
-            is_new = record_event(
-                session,
-                source="hubspot",
-                dedup_key=dedup_key(event),
-                event_type=event["subscriptionType"],
-                object_type=event["subscriptionType"].partition(".")[0],
-                object_id=str(event.get("objectId") or event.get("fromObjectId") or ""),
-                occurred_at_ms=event["occurredAt"],
-                property_name=event.get("propertyName"),
-                change_source=event.get("changeSource"),
-                outcome="ignored" if meaning.ignore_reason else "queued",
-                ignore_reason=meaning.ignore_reason,
-                payload=event,
-            )
-            if not is_new:
-                counts["duplicates"] += 1
-                continue
-            counts["recorded"] += 1
-            if meaning.ignore_reason:
-                counts["ignored"] += 1
-            for touched in meaning.touched:
-                to_queue[touched] = None
-        for object_type, object_id in to_queue:
-            if mark_pending(session, object_type, object_id):
+        new_keys = record_events(session, [row for row, _ in interpreted.values()])
+        touched = dict.fromkeys(
+            key
+            for dedup, (_, meaning) in interpreted.items()
+            if dedup in new_keys
+            for key in meaning.touched
+        )
+        to_queue = mark_pending(session, list(touched))
+        with runtime.celery_app().producer_or_acquire() as producer:
+            for object_type, object_id in to_queue:
                 sync_hubspot_object.apply_async(
-                    (object_type, object_id), countdown=settings.debounce_seconds
+                    (object_type, object_id),
+                    countdown=settings.debounce_seconds,
+                    producer=producer,
                 )
-                counts["queued"] += 1
-    return counts
+    new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
+    return {
+        "received": len(events),
+        "recorded": len(new_rows),
+        "duplicates": len(events) - len(new_rows),
+        "ignored": sum(1 for row in new_rows if row["ignore_reason"]),
+        "queued": len(to_queue),
+    }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint, update
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -54,58 +54,74 @@ def _insert_for(session: Session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def record_event(session: Session, **values) -> bool:
-    """Insert one inbox row unless its (source, dedup_key) exists; True if new.
+def record_events(session: Session, rows: list[dict]) -> set[str]:
+    """Insert inbox rows whose (source, dedup_key) is new; return the new keys.
 
     Insert-or-nothing at the database makes de-duplication hold across
-    concurrent requests and restarts, not just within one process.
+    concurrent requests and restarts, not just within one process. One
+    statement per batch keeps a 100-event delivery to one round trip.
     """
+    if not rows:
+        return set()
+    now = utcnow()
     statement = (
         _insert_for(session)(InboxEvent)
-        .values(received_at=utcnow(), **values)
+        .values([{**row, "received_at": now} for row in rows])
         .on_conflict_do_nothing(index_elements=["source", "dedup_key"])
-        .returning(InboxEvent.id)
+        .returning(InboxEvent.dedup_key)
     )
     # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT.
-    return session.execute(statement).scalar() is not None
+    return set(session.execute(statement).scalars())
 
 
-def mark_pending(session: Session, object_type: str, object_id: str) -> bool:
-    """Mark an object dirty; True when the caller must queue a task for it.
+def mark_pending(session: Session, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Mark objects dirty; return those the caller must queue a task for.
 
-    Only the event that flips `scheduled` from false (or creates the row)
+    Only the event that creates the row, or flips `scheduled` from false,
     queues work; every later event before the task runs is coalesced into
     that one task by bumping `generation`.
     """
+    if not keys:
+        return []
     now = utcnow()
-    key = (PendingObject.object_type == object_type) & (PendingObject.object_id == object_id)
-    inserted = session.execute(
+    pk = tuple_(PendingObject.object_type, PendingObject.object_id)
+    created = session.execute(
         _insert_for(session)(PendingObject)
         .values(
-            object_type=object_type,
-            object_id=object_id,
-            scheduled=True,
-            generation=1,
-            first_dirty_at=now,
-            last_event_at=now,
-            enqueued_at=now,
+            [
+                {
+                    "object_type": object_type,
+                    "object_id": object_id,
+                    "scheduled": True,
+                    "generation": 1,
+                    "first_dirty_at": now,
+                    "last_event_at": now,
+                    "enqueued_at": now,
+                }
+                for object_type, object_id in keys
+            ]
         )
         .on_conflict_do_nothing(index_elements=["object_type", "object_id"])
-        .returning(PendingObject.generation)
-    ).scalar()
-    if inserted is not None:
-        return True
-    flipped = session.execute(
-        update(PendingObject)
-        .where(key & PendingObject.scheduled.is_(False))
-        .values(scheduled=True, first_dirty_at=now, enqueued_at=now)
-    ).rowcount
-    session.execute(
-        update(PendingObject)
-        .where(key)
-        .values(generation=PendingObject.generation + 1, last_event_at=now)
-    )
-    return flipped == 1
+        .returning(PendingObject.object_type, PendingObject.object_id)
+    ).all()
+    existing = [key for key in keys if key not in {tuple(row) for row in created}]
+    flipped = []
+    if existing:
+        flipped = session.execute(
+            update(PendingObject)
+            .where(pk.in_(existing) & PendingObject.scheduled.is_(False))
+            .values(scheduled=True, first_dirty_at=now, enqueued_at=now)
+            .returning(PendingObject.object_type, PendingObject.object_id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        session.execute(
+            update(PendingObject)
+            .where(pk.in_(existing))
+            .values(generation=PendingObject.generation + 1, last_event_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    to_queue = {tuple(row) for row in created} | {tuple(row) for row in flipped}
+    return [key for key in keys if key in to_queue]
 
 
 def claim_pending(session: Session, object_type: str, object_id: str) -> int | None:

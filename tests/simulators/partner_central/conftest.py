@@ -60,25 +60,33 @@ class Harness:
         self.server.stop()
 
 
-@pytest.fixture
-def clock_start() -> float:
-    return START
-
-
-@pytest.fixture
-def harness():
-    """Generous write quota: functional tests are not about throttling."""
-    running = Harness(write_per_second=1000)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def strict_harness():
-    """The published quotas (1 write/s, 10 reads/s)."""
+@pytest.fixture(scope="session")
+def _served():
+    # One server for the session (stopping one takes half a second); every test
+    # starts from a reset simulator and a rewound clock.
     running = Harness()
     yield running
     running.stop()
+
+
+def _fresh(running: Harness) -> Harness:
+    running.clock.now = START
+    running.sim.reset()
+    return running
+
+
+@pytest.fixture
+def harness(_served):
+    """Generous write quota: functional tests are not about throttling."""
+    running = _fresh(_served)
+    running.sim.set_quotas(write_per_second=1000)
+    return running
+
+
+@pytest.fixture
+def strict_harness(_served):
+    """The published quotas (1 write/s, 10 reads/s)."""
+    return _fresh(_served)
 
 
 @pytest.fixture
@@ -117,7 +125,12 @@ VALID_OPPORTUNITY = {
         "CustomerBusinessProblem": "The customer must move 200 on-premises servers to AWS.",
         "DeliveryModels": ["Professional Services"],
         "ExpectedCustomerSpend": [
-            {"Amount": "2500.50", "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}
+            {
+                "Amount": "2500.50",
+                "CurrencyCode": "USD",
+                "Frequency": "Monthly",
+                "TargetCompany": "AWS",
+            }
         ],
         "SalesActivities": ["Initialized discussions with customer"],
     },
@@ -146,7 +159,15 @@ def update_payload_from(opportunity: dict) -> dict:
     payload = {
         key: copy.deepcopy(value)
         for key, value in opportunity.items()
-        if key not in ("Id", "Arn", "CreatedDate", "OpportunityTeam", "RelatedEntityIdentifiers", "ResponseMetadata")
+        if key
+        not in (
+            "Id",
+            "Arn",
+            "CreatedDate",
+            "OpportunityTeam",
+            "RelatedEntityIdentifiers",
+            "ResponseMetadata",
+        )
     }
     payload["Identifier"] = opportunity["Id"]
     return payload

@@ -55,7 +55,9 @@ def test_missing_nested_required_member_is_rejected(harness):
     del request["Customer"]["Account"]["CompanyName"]
     with pytest.raises(harness.raw_client.exceptions.ValidationException) as caught:
         harness.raw_client.create_opportunity(**request)
-    assert codes_by_field(caught.value) == {"Customer.Account.CompanyName": "REQUIRED_FIELD_MISSING"}
+    assert codes_by_field(caught.value) == {
+        "Customer.Account.CompanyName": "REQUIRED_FIELD_MISSING"
+    }
 
 
 def test_missing_required_member_inside_a_list_item_is_rejected(harness):

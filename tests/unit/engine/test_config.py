@@ -133,7 +133,7 @@ def _errors(raw) -> dict[str, list[str]]:
         (
             {"fields": {"LifeCycle.Stage": {"properties": []}}},
             "fields.LifeCycle.Stage.properties",
-            "Length",
+            "Shorter than minimum length",
         ),
         (
             {"fields": {"Project.Title": {"strategy": "PARTNER_CENTRAL_WINS"}}},

@@ -67,6 +67,7 @@ class Receiver:
     def __init__(self):
         self.requests: list[dict] = []
         self.statuses: list[int] = []
+        self.on_request = lambda: None  # a test's hook, run per request
         self._lock = threading.Lock()
         app = Flask("webhook-receiver")
 
@@ -81,6 +82,7 @@ class Receiver:
                     }
                 )
                 status = self.statuses.pop(0) if self.statuses else 204
+                self.on_request()
             return "", status
 
         self.server = serve_in_thread(app)
@@ -89,6 +91,7 @@ class Receiver:
     def clear(self) -> None:
         with self._lock:
             self.requests, self.statuses = [], []
+            self.on_request = lambda: None
 
     def events(self) -> list[dict]:
         with self._lock:

@@ -44,6 +44,7 @@ from .payload import (
     build_update_request,
     client_token,
     diff,
+    preflight_problems,
     update_diff,
 )
 from .strategies import Direction, Strategy
@@ -77,6 +78,7 @@ __all__ = [
     "merge",
     "ours_modified_at",
     "pc_to_hubspot",
+    "preflight_problems",
     "split_by_review_status",
     "update_diff",
 ]

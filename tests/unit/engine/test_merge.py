@@ -195,3 +195,22 @@ def test_merge_covers_every_configured_field(config):
     result = merge(base, ours, theirs, strategies=config.strategies, directions=config.directions)
     assert result.to_pc == {"LifeCycle.Stage": "Committed", "Project.Title": "New title"}
     assert set(result.decisions) == set(config.strategies)
+
+
+def test_new_base_from_a_real_mapping_is_json_serialisable(
+    deal, company, contacts, today, config, opportunity
+):
+    import json
+
+    from workers.engine import extract_pc_fields, map_hubspot_to_pc
+
+    mapped = map_hubspot_to_pc(deal, company, contacts, today=today, config=config)
+    theirs = extract_pc_fields(opportunity, config)
+    result = merge(
+        {}, mapped.fields, theirs, strategies=config.strategies, directions=config.directions
+    )
+    stored = json.loads(json.dumps(result.new_base))
+    assert stored == result.new_base
+    # Stored and reloaded, the base makes the next identical merge a no-op.
+    again = merge(stored, result.new_base, result.new_base, strategies=config.strategies)
+    assert not again.has_writes

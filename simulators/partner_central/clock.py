@@ -16,7 +16,8 @@ class SimClock:
         return self._source() + self._offset_seconds
 
     def now_ms(self) -> int:
-        return int(self.now() * 1000)
+        # Via microseconds: 1749988800.123 * 1000 is 1749988800122.9999 in floats.
+        return round(self.now() * 1_000_000) // 1000
 
     def advance(self, seconds: float) -> None:
         """Move simulated time forward (for HTTP-driven demos; tests inject a clock)."""
@@ -34,3 +35,4 @@ class SimClock:
 
     def reset(self) -> None:
         self._offset_seconds = 0.0
+        self._last_modification_ms = 0

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import boto3
 import pytest
+import requests
 from botocore.config import Config
 
 from simulators.partner_central import create_app
@@ -14,7 +16,9 @@ from simulators.serving import serve_in_thread
 # 2025-06-15T12:00:00Z: a fixed "now", so dates and expiry are deterministic.
 START = 1_749_988_800.0
 FUTURE_DATE = "2025-12-31"
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+# botocore's `max_attempts` counts retries, not attempts: {"max_attempts": 1}
+# still retries once. `total_max_attempts` includes the first attempt.
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 # One session for all clients: it caches the loaded service model.
 _SESSION = boto3.session.Session()
 
@@ -183,14 +187,10 @@ def codes_by_field(error) -> dict[str, str]:
 
 def post_raw(url: str, operation: str, body, headers: dict | None = None):
     """A hand-made awsJson request, for what botocore's serializer cannot send."""
-    import json
-
-    import requests
-
     all_headers = {
         "X-Amz-Target": f"AWSPartnerCentralSelling.{operation}",
         "Content-Type": "application/x-amz-json-1.0",
-        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20250615/us-east-1/partnercentral-selling/aws4_request",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20250615/us-east-1/x/aws4_request",
     }
     all_headers.update(headers or {})
     data = body if isinstance(body, bytes) else json.dumps(body).encode()

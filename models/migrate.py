@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
+from models.db import ensure_sqlite_directory
+
 
 def alembic_config(database_url: str) -> Config:
     config = Config()
@@ -15,6 +17,7 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 

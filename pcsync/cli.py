@@ -29,9 +29,9 @@ def main() -> None:
 def ingest(workers: int) -> None:
     """Serve webhooks and the management API with gunicorn."""
     settings = current_settings()
-    args = ["gunicorn", "--bind", settings.ingest_bind, "--workers", str(workers)]
-    args += ["--timeout", "30", "--graceful-timeout", "20", "ingest.wsgi:app"]
-    os.execvp(args[0], args)
+    args = [sys.executable, "-m", "gunicorn", "--bind", settings.ingest_bind]
+    args += ["--workers", str(workers), "--timeout", "30", "--graceful-timeout", "20"]
+    os.execv(sys.executable, [*args, "ingest.wsgi:app"])
 
 
 @main.command()

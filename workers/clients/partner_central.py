@@ -1,0 +1,169 @@
+"""The one Partner Central client factory.
+
+Wraps the unmodified boto3 `partnercentral-selling` client: fills in the
+catalog, takes a rate-limiter token for the operation's quota group before
+each call, and translates botocore failures into typed errors. botocore's own
+retries are off: every retry goes back through the limiter, so throttling is
+counted once, globally, and retried by the task with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import boto3
+from botocore import xform_name
+from botocore.config import Config
+from botocore.credentials import DeferredRefreshableCredentials, create_assume_role_refresher
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
+from botocore.session import get_session
+
+from pcsync.config import Settings
+from workers.errors import ConflictError, NotFound, PermanentError, RateLimited, RetryableError
+from workers.limiter import Priority, RateLimiter
+
+log = logging.getLogger(__name__)
+
+SERVICE = "partnercentral-selling"
+REGION = "us-east-1"  # the only region Partner Central serves
+
+# Quota groups (reference/partner-central-api.md §2). Operations in neither
+# group have no published quota and are not limited by us.
+WRITE_OPERATIONS = frozenset(
+    {
+        "CreateOpportunity",
+        "UpdateOpportunity",
+        "AssociateOpportunity",
+        "DisassociateOpportunity",
+        "RejectEngagementInvitation",
+        "AssignOpportunity",
+        "StartEngagementFromOpportunityTask",
+        "StartEngagementByAcceptingInvitationTask",
+    }
+)
+READ_OPERATIONS = frozenset(
+    {
+        "GetOpportunity",
+        "GetAwsOpportunitySummary",
+        "ListOpportunities",
+        "ListSolutions",
+        "GetEngagementInvitation",
+        "ListEngagementInvitations",
+    }
+)
+RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalServerException"})
+
+
+def quota_group(operation: str) -> str | None:
+    if operation in WRITE_OPERATIONS:
+        return "pc-write"
+    if operation in READ_OPERATIONS:
+        return "pc-read"
+    return None
+
+
+def _boto_session(settings: Settings) -> boto3.Session:
+    if not settings.pc_role_arn:
+        return boto3.Session(region_name=REGION)
+    # Refreshable credentials: the assumed role's session outlives one hour.
+    source = get_session()
+    refresher = create_assume_role_refresher(
+        source.create_client("sts", region_name=REGION),
+        {"RoleArn": settings.pc_role_arn, "RoleSessionName": "pcsync"},
+    )
+    botocore_session = get_session()
+    botocore_session._credentials = DeferredRefreshableCredentials(
+        refresh_using=refresher, method="assume-role"
+    )
+    return boto3.Session(botocore_session=botocore_session, region_name=REGION)
+
+
+def make_boto_client(settings: Settings):
+    config = Config(
+        retries={"max_attempts": 1, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=30,
+        user_agent_extra="pcsync",
+    )
+    return _boto_session(settings).client(
+        SERVICE, region_name=REGION, endpoint_url=settings.pc_endpoint_url, config=config
+    )
+
+
+def translate(exc: Exception, operation: str) -> Exception:
+    """Map a botocore failure onto the typed error family."""
+    where = {"service": "partnercentral", "operation": operation}
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        message = error.get("Message") or str(exc)
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        where["status_code"] = status
+        if code in RETRYABLE_CODES:
+            return RetryableError(f"{code}: {message}", **where)
+        if code == "ConflictException":
+            return ConflictError(f"{code}: {message}", api_message=message, **where)
+        field_errors = [
+            {"field": e.get("FieldName"), "message": e.get("Message"), "code": e.get("Code")}
+            for e in exc.response.get("ErrorList", [])
+        ]
+        kind = NotFound if code == "ResourceNotFoundException" else PermanentError
+        return kind(f"{code}: {message}", api_message=message, field_errors=field_errors, **where)
+    if isinstance(
+        exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+    ):
+        return RetryableError(f"connection to Partner Central failed: {exc}", **where)
+    if isinstance(exc, ParamValidationError):
+        return PermanentError(
+            f"request rejected before sending: {exc}", api_message=str(exc), **where
+        )
+    return RetryableError(f"{type(exc).__name__}: {exc}", **where)
+
+
+class PartnerCentral:
+    def __init__(self, settings: Settings, limiter: RateLimiter, boto_client=None):
+        self.catalog = settings.pc_catalog
+        self.limiter = limiter
+        self.boto = boto_client or make_boto_client(settings)
+
+    def call(self, operation: str, *, priority: Priority = "event", **params: Any) -> dict:
+        """Call `operation` with `params` (Catalog added); return the response."""
+        group = quota_group(operation)
+        if group:
+            decision = self.limiter.acquire(group, priority=priority)
+            if not decision.allowed:
+                raise RateLimited(
+                    f"{group} budget exhausted ({decision.reason})",
+                    group=group,
+                    retry_after=decision.retry_after,
+                    priority=priority,
+                    operation=operation,
+                )
+        method = getattr(self.boto, xform_name(operation))
+        try:
+            response = method(Catalog=self.catalog, **params)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, operation) from exc
+        response.pop("ResponseMetadata", None)
+        return response
+
+    def paginate(self, operation: str, result_key: str, *, priority: Priority = "event", **params):
+        """Yield items of a list operation page by page, each page through the limiter."""
+        token = None
+        while True:
+            page = self.call(
+                operation, priority=priority, **params, **({"NextToken": token} if token else {})
+            )
+            yield from page.get(result_key, [])
+            token = page.get("NextToken")
+            if not token:
+                return

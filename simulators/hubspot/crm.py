@@ -16,7 +16,6 @@ from . import errors, schema
 from .associations import AssociationStore
 from .events import Change
 from .objects import ChangeSource, ObjectStore, Record
-from .owners import OwnerStore
 from .properties import PropertySchema
 from .timefmt import epoch_ms, iso_from_epoch
 
@@ -46,7 +45,6 @@ class Crm:
         properties: PropertySchema,
         objects: ObjectStore,
         associations: AssociationStore,
-        owners: OwnerStore,
         emit: Callable[[list[Change]], None],
     ):
         self.clock = clock
@@ -54,7 +52,6 @@ class Crm:
         self.properties = properties
         self.objects = objects
         self.associations = associations
-        self.owners = owners
         self._emit = emit
         # One lock for every read and write: requests arrive on many threads.
         self.lock = threading.RLock()
@@ -302,13 +299,15 @@ class Crm:
         return sorted(self.associations.types_between(from_type, from_id, to_type, to_id))
 
     def disassociate(self, from_type, from_id, to_type, to_id, type_ids, source) -> None:
-        check_type(from_type), check_type(to_type)
+        check_type(from_type)
+        check_type(to_type)
         now = self.clock()
         removed = self.associations.remove(from_type, from_id, to_type, to_id, type_ids)
         self._emit(self._association_changes(removed, source, now))
 
     def _check_pair(self, from_type, from_id, to_type, to_id) -> None:
-        check_type(from_type), check_type(to_type)
+        check_type(from_type)
+        check_type(to_type)
         if (from_type, to_type) not in assoc.DEFAULT_TYPE:
             raise errors.validation_error(f"{from_type} cannot be associated with {to_type}")
         for object_type, record_id in ((from_type, from_id), (to_type, to_id)):

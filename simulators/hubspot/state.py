@@ -71,7 +71,6 @@ class HubSpotSimulator:
             properties=self.properties,
             objects=self.objects,
             associations=self.associations,
-            owners=self.owners,
             emit=self._emit,
         )
         # API calls are the app's changes: HubSpot reports them as INTEGRATION
@@ -156,7 +155,8 @@ class HubSpotSimulator:
     ) -> list[int]:
         """Associate two records as a user; `primary` adds the Primary label."""
         with self.crm.lock:
-            check_type(from_type), check_type(to_type)
+            check_type(from_type)
+            check_type(to_type)
             type_ids = [assoc.DEFAULT_TYPE.get((from_type, to_type))]
             if primary:
                 type_ids += [

@@ -95,6 +95,9 @@ class Simulator:
                 body = self._run(operation, params)
         except ApiError as error:
             return self._reject(record, error)
+        except Exception as error:  # a simulator bug: answer like AWS would, and say so
+            log.exception("simulator failure in %s", operation)
+            return self._reject(record, InternalError(f"Simulator failure: {error!r}"))
         return 200, body
 
     def reject(self, operation: str, params, error: ApiError) -> tuple[int, dict]:
@@ -121,12 +124,12 @@ class Simulator:
         errors = validation.validate(model.input_shape, params)
         if errors:
             raise ValidationError(errors, REQUEST_VALIDATION_FAILED)
-        state = self._catalog_state(params["Catalog"])
         handler = HANDLERS.get(operation)
         if handler is None:
             raise NotImplementedBySimulator(
                 f"The Partner Central simulator does not implement {operation}."
             )
+        state = self._catalog_state(params["Catalog"])
         result = handler(self, state, codec.decode(model.input_shape, params))
         if model.output_shape is None:
             return {}

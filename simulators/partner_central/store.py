@@ -142,5 +142,6 @@ class IdFactory:
         return f"job-{self._base36(self._next('job'), 13)}"
 
 
-def arn(catalog: str, kind: str, resource_id: str) -> str:
-    return f"arn:aws:partnercentral:us-east-1::catalog/{catalog}/{kind}/{resource_id}"
+def arn(account_id: str, catalog: str, kind: str, resource_id: str) -> str:
+    # The form TagResource's ResourceArn pattern accepts (12-digit account).
+    return f"arn:aws:partnercentral:us-east-1:{account_id}:catalog/{catalog}/{kind}/{resource_id}"

@@ -38,7 +38,7 @@ def new_engagement(
     ]
     engagement = {
         "Id": engagement_id,
-        "Arn": store.arn(state.name, "engagement", engagement_id),
+        "Arn": store.arn(sim.account_id, state.name, "engagement", engagement_id),
         "Title": title,
         "Description": description,
         "CreatedAt": now,

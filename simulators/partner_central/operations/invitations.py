@@ -32,7 +32,7 @@ def new_invitation(
     now = sim.clock.now_ms()
     invitation = {
         "Id": invitation_id,
-        "Arn": store.arn(state.name, "engagement-invitation", invitation_id),
+        "Arn": store.arn(sim.account_id, state.name, "engagement-invitation", invitation_id),
         "Catalog": state.name,
         "PayloadType": next(iter(payload)),
         "EngagementId": engagement["Id"],

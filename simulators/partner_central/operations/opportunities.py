@@ -77,7 +77,7 @@ def new_opportunity_record(sim: Simulator, catalog: str, payload: dict, origin: 
     now = sim.clock.next_modification_ms()
     record.update(
         Id=opportunity_id,
-        Arn=store.arn(catalog, "opportunity", opportunity_id),
+        Arn=store.arn(sim.account_id, catalog, "opportunity", opportunity_id),
         Catalog=catalog,
         Origin=origin,
         CreatedDate=now,

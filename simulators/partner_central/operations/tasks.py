@@ -47,7 +47,7 @@ def _new_task(sim: Simulator, state: CatalogState, kind: str, **fields) -> dict:
     now = sim.clock.now_ms()
     return {
         "TaskId": task_id,
-        "TaskArn": store.arn(state.name, kind, task_id),
+        "TaskArn": store.arn(sim.account_id, state.name, kind, task_id),
         "StartTime": now,
         "TaskStatus": IN_PROGRESS,
         "complete_at": now + int(sim.task_delay_seconds * 1000),

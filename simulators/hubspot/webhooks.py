@@ -224,7 +224,8 @@ class WebhookSender:
     def _maybe_retry(self, delivery: _Delivery, entry: dict) -> None:
         succeeded = entry["status"] is not None and 200 <= entry["status"] < 300
         delays = self.settings.retry_delays
-        if succeeded or delivery.attempt >= len(delays):
+        unsubscribed = entry["url"] is None  # the URL was removed meanwhile: drop
+        if succeeded or unsubscribed or delivery.attempt >= len(delays):
             return
         due = time.monotonic() + delays[delivery.attempt]
         self._schedule(
@@ -257,6 +258,9 @@ class WebhookSender:
             "error": None,
             "body": body,
         }
+        if url is None:
+            entry["error"] = "no webhook URL"
+            return entry
         try:
             response = self._session.post(
                 url, data=body.encode(), headers=headers, timeout=self.settings.timeout

@@ -6,18 +6,22 @@ what Alembic compares against.
 
 from models.audit import AuditEntry, record_audit
 from models.base import Base
+from models.conflicts import Conflict
 from models.db import Database
 from models.failures import FailedTask
 from models.inbox import InboxEvent, PendingObject
+from models.invitations import Invitation
 from models.links import OpportunityLink
 from models.sync_state import SyncState, get_state, set_state
 
 __all__ = [
     "AuditEntry",
     "Base",
+    "Conflict",
     "Database",
     "FailedTask",
     "InboxEvent",
+    "Invitation",
     "OpportunityLink",
     "PendingObject",
     "SyncState",

@@ -19,6 +19,10 @@ class OpportunityLink(Base):
     catalog: Mapped[str] = mapped_column(String(16))
     opportunity_id: Mapped[str | None] = mapped_column(String(32))
     client_token: Mapped[str] = mapped_column(String(64))
+    # The exact CreateOpportunity request, stored before it is sent: a retry
+    # after a crash resends the identical body, so the deterministic
+    # ClientToken returns the same opportunity instead of a duplicate.
+    create_request: Mapped[dict | None] = mapped_column(JsonColumn)
     # The LastModifiedDate Partner Central returned last, verbatim (ISO 8601):
     # UpdateOpportunity must send it back unchanged as its optimistic lock.
     last_modified_date: Mapped[str | None] = mapped_column(String(40))
@@ -30,6 +34,10 @@ class OpportunityLink(Base):
     base_snapshot: Mapped[dict] = mapped_column(JsonColumn, default=dict)
     # Changes that review-status rules did not allow yet; applied when editable.
     deferred_fields: Mapped[dict] = mapped_column(JsonColumn, default=dict)
+    submission_status: Mapped[str | None] = mapped_column(String(32))
+    submission_task_id: Mapped[str | None] = mapped_column(String(255))
+    # Owned deal properties as last written, so unchanged values cost no call.
+    hubspot_written: Mapped[dict] = mapped_column(JsonColumn, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

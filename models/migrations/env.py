@@ -6,6 +6,16 @@ from sqlalchemy import engine_from_config, pool
 import models
 
 config = context.config
+
+
+def render_item(type_, obj, _autogen_context):
+    # Migrations must not import model code: render our decorated types as
+    # the plain SQLAlchemy types they store.
+    if type_ == "type" and isinstance(obj, models.base.UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 target_metadata = models.Base.metadata
 
 
@@ -29,7 +39,10 @@ def run_migrations_online() -> None:
     with connectable.connect() as connection:
         # Batch mode lets later migrations alter tables on SQLite too.
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -18,10 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.hubspot_events import dedup_key, interpret
 from ingest.signatures import SignatureError, SignedRequest, verify
-from models.inbox import mark_pending, record_events
+from models.inbox import record_events
 from models.schemas import load_hubspot_batch
 from pcsync import runtime
-from tasks.hubspot_sync import sync_hubspot_object
+from tasks.hubspot_sync import queue_object_syncs
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("hubspot_webhook", __name__)
@@ -116,19 +116,12 @@ def record_and_enqueue(events: list[dict]) -> dict:
             if dedup in new_keys
             for key in meaning.touched
         )
-        to_queue = mark_pending(session, list(touched))
-        with runtime.celery_app().producer_or_acquire() as producer:
-            for object_type, object_id in to_queue:
-                sync_hubspot_object.apply_async(
-                    (object_type, object_id),
-                    countdown=settings.debounce_seconds,
-                    producer=producer,
-                )
+        queued = queue_object_syncs(session, list(touched), settings.debounce_seconds)
     new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
     return {
         "received": len(events),
         "recorded": len(new_rows),
         "duplicates": len(events) - len(new_rows),
         "ignored": sum(1 for row in new_rows if row["ignore_reason"]),
-        "queued": len(to_queue),
+        "queued": queued,
     }

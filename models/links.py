@@ -23,6 +23,10 @@ class OpportunityLink(Base):
     # after a crash resends the identical body, so the deterministic
     # ClientToken returns the same opportunity instead of a duplicate.
     create_request: Mapped[dict | None] = mapped_column(JsonColumn)
+    # Bumped when a create was refused for good (validation): the corrected
+    # request then goes out under a new token (a reused token with another
+    # body is refused as conflicting).
+    create_attempt: Mapped[int] = mapped_column(Integer, default=1)
     # The LastModifiedDate Partner Central returned last, verbatim (ISO 8601):
     # UpdateOpportunity must send it back unchanged as its optimistic lock.
     last_modified_date: Mapped[str | None] = mapped_column(String(40))

@@ -92,6 +92,31 @@ def simulators(pc_port: int, hubspot_port: int, webhook_url: str | None, events_
     serve_simulators(current_settings(), pc_port, hubspot_port, webhook_url, events_url)
 
 
+def app_context():
+    """The Flask app context the sync commands run in (as tasks do)."""
+    from ingest import create_app
+
+    return create_app(current_settings()).app_context()
+
+
+@main.group()
+def hubspot() -> None:
+    """HubSpot account preparation."""
+
+
+@hubspot.command("setup")
+def hubspot_setup() -> None:
+    """Create pcsync's deal property group and properties (idempotent)."""
+    from pcsync import runtime
+    from workers.sync.hubspot_setup import ensure_deal_properties
+
+    with app_context():
+        report = ensure_deal_properties(runtime.hubspot())
+    for name in report["created"]:
+        click.echo(f"created  {name}")
+    click.echo(f"{len(report['created'])} created, {len(report['existing'])} already present")
+
+
 @main.command()
 def run() -> None:
     """Everything on one machine: simulators (without credentials), ingest, worker, beat."""

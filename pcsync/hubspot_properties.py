@@ -1,45 +1,86 @@
-"""The HubSpot deal properties pcsync owns: created by `pcsync hubspot setup`,
-written only by pcsync, and therefore never a reason to sync (a change event
-for one of them is pcsync's own write coming back)."""
+"""The HubSpot deal properties pcsync creates (`pcsync hubspot setup`).
+
+Two kinds:
+- OUTPUT properties are written only by pcsync. A change event for one of
+  them is pcsync's own write coming back, so the ingest ignores it.
+- INPUT properties are how an operator asks pcsync for something from
+  HubSpot (opt in, submit to AWS, accept a referral); their changes are work.
+"""
 
 from __future__ import annotations
 
-GROUP_NAME = "aws_partner_central"
-GROUP_LABEL = "AWS Partner Central (pcsync)"
+GROUP = {"name": "aws_partner_central", "label": "AWS Partner Central (pcsync)", "displayOrder": -1}
 
 
-def _text(name: str, label: str, description: str) -> dict:
-    return {
+def _property(name: str, label: str, description: str, kind: str = "text", options=()) -> dict:
+    types = {
+        "text": ("string", "text"),
+        "textarea": ("string", "textarea"),
+        "datetime": ("datetime", "date"),
+        "number": ("number", "number"),
+        "select": ("enumeration", "select"),
+        "bool": ("enumeration", "booleancheckbox"),
+    }
+    type_, field_type = types[kind]
+    definition = {
         "name": name,
         "label": label,
-        "type": "string",
-        "fieldType": "text",
-        "groupName": GROUP_NAME,
+        "type": type_,
+        "fieldType": field_type,
+        "groupName": GROUP["name"],
         "description": description,
     }
+    if kind == "bool":
+        options = (("true", "Yes"), ("false", "No"))
+    if options:
+        definition["options"] = [
+            {"label": label_, "value": value, "displayOrder": i, "hidden": False}
+            for i, (value, label_) in enumerate(options)
+        ]
+    return definition
 
 
-def _datetime(name: str, label: str, description: str) -> dict:
-    return {
-        "name": name,
-        "label": label,
-        "type": "datetime",
-        "fieldType": "date",
-        "groupName": GROUP_NAME,
-        "description": description,
-    }
-
-
-DEAL_PROPERTIES: tuple[dict, ...] = (
-    _text("aws_opportunity_id", "AWS opportunity ID", "Partner Central opportunity id (O…)"),
-    _text("aws_review_status", "AWS review status", "LifeCycle.ReviewStatus in Partner Central"),
-    _text("aws_review_comments", "AWS review comments", "Comments from the AWS review"),
-    _text("aws_sync_status", "AWS sync status", "Outcome of pcsync's last sync of this deal"),
-    _text("aws_sync_error", "AWS sync error", "The API's message when the last sync failed"),
-    _datetime("aws_last_sync", "AWS last sync", "When pcsync last synced this deal"),
+OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
+    _property("aws_opportunity_id", "AWS opportunity ID", "Partner Central opportunity id (O…)"),
+    _property("aws_review_status", "AWS review status", "LifeCycle.ReviewStatus"),
+    _property("aws_review_comments", "AWS review comments", "AWS review comments", "textarea"),
+    _property("aws_sync_status", "AWS sync status", "Outcome of pcsync's last sync"),
+    _property("aws_sync_error", "AWS sync error", "The API message of a failed sync", "textarea"),
+    _property("aws_last_sync", "AWS last sync", "When pcsync last synced this deal", "datetime"),
+    _property("aws_involvement_type", "AWS involvement type", "Co-Sell or For Visibility Only"),
+    _property("aws_engagement_score", "AWS engagement score", "High, Medium or Low"),
+    _property("aws_next_best_actions", "AWS next best actions", "From AWS insights", "textarea"),
+    _property("aws_team", "AWS team", "AWS sales team on the opportunity", "textarea"),
+    _property("aws_submission_status", "AWS submission status", "Submission to AWS"),
+    _property("aws_invitation_id", "AWS invitation ID", "Engagement invitation of an AWS referral"),
+    _property("aws_invitation_status", "AWS invitation status", "State of the AWS referral"),
+    _property(
+        "aws_invitation_expires_at",
+        "AWS invitation expires",
+        "Accept or reject the AWS referral before this time",
+        "datetime",
+    ),
 )
 
-OWNED_DEAL_PROPERTY_NAMES = frozenset(p["name"] for p in DEAL_PROPERTIES)
+INPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
+    _property("aws_sync_enabled", "Sync to AWS", "Sync this deal with Partner Central", "bool"),
+    _property(
+        "aws_submit_to_aws",
+        "Submit to AWS",
+        "Set to Yes to submit the opportunity to AWS (co-sell)",
+        "bool",
+    ),
+    _property(
+        "aws_invitation_decision",
+        "AWS referral decision",
+        "Accept or reject this AWS referral",
+        "select",
+        (("accept", "Accept"), ("reject", "Reject")),
+    ),
+)
+
+DEAL_PROPERTIES = OUTPUT_DEAL_PROPERTIES + INPUT_DEAL_PROPERTIES
+OWNED_DEAL_PROPERTY_NAMES = frozenset(p["name"] for p in OUTPUT_DEAL_PROPERTIES)
 
 
 def is_owned_property(object_type: str, property_name: str | None) -> bool:

@@ -33,3 +33,47 @@ def celery_app() -> Celery:
 def now() -> float:
     """Epoch seconds from the app's clock (tests inject a fixed one)."""
     return current_app.extensions.get("pcsync.clock", time.time)()
+
+
+def _per_app(key: str, build):
+    """Build a service once per app (per process) and keep it."""
+    extensions = current_app.extensions
+    if key not in extensions:
+        extensions[key] = build()
+    return extensions[key]
+
+
+def limiter():
+    from workers.limiter import build_limiter
+
+    return _per_app("pcsync.limiter", lambda: build_limiter(settings().redis_url))
+
+
+def locks():
+    from workers.locks import lock_factory
+
+    return _per_app("pcsync.locks", lambda: lock_factory(settings().redis_url))
+
+
+def partner_central():
+    from workers.clients.partner_central import PartnerCentral
+
+    return _per_app("pcsync.partner_central", lambda: PartnerCentral(settings(), limiter()))
+
+
+def hubspot():
+    from workers.clients.hubspot import HubSpot
+
+    def build():
+        current = settings()
+        return HubSpot(current.hubspot_api_base_url, current.hubspot_access_token or "", limiter())
+
+    return _per_app("pcsync.hubspot", build)
+
+
+def engine_config():
+    from workers.engine import load_engine_config
+
+    return _per_app(
+        "pcsync.engine_config", lambda: load_engine_config(settings().engine_config_path)
+    )

@@ -2,40 +2,122 @@
 
 The message carries only the object's type and id: the task re-reads the
 current state, so a burst of events costs one run, and a task redelivered
-after a crash does the same thing again without harm.
+after a crash does the same thing again without harm. A contact or company
+fans out to the deals it is associated with (one association read), each of
+which is queued once through the same pending markers as the ingest uses.
 """
 
 from __future__ import annotations
+
+import logging
 
 from celery import shared_task
 from sqlalchemy import select
 
 from models.audit import record_audit
-from models.inbox import claim_pending
+from models.inbox import claim_pending, mark_pending
 from models.links import OpportunityLink
 from pcsync import runtime
+from workers.errors import PermanentError
+from workers.sync.context import Run
+from workers.sync.deal_status import write_deal_status
+from workers.sync.deals import find_link, sync_deal
+from workers.task_policy import retrying
+
+log = logging.getLogger(__name__)
+
+PLURAL = {"deal": "deals", "contact": "contacts", "company": "companies"}
 
 
-@shared_task(name="pcsync.sync_hubspot_object", bind=True, acks_late=True)
-def sync_hubspot_object(self, object_type: str, object_id: str) -> str:
-    with runtime.database().transaction() as session:
-        generation = claim_pending(session, object_type, object_id)
-        link = None
-        if object_type == "deal":
-            link = session.scalar(
-                select(OpportunityLink).where(OpportunityLink.hubspot_deal_id == object_id)
+def queue_object_syncs(session, keys: list[tuple[str, str]], countdown: float) -> int:
+    """Mark objects pending and queue one task for each that has none queued.
+
+    Runs inside the caller's transaction and publishes before its commit,
+    so a broker failure rolls the markers back with everything else.
+    """
+    to_queue = mark_pending(session, keys)
+    with runtime.celery_app().producer_or_acquire() as producer:
+        for object_type, object_id in to_queue:
+            sync_hubspot_object.apply_async(
+                (object_type, object_id), countdown=countdown, producer=producer
             )
-        outcome = "linked" if link else "not_linked"
+    return len(to_queue)
+
+
+@shared_task(name="pcsync.sync_hubspot_object", bind=True, max_retries=None)
+def sync_hubspot_object(self, object_type: str, object_id: str) -> str:
+    run = Run(actor=self.name, task_id=self.request.id, source="hubspot")
+    with runtime.database().transaction() as session:
+        claim_pending(session, object_type, object_id)
+    with retrying(self):
+        if object_type == "deal":
+            return sync_linked_deal(object_id, run)
+        return fan_out_to_deals(object_type, object_id, run)
+
+
+def sync_linked_deal(deal_id: str, run: Run) -> str:
+    try:
+        return sync_deal(deal_id, run).outcome
+    except PermanentError as exc:
+        surface_failure(deal_id, exc, run)
+        raise
+
+
+def surface_failure(deal_id: str, exc: PermanentError, run: Run) -> None:
+    """Show a permanent failure where operators look: on the deal and in the audit."""
+    message = exc.api_message or str(exc)
+    with runtime.database().transaction() as session:
+        link = find_link(session, deal_id)
+        record_audit(
+            session,
+            action="deal.sync",
+            outcome="failed",
+            source=run.source,
+            actor=run.actor,
+            task_id=run.task_id,
+            object_type="deal",
+            object_id=deal_id,
+            opportunity_id=link.opportunity_id if link else None,
+            diff={"field_errors": exc.field_errors} if exc.field_errors else None,
+            message=message,
+        )
+        if link is None:
+            return
+        link.sync_status = "failed"
+        link.last_error = message
+        try:
+            write_deal_status(
+                runtime.hubspot(),
+                link,
+                {"aws_sync_status": "failed", "aws_sync_error": message[:65000]},
+            )
+        except Exception:  # the original failure matters more than this one
+            log.exception("deal.failure_not_surfaced", extra={"deal_id": deal_id})
+
+
+def fan_out_to_deals(object_type: str, object_id: str, run: Run) -> str:
+    associated = runtime.hubspot().associations(PLURAL[object_type], "deals", [object_id])
+    deal_ids = sorted({a["id"] for a in associated.get(str(object_id), [])})
+    with runtime.database().transaction() as session:
+        linked = set(
+            session.scalars(
+                select(OpportunityLink.hubspot_deal_id).where(
+                    OpportunityLink.hubspot_deal_id.in_(deal_ids)
+                )
+            )
+        )
+        queued = queue_object_syncs(
+            session, [("deal", d) for d in deal_ids if d in linked], countdown=0
+        )
         record_audit(
             session,
             action=f"hubspot.{object_type}.changed",
-            outcome=outcome,
-            source="hubspot",
-            actor=self.name,
-            task_id=self.request.id,
+            outcome="fanned_out" if linked else "no_linked_deals",
+            source=run.source,
+            actor=run.actor,
+            task_id=run.task_id,
             object_type=object_type,
             object_id=object_id,
-            opportunity_id=link.opportunity_id if link else None,
-            message=f"pending generation {generation}",
+            diff={"deals": deal_ids, "linked": sorted(linked), "queued": queued},
         )
-    return outcome
+    return "fanned_out" if linked else "no_linked_deals"

@@ -109,6 +109,10 @@ def make_settings(tmp_path):
             "PCSYNC_API_TOKENS": TEST_API_TOKEN,
             "PCSYNC_PUBLIC_URL": "https://pcsync.example.com",
             "PCSYNC_LOG_JSON": "true",
+            # Nothing in a test may reach the internet: unless a test points
+            # these at a simulator, calls fail fast on a closed local port.
+            "HUBSPOT_API_BASE_URL": "http://127.0.0.1:9",
+            "PC_ENDPOINT_URL": "http://127.0.0.1:9",
         }
         return replace(load_settings(environ), **overrides)
 

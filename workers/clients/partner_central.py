@@ -88,8 +88,9 @@ def _boto_session(settings: Settings) -> boto3.Session:
 
 
 def make_boto_client(settings: Settings):
+    # total_max_attempts counts the first call (max_attempts counts retries).
     config = Config(
-        retries={"max_attempts": 1, "mode": "standard"},
+        retries={"total_max_attempts": 1, "mode": "standard"},
         connect_timeout=5,
         read_timeout=30,
         user_agent_extra="pcsync",

@@ -72,6 +72,9 @@ def upgrade() -> None:
                 nullable=True,
             )
         )
+        batch_op.add_column(
+            sa.Column("create_attempt", sa.Integer(), nullable=False, server_default="1")
+        )
         batch_op.add_column(sa.Column("submission_status", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("submission_task_id", sa.String(length=255), nullable=True))
         batch_op.add_column(
@@ -89,6 +92,7 @@ def downgrade() -> None:
         batch_op.drop_column("hubspot_written")
         batch_op.drop_column("submission_task_id")
         batch_op.drop_column("submission_status")
+        batch_op.drop_column("create_attempt")
         batch_op.drop_column("create_request")
 
     op.drop_table("invitations")

@@ -1,0 +1,66 @@
+"""Realistic HubSpot records created in the simulator as a user would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+
+def future_close_date(days: int = 60) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT00:00:00.000Z")
+
+
+def create_company(sim, **overrides) -> str:
+    properties = {
+        "name": "Acme Analytics",
+        "domain": "acme-analytics.example.com",
+        "website": "acme-analytics.example.com",
+        "industry": "COMPUTER_SOFTWARE",
+        "country": "United States",
+        "city": "Seattle",
+        "state": "Washington",
+        "zip": "98101",
+        "address": "100 Pine Street",
+        **overrides,
+    }
+    return sim.create_object("companies", properties)["id"]
+
+
+def create_contact(sim, **overrides) -> str:
+    properties = {
+        "email": "Jordan.Lee@Acme-Analytics.example.com",
+        "firstname": "Jordan",
+        "lastname": "Lee",
+        "phone": "(206) 555-0142",
+        "jobtitle": "VP Engineering",
+        **overrides,
+    }
+    return sim.create_object("contacts", properties)["id"]
+
+
+def create_deal(sim, *, company_id=None, contact_ids=(), **overrides) -> str:
+    properties = {
+        "dealname": "Acme data platform migration #AWS",
+        "amount": "12000",
+        "closedate": future_close_date(),
+        "pipeline": "default",
+        "dealstage": "qualifiedtobuy",
+        "description": "Acme needs to move its on-premises analytics warehouse to AWS "
+        "to cut costs and scale for seasonal peaks.",
+        **overrides,
+    }
+    associations = []
+    if company_id:
+        associations.append(
+            {
+                "to": {"id": company_id},
+                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}],
+            }
+        )
+    for contact_id in contact_ids:
+        associations.append(
+            {
+                "to": {"id": contact_id},
+                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}],
+            }
+        )
+    return sim.create_object("deals", properties, associations)["id"]

@@ -1,0 +1,18 @@
+"""Who is running a sync command, for the audit trail and retry decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+
+@dataclass(frozen=True)
+class Run:
+    actor: str  # the task name, or "operator:<token id>", "cli:backfill"
+    task_id: str | None
+    source: str  # what triggered it: hubspot | partner_central | schedule | operator
+    priority: str = "event"  # "background" yields the last of the daily budget
+
+    @property
+    def today(self) -> date:
+        return datetime.now(UTC).date()

@@ -1,0 +1,362 @@
+"""Keep one HubSpot deal and its Partner Central opportunity in agreement.
+
+`sync_deal` is the single writer of DESIGN.md §3: it reads both sides,
+merges field by field against the base snapshot, respects the review
+status, writes the FULL opportunity only when something differs, retries the
+optimistic lock a bounded number of times, and records one audit entry.
+Creation stores its request before sending it, so a crash between the API
+call and the commit resends an identical request under the same ClientToken
+and gets the same opportunity back.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from models.audit import record_audit
+from models.conflicts import record_pending_conflict
+from models.links import OpportunityLink
+from pcsync import runtime
+from workers.engine import (
+    apply_editability,
+    build_create_request,
+    build_update_request,
+    client_token,
+    extract_pc_fields,
+    map_hubspot_to_pc,
+    merge,
+    ours_modified_at,
+    pc_to_hubspot,
+    preflight_problems,
+    update_diff,
+)
+from workers.errors import ConflictError, PermanentError, RetryableError
+from workers.locks import opportunity_lock_name
+from workers.sync.context import Run
+from workers.sync.deal_status import write_deal_status
+from workers.sync.hubspot_state import DealState, read_deal_state
+from workers.sync.rules import REFERRAL_PROPERTY, deal_wants_sync
+
+log = logging.getLogger(__name__)
+
+MAX_CONFLICT_ROUNDS = 3
+LOCK_TTL_SECONDS = 300
+LOCK_BUSY_RETRY_SECONDS = 3.0
+
+
+class OpportunityBusy(RetryableError):
+    """Another worker holds this opportunity's lock; try again shortly."""
+
+
+@dataclass
+class SyncOutcome:
+    outcome: str
+    opportunity_id: str | None = None
+
+
+def find_link(session, deal_id: str) -> OpportunityLink | None:
+    return session.scalar(select(OpportunityLink).where(OpportunityLink.hubspot_deal_id == deal_id))
+
+
+def audit(session, run: Run, action: str, outcome: str, deal_id: str, **details) -> None:
+    record_audit(
+        session,
+        action=action,
+        outcome=outcome,
+        source=run.source,
+        actor=run.actor,
+        task_id=run.task_id,
+        object_type="deal",
+        object_id=deal_id,
+        **details,
+    )
+
+
+def sync_deal(deal_id: str, run: Run) -> SyncOutcome:
+    hubspot, config = runtime.hubspot(), runtime.engine_config()
+    state = read_deal_state(hubspot, deal_id, config)
+    with runtime.database().transaction() as session:
+        link = find_link(session, deal_id)
+        if state is None:
+            if link is not None:
+                link.sync_status = "deal_deleted"
+            audit(
+                session,
+                run,
+                "deal.sync",
+                "deal_deleted",
+                deal_id,
+                opportunity_id=link.opportunity_id if link else None,
+                message="deal no longer exists in HubSpot; opportunity left as it is",
+            )
+            return SyncOutcome("deal_deleted", link.opportunity_id if link else None)
+        if link is None and state.properties.get(REFERRAL_PROPERTY):
+            audit(session, run, "deal.sync", "awaiting_referral_decision", deal_id)
+            return SyncOutcome("awaiting_referral_decision")
+        if link is None and not deal_wants_sync(state.properties):
+            audit(
+                session,
+                run,
+                "deal.sync",
+                "not_syncing",
+                deal_id,
+                message="deal is neither tagged #AWS nor opted in",
+            )
+            return SyncOutcome("not_syncing")
+    if link is None or link.opportunity_id is None:
+        return create_opportunity(state, run)
+    return reconcile(link.opportunity_id, state, run)
+
+
+# -- create --------------------------------------------------------------------------------
+
+
+def _prepare_create(state: DealState, run: Run) -> OpportunityLink:
+    """The link row with the exact request to send, committed before sending."""
+    settings, config = runtime.settings(), runtime.engine_config()
+    with runtime.database().transaction() as session:
+        link = find_link(session, state.deal_id)
+        if link is None:
+            link = OpportunityLink(
+                hubspot_deal_id=state.deal_id,
+                catalog=settings.pc_catalog,
+                client_token="",
+                create_attempt=1,
+            )
+            session.add(link)
+        if link.create_request is None:
+            mapped = map_hubspot_to_pc(
+                state.properties, state.company, state.contacts, today=run.today, config=config
+            )
+            token = client_token(
+                settings.hubspot_portal_id or "0", state.deal_id, f"create-{link.create_attempt}"
+            )
+            link.client_token = token
+            link.create_request = build_create_request(
+                mapped.fields, catalog=settings.pc_catalog, client_token=token
+            )
+            if mapped.notes:
+                audit(
+                    session,
+                    run,
+                    "opportunity.create",
+                    "adjusted",
+                    state.deal_id,
+                    diff={"notes": [n.as_dict() for n in mapped.notes]},
+                    message="values normalised or left out before create",
+                )
+        link.sync_status = "creating"
+        session.flush()
+        session.expunge(link)
+        return link
+
+
+def create_opportunity(state: DealState, run: Run) -> SyncOutcome:
+    link = _prepare_create(state, run)
+    request = {k: v for k, v in link.create_request.items() if k != "Catalog"}
+    try:
+        response = runtime.partner_central().call(
+            "CreateOpportunity", priority=run.priority, **request
+        )
+    except PermanentError as exc:
+        with runtime.database().transaction() as session:
+            stored = find_link(session, state.deal_id)
+            # Nothing was created: the corrected deal goes out as a new
+            # request under a new token on the next attempt.
+            stored.create_request = None
+            stored.create_attempt += 1
+            stored.sync_status = "failed"
+            stored.last_error = exc.api_message or str(exc)
+        raise
+    opportunity_id = response["Id"]
+    base = extract_pc_fields(link.create_request, runtime.engine_config())
+    hubspot = runtime.hubspot()
+    with runtime.database().transaction() as session:
+        stored = find_link(session, state.deal_id)
+        stored.opportunity_id = opportunity_id
+        stored.last_modified_date = response["LastModifiedDate"].isoformat()
+        stored.review_status = "Pending Submission"
+        stored.base_snapshot = base
+        stored.sync_status = "created"
+        stored.last_error = None
+        write_deal_status(
+            hubspot,
+            stored,
+            {
+                "aws_opportunity_id": opportunity_id,
+                "aws_review_status": stored.review_status,
+                "aws_sync_status": "created",
+                "aws_sync_error": "",
+            },
+        )
+        audit(
+            session,
+            run,
+            "opportunity.create",
+            "created",
+            state.deal_id,
+            opportunity_id=opportunity_id,
+            diff={"partner_central": {k: v for k, v in sorted(base.items()) if v is not None}},
+        )
+    return SyncOutcome("created", opportunity_id)
+
+
+# -- reconcile -----------------------------------------------------------------------------
+
+
+def reconcile(opportunity_id: str, state: DealState, run: Run) -> SyncOutcome:
+    link_lock = runtime.locks().try_lock(
+        opportunity_lock_name(runtime.settings().pc_catalog, opportunity_id), LOCK_TTL_SECONDS
+    )
+    with link_lock as held:
+        if not held:
+            raise OpportunityBusy(
+                f"opportunity {opportunity_id} is being synced elsewhere",
+                retry_after=LOCK_BUSY_RETRY_SECONDS,
+                service="pcsync",
+            )
+        for _ in range(MAX_CONFLICT_ROUNDS):
+            try:
+                return _merge_and_write(opportunity_id, state, run)
+            except ConflictError:
+                log.info("opportunity.conflict_retry", extra={"opportunity_id": opportunity_id})
+        raise ConflictError(
+            f"opportunity {opportunity_id} kept changing; retrying later",
+            service="partnercentral",
+            operation="UpdateOpportunity",
+        )
+
+
+def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOutcome:
+    pc, hubspot, config = runtime.partner_central(), runtime.hubspot(), runtime.engine_config()
+    opportunity = pc.call("GetOpportunity", priority=run.priority, Identifier=opportunity_id)
+    with runtime.database().transaction() as session:
+        base = dict(find_link(session, state.deal_id).base_snapshot or {})
+    mapped = map_hubspot_to_pc(
+        state.properties, state.company, state.contacts, today=run.today, config=config
+    )
+    review_status = (opportunity.get("LifeCycle") or {}).get("ReviewStatus")
+    result = merge(
+        base,
+        mapped.fields,
+        extract_pc_fields(opportunity, config),
+        strategies=config.strategies,
+        directions=config.directions,
+        ours_modified_at=ours_modified_at(state.timestamps, config),
+        theirs_modified_at=opportunity["LastModifiedDate"],
+    )
+    result = apply_editability(result, review_status)
+    last_modified = opportunity["LastModifiedDate"]
+    pc_changes = []
+    if result.to_pc:
+        request = build_update_request(opportunity, result.to_pc)
+        pc_changes = update_diff(opportunity, request)
+        if pc_changes:
+            problems = preflight_problems(request, today=run.today)
+            if problems:
+                raise PermanentError(
+                    "; ".join(problems),
+                    api_message="; ".join(problems),
+                    service="pcsync",
+                    operation="UpdateOpportunity",
+                )
+            request.pop("Catalog", None)
+            response = pc.call("UpdateOpportunity", priority=run.priority, **request)
+            last_modified = response["LastModifiedDate"]
+    hubspot_writes = pc_to_hubspot(
+        result.to_hubspot, config, pipeline=state.properties.get("pipeline")
+    )
+    if hubspot_writes.get("company") and state.company_id:
+        hubspot.update_object("companies", state.company_id, hubspot_writes["company"])
+    outcome = _outcome(pc_changes, hubspot_writes, result)
+    with runtime.database().transaction() as session:
+        link = find_link(session, state.deal_id)
+        link.base_snapshot = result.new_base
+        link.last_modified_date = last_modified.isoformat()
+        link.review_status = review_status
+        link.deferred_fields = result.deferred
+        link.sync_status = outcome
+        link.last_error = None
+        review = opportunity.get("LifeCycle") or {}
+        write_deal_status(
+            hubspot,
+            link,
+            {
+                "aws_opportunity_id": opportunity_id,
+                "aws_review_status": review_status or "",
+                "aws_review_comments": review.get("ReviewComments") or "",
+                "aws_sync_status": outcome,
+                "aws_sync_error": "",
+            },
+            extra=hubspot_writes.get("deal"),
+        )
+        for conflict in result.pending_conflicts:
+            if record_pending_conflict(
+                session,
+                hubspot_deal_id=state.deal_id,
+                opportunity_id=opportunity_id,
+                field_path=conflict.path,
+                fingerprint=conflict.fingerprint,
+                strategy=str(conflict.strategy),
+                values={
+                    "base": conflict.base,
+                    "hubspot": conflict.ours,
+                    "partner_central": conflict.theirs,
+                },
+            ):
+                audit(
+                    session,
+                    run,
+                    "field.conflict",
+                    "conflict_pending",
+                    state.deal_id,
+                    opportunity_id=opportunity_id,
+                    diff={
+                        "path": conflict.path,
+                        "hubspot": conflict.ours,
+                        "partner_central": conflict.theirs,
+                    },
+                    message="MANUAL strategy: Partner Central kept, operator decides",
+                )
+        audit(
+            session,
+            run,
+            "opportunity.sync",
+            outcome,
+            state.deal_id,
+            opportunity_id=opportunity_id,
+            diff=_audit_diff(pc_changes, hubspot_writes, result, mapped.notes),
+            message=result.deferred_reason if result.deferred else None,
+        )
+    return SyncOutcome(outcome, opportunity_id)
+
+
+def _outcome(pc_changes, hubspot_writes, result) -> str:
+    if pc_changes or any(hubspot_writes.values()):
+        return "updated"
+    if result.deferred:
+        return "deferred"
+    if result.pending_conflicts:
+        return "conflict"
+    return "unchanged"
+
+
+def _audit_diff(pc_changes, hubspot_writes, result, notes) -> dict:
+    diff: dict = {}
+    if pc_changes:
+        diff["partner_central"] = [c.as_dict() for c in pc_changes]
+    if any(hubspot_writes.values()):
+        diff["hubspot"] = dict(hubspot_writes)
+    if result.deferred:
+        diff["deferred"] = result.deferred
+    settled = [c for c in result.conflicts if not c.pending]
+    if settled:
+        diff["conflicts_settled"] = [
+            {"path": c.path, "strategy": str(c.strategy), "winner": str(c.winner)} for c in settled
+        ]
+    if notes:
+        diff["notes"] = [n.as_dict() for n in notes]
+    return diff

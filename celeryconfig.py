@@ -8,9 +8,9 @@ details come from pcsync's Settings (see workers/celery_app.py).
 
 # The longest delay any message may sit unacknowledged in a worker
 # (countdown, retry backoff) must stay well below the Redis visibility
-# timeout, or Redis redelivers it while it is still waiting.
+# timeout (PCSYNC_VISIBILITY_TIMEOUT, default 3 h), or Redis redelivers it
+# while it is still waiting. workers/task_policy.py checks the retry cap.
 MAX_COUNTDOWN_SECONDS = 600
-VISIBILITY_TIMEOUT_SECONDS = 3 * 3600
 
 task_acks_late = True
 task_reject_on_worker_lost = True

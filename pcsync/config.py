@@ -51,6 +51,7 @@ class Settings:
     log_level: str
     log_json: bool
     ingest_bind: str
+    visibility_timeout_seconds: int
     extra: dict = field(default_factory=dict)
 
     @property
@@ -195,6 +196,9 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     "PCSYNC_LOG_LEVEL": ("log_level", _one_of(LOG_LEVELS), "INFO"),
     "PCSYNC_LOG_JSON": ("log_json", _bool, "true"),
     "PCSYNC_INGEST_BIND": ("ingest_bind", _bind, "127.0.0.1:8700"),
+    # How long Redis waits before redelivering an unacknowledged task (a
+    # worker that died mid-task). Must exceed every countdown and run time.
+    "PCSYNC_VISIBILITY_TIMEOUT": ("visibility_timeout_seconds", _positive_int, "10800"),
 }
 
 

@@ -19,9 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def broker_options(settings: Settings) -> dict:
-    import celeryconfig
-
-    options: dict = {"visibility_timeout": celeryconfig.VISIBILITY_TIMEOUT_SECONDS}
+    options: dict = {"visibility_timeout": settings.visibility_timeout_seconds}
     if settings.celery_broker_url.startswith(("redis", "rediss")):
         options.update(socket_connect_timeout=2, socket_timeout=10)
     if settings.embedded_broker:

@@ -15,10 +15,9 @@ from contextlib import contextmanager
 from celery import Task
 
 import celeryconfig
-from workers.backoff import RetryPolicy, assert_below_visibility_timeout
+from workers.backoff import RetryPolicy
 
-POLICY = RetryPolicy()
-assert_below_visibility_timeout(POLICY.cap, celeryconfig.VISIBILITY_TIMEOUT_SECONDS)
+POLICY = RetryPolicy(cap=min(300.0, celeryconfig.MAX_COUNTDOWN_SECONDS))
 
 
 @contextmanager

@@ -88,6 +88,10 @@ class Stack:
         self.hubspot.close()
         for server in self.servers:
             server.stop()
+        # Across the whole suite pcsync never sends a request the real
+        # service's model would reject.
+        rejected = self.pc.model_rejections()
+        assert rejected == [], f"Partner Central model rejected: {rejected}"
 
 
 def build_stack(

@@ -17,7 +17,7 @@ def test_tagged_deal_creates_an_opportunity_and_writes_its_id_back(stack):
     contact = create_contact(stack.hubspot)
     with stack.worker():
         deal = create_deal(stack.hubspot, company_id=company, contact_ids=[contact])
-        link = wait_for(lambda: (l := link_of(stack, deal)) and l["opportunity_id"] and l)
+        link = wait_for(lambda: (row := link_of(stack, deal)) and row["opportunity_id"] and row)
         opportunity = stack.boto().get_opportunity(
             Catalog="Sandbox", Identifier=link["opportunity_id"]
         )

@@ -73,5 +73,6 @@ def test_cli_stops_with_one_line_per_problem(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert lines == [
         "pcsync: configuration error: PC_CATALOG: must be one of Sandbox, AWS, got 'prod'",
-        "pcsync: configuration error: PCSYNC_DEBOUNCE_SECONDS: could not convert string to float: 'soon'",
+        "pcsync: configuration error: PCSYNC_DEBOUNCE_SECONDS: "
+        "could not convert string to float: 'soon'",
     ]

@@ -55,6 +55,9 @@ class OpportunityBusy(RetryableError):
 class SyncOutcome:
     outcome: str
     opportunity_id: str | None = None
+    # The deal as read for this run (None when HubSpot no longer has it), so
+    # follow-up requests on the deal (submit, referral decision) need no re-read.
+    state: DealState | None = None
 
 
 def find_link(session, deal_id: str) -> OpportunityLink | None:
@@ -95,7 +98,7 @@ def sync_deal(deal_id: str, run: Run) -> SyncOutcome:
             return SyncOutcome("deal_deleted", link.opportunity_id if link else None)
         if link is None and state.properties.get(REFERRAL_PROPERTY):
             audit(session, run, "deal.sync", "awaiting_referral_decision", deal_id)
-            return SyncOutcome("awaiting_referral_decision")
+            return SyncOutcome("awaiting_referral_decision", state=state)
         if link is None and not deal_wants_sync(state.properties):
             audit(
                 session,
@@ -105,7 +108,7 @@ def sync_deal(deal_id: str, run: Run) -> SyncOutcome:
                 deal_id,
                 message="deal is neither tagged #AWS nor opted in",
             )
-            return SyncOutcome("not_syncing")
+            return SyncOutcome("not_syncing", state=state)
     if link is None or link.opportunity_id is None:
         return create_opportunity(state, run)
     return reconcile(link.opportunity_id, state, run)
@@ -201,7 +204,7 @@ def create_opportunity(state: DealState, run: Run) -> SyncOutcome:
             opportunity_id=opportunity_id,
             diff={"partner_central": {k: v for k, v in sorted(base.items()) if v is not None}},
         )
-    return SyncOutcome("created", opportunity_id)
+    return SyncOutcome("created", opportunity_id, state)
 
 
 # -- reconcile -----------------------------------------------------------------------------
@@ -331,7 +334,7 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
             diff=_audit_diff(pc_changes, hubspot_writes, result, mapped.notes),
             message=result.deferred_reason if result.deferred else None,
         )
-    return SyncOutcome(outcome, opportunity_id)
+    return SyncOutcome(outcome, opportunity_id, state)
 
 
 def _outcome(pc_changes, hubspot_writes, result) -> str:

@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 CATALOGS = ("Sandbox", "AWS")
+# The solution every Sandbox account may associate (partner-central-api.md §4).
+SANDBOX_SOLUTION_ID = "S-1234567"
 SIMULATOR_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -52,6 +54,9 @@ class Settings:
     log_json: bool
     ingest_bind: str
     visibility_timeout_seconds: int
+    solution_ids: tuple[str, ...] = ()
+    auto_accept_referrals: bool = False
+    involvement_type: str = "Co-Sell"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -61,6 +66,14 @@ class Settings:
     @property
     def broker_folder(self) -> Path:
         return self.data_dir / "broker"
+
+    def submission_solution_ids(self) -> tuple[str, ...]:
+        """Solutions to associate before submitting to AWS: the configured ones,
+        else the Sandbox test solution in Sandbox; empty means "not configured"
+        (submission to the AWS catalog then fails with a clear message)."""
+        if self.solution_ids:
+            return self.solution_ids
+        return (SANDBOX_SOLUTION_ID,) if self.pc_catalog == "Sandbox" else ()
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
@@ -166,6 +179,23 @@ def _bool(raw: str) -> bool:
     raise ValueError("must be true or false")
 
 
+def _solution_ids(raw: str) -> tuple[str, ...]:
+    ids = tuple(dict.fromkeys(i.strip() for i in raw.split(",") if i.strip()))
+    bad = [i for i in ids if not re.fullmatch(r"S-[0-9]{1,19}", i)]
+    if bad:
+        raise ValueError(f"solution ids look like S-1234567, got {', '.join(bad)}")
+    if len(ids) > 10:
+        raise ValueError("an opportunity takes at most 10 solutions")
+    return ids
+
+
+def _involvement_type(raw: str) -> str:
+    # The enum comes from the installed service model, not a hand-typed copy.
+    from workers.engine.model import enum_values
+
+    return _one_of(enum_values("SalesInvolvementType"))(raw)
+
+
 def _bind(raw: str) -> str:
     host, sep, port = raw.rpartition(":")
     if not sep or not host or not port.isdigit():
@@ -199,6 +229,11 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     # How long Redis waits before redelivering an unacknowledged task (a
     # worker that died mid-task). Must exceed every countdown and run time.
     "PCSYNC_VISIBILITY_TIMEOUT": ("visibility_timeout_seconds", _positive_int, "10800"),
+    # Submission to AWS (see Settings.submission_solution_ids for the default).
+    "PCSYNC_SOLUTION_IDS": ("solution_ids", _solution_ids, ""),
+    "PCSYNC_INVOLVEMENT_TYPE": ("involvement_type", _involvement_type, "Co-Sell"),
+    # AWS referrals are accepted only by an operator unless this is true.
+    "PCSYNC_AUTO_ACCEPT_REFERRALS": ("auto_accept_referrals", _bool, "false"),
 }
 
 

@@ -41,6 +41,14 @@ task_publish_retry_policy = {
     "interval_max": 0.5,
 }
 
-imports = ("tasks.hubspot_sync",)
+imports = ("tasks.hubspot_sync", "tasks.reconcile")
 
-beat_schedule: dict = {}
+beat_schedule: dict = {
+    # Catch the Partner Central changes whose events were lost (best-effort
+    # delivery); a run not started within 9 minutes is dropped for the next.
+    "reconcile-opportunities": {
+        "task": "pcsync.reconcile_opportunities",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
+}

@@ -17,7 +17,7 @@ from pcsync.logs import configure_logging
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] | None = None) -> Flask:
-    from ingest import api, health, hubspot_webhook
+    from ingest import api, health, hubspot_webhook, pc_events
     from workers.celery_app import celery_init_app
 
     settings = settings or load_settings()
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     celery_init_app(app, settings)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(hubspot_webhook.blueprint)
+    app.register_blueprint(pc_events.blueprint)
     api.init_api(app)
     app.register_error_handler(HTTPException, _json_error)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import (
     EXCLUDE,
     Schema,
@@ -84,3 +86,63 @@ def load_hubspot_batch(payload: object) -> list[dict]:
     if len(payload) > MAX_EVENTS_PER_REQUEST:
         raise ValidationError(f"at most {MAX_EVENTS_PER_REQUEST} events per request")
     return hubspot_event_batch.load(payload)
+
+
+# -- Partner Central events (EventBridge API destination) ------------------------------
+
+PC_EVENT_SOURCE = "aws.partnercentral-selling"
+PC_OPPORTUNITY_CHANGES = ("Opportunity Created", "Opportunity Updated")
+# The Opportunity Id pattern of the service model (GetOpportunityRequest.Identifier).
+PC_OPPORTUNITY_ID = r"O[0-9]{1,19}"
+
+
+class PartnerCentralEventSchema(Schema):
+    """One EventBridge event (reference/partner-central-api.md §7).
+
+    Only the envelope is checked here, plus the opportunity reference the
+    ingest acts on; detail-types and catalogs pcsync does not handle are
+    recorded and ignored by the ingest, not rejected, so a rule that
+    forwards a little too much does not turn deliveries into errors.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+
+    version = fields.String(load_default="0")
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    detail_type = fields.String(
+        required=True, data_key="detail-type", validate=validate.Length(min=1, max=100)
+    )
+    source = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    account = fields.String(load_default=None)
+    time = fields.AwareDateTime(required=True, format="iso")
+    region = fields.String(load_default=None)
+    resources = fields.List(fields.String(), load_default=list)
+    detail = fields.Dict(required=True)
+
+    @validates_schema
+    def opportunity_reference_present(self, data, **_kwargs):
+        if data["source"] != PC_EVENT_SOURCE or data["detail_type"] not in PC_OPPORTUNITY_CHANGES:
+            return
+        opportunity = data["detail"].get("opportunity")
+        identifier = opportunity.get("identifier") if isinstance(opportunity, dict) else None
+        if not isinstance(identifier, str) or not re.fullmatch(PC_OPPORTUNITY_ID, identifier):
+            raise ValidationError("needs detail.opportunity.identifier like O1234567", "detail")
+        if not isinstance(data["detail"].get("catalog"), str):
+            raise ValidationError("needs detail.catalog", "detail")
+
+
+partner_central_events = PartnerCentralEventSchema(many=True)
+
+
+def load_partner_central_events(payload: object) -> list[dict]:
+    """Validate a decoded events body: one event object (what an API
+    destination sends) or an array of them (replays, tests)."""
+    events = [payload] if isinstance(payload, dict) else payload
+    if not isinstance(events, list):
+        raise ValidationError("body must be an event object or an array of events")
+    if not events:
+        raise ValidationError("body must contain at least one event")
+    if len(events) > MAX_EVENTS_PER_REQUEST:
+        raise ValidationError(f"at most {MAX_EVENTS_PER_REQUEST} events per request")
+    return partner_central_events.load(events)

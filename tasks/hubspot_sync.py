@@ -10,6 +10,7 @@ which is queued once through the same pending markers as the ingest uses.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from celery import shared_task
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from workers.errors import PermanentError
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import find_link, sync_deal
+from workers.sync.opportunities import sync_opportunity
 from workers.task_policy import retrying
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,10 @@ def sync_hubspot_object(self, object_type: str, object_id: str) -> str:
     with retrying(self):
         if object_type == "deal":
             return sync_linked_deal(object_id, run)
+        if object_type == "opportunity":
+            return sync_opportunity(
+                object_id, replace(run, source="partner_central"), sync_linked_deal
+            )
         return fan_out_to_deals(object_type, object_id, run)
 
 

@@ -1,0 +1,162 @@
+"""POST /webhooks/partner-central: Partner Central events from an EventBridge
+API destination; verify, validate, record once, queue one task per opportunity.
+
+The same fixed sequence as the HubSpot webhook, each failure with its own
+status and log event: secret configured, body size, shared-secret header
+(constant-time), parse, validate, record and enqueue in one transaction.
+Events carry only ids (reference §7), so recording one is all the ingest
+does: the task reads the opportunity and its AWS summary itself.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from datetime import datetime
+
+from flask import Blueprint, jsonify, request
+from kombu.exceptions import OperationalError as BrokerError
+from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from ingest.hubspot_events import Interpretation
+from ingest.hubspot_webhook import error
+from models.inbox import record_events
+from models.schemas import PC_EVENT_SOURCE, PC_OPPORTUNITY_CHANGES, load_partner_central_events
+from pcsync import runtime
+from tasks.hubspot_sync import queue_object_syncs
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("pc_events", __name__)
+
+SECRET_HEADER = "X-PCSync-Events-Secret"
+OPPORTUNITY = "opportunity"
+
+# Every detail-type Partner Central documents (reference §7). Those outside
+# PC_OPPORTUNITY_CHANGES are recorded for the trail but queue nothing here.
+KNOWN_DETAIL_TYPES = frozenset(
+    {
+        *PC_OPPORTUNITY_CHANGES,
+        "Opportunity Accepted",
+        "Opportunity Rejected",
+        "Engagement Invitation Created",
+        "Engagement Invitation Accepted",
+        "Engagement Invitation Rejected",
+        "Engagement Invitation Expired",
+        "Engagement Member Joined",
+        "Engagement Member Added",
+        "Resource Snapshot Created",
+        "Engagement Resource Snapshot Created",
+        "Engagement Created",
+        "Engagement Updated",
+    }
+)
+
+
+def secret_matches(presented: str, expected: str) -> bool:
+    return hmac.compare_digest(presented.encode(), expected.encode())
+
+
+@blueprint.post("/webhooks/partner-central")
+def receive_partner_central_events():
+    settings = runtime.settings()
+    if not settings.events_secret:
+        return error(503, "pc_events.rejected.no_secret", "PCSYNC_EVENTS_SECRET is not configured")
+    body = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    if not secret_matches(request.headers.get(SECRET_HEADER, ""), settings.events_secret):
+        return error(401, "pc_events.rejected.secret", f"missing or wrong {SECRET_HEADER}")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return error(400, "pc_events.rejected.json", f"body is not valid JSON: {exc}")
+    try:
+        events = load_partner_central_events(payload)
+    except ValidationError as exc:
+        return error(400, "pc_events.rejected.validation", "invalid event", fields=exc.messages)
+    raw_events = [payload] if isinstance(payload, dict) else payload
+    try:
+        counts = record_and_enqueue(list(zip(events, raw_events, strict=True)))
+    except SQLAlchemyError as exc:
+        log.error("pc_events.unavailable.database", extra={"error": type(exc).__name__})
+        return jsonify(error="database unavailable, retry later"), 503
+    except (BrokerError, ConnectionError, OSError) as exc:
+        log.error("pc_events.unavailable.broker", extra={"error": type(exc).__name__})
+        return jsonify(error="task broker unavailable, retry later"), 503
+    log.info("pc_events.accepted", extra=counts)
+    return jsonify(counts), 200
+
+
+def opportunity_id(event: dict) -> str | None:
+    opportunity = event["detail"].get("opportunity")
+    return opportunity.get("identifier") if isinstance(opportunity, dict) else None
+
+
+def interpret(event: dict, catalog: str) -> Interpretation:
+    """Which opportunity the event makes dirty, or why it is ignored. Pure."""
+    if event["source"] != PC_EVENT_SOURCE:
+        return Interpretation((), f"source {event['source']!r} is not Partner Central")
+    kind = event["detail_type"]
+    if kind not in KNOWN_DETAIL_TYPES:
+        return Interpretation((), f"detail-type {kind!r} is not a Partner Central Selling event")
+    event_catalog = event["detail"].get("catalog")
+    if event_catalog != catalog:
+        return Interpretation((), f"catalog {event_catalog!r} is not ours ({catalog})")
+    if kind in PC_OPPORTUNITY_CHANGES:
+        return Interpretation(((OPPORTUNITY, opportunity_id(event)),))
+    return Interpretation(())
+
+
+def outcome_of(meaning: Interpretation) -> str:
+    if meaning.ignore_reason:
+        return "ignored"
+    # Known events nothing acts on yet are kept, not ignored: they are valid
+    # Partner Central events we may want to replay later.
+    return "queued" if meaning.touched else "recorded"
+
+
+def inbox_row(event: dict, raw: dict, meaning: Interpretation) -> dict:
+    occurred: datetime = event["time"]
+    return {
+        "source": "partner_central",
+        "dedup_key": event["id"],  # EventBridge's id is unique per event
+        "event_type": event["detail_type"],
+        "object_type": OPPORTUNITY if opportunity_id(event) else None,
+        "object_id": opportunity_id(event),
+        "occurred_at_ms": int(occurred.timestamp() * 1000),
+        "property_name": None,
+        "change_source": event["source"][:64],
+        "outcome": outcome_of(meaning),
+        "ignore_reason": meaning.ignore_reason,
+        "payload": raw,
+    }
+
+
+def record_and_enqueue(events: list[tuple[dict, dict]]) -> dict:
+    """Record each event once and queue one debounced task per opportunity.
+
+    As for HubSpot: queueing happens before the commit, so a broker failure
+    rolls the inbox rows back and the redelivery finds a clean slate.
+    """
+    settings = runtime.settings()
+    interpreted: dict[str, tuple[dict, Interpretation]] = {}
+    for event, raw in events:
+        meaning = interpret(event, settings.pc_catalog)
+        interpreted.setdefault(event["id"], (inbox_row(event, raw, meaning), meaning))
+    with runtime.database().transaction() as session:
+        new_keys = record_events(session, [row for row, _ in interpreted.values()])
+        touched = dict.fromkeys(
+            key
+            for dedup, (_, meaning) in interpreted.items()
+            if dedup in new_keys
+            for key in meaning.touched
+        )
+        queued = queue_object_syncs(session, list(touched), settings.debounce_seconds)
+    new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
+    return {
+        "received": len(events),
+        "recorded": len(new_rows),
+        "duplicates": len(events) - len(new_rows),
+        "ignored": sum(1 for row in new_rows if row["outcome"] == "ignored"),
+        "queued": queued,
+    }

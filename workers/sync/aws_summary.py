@@ -1,0 +1,94 @@
+"""AWS's side of an opportunity (`GetAwsOpportunitySummary`) as pcsync's
+output deal properties.
+
+Most of what AWS does to a co-sell opportunity (involvement type, engagement
+score, next best actions, the AWS sales team) appears only in this summary,
+never in the partner's opportunity (reference §3.4). Two ways write it:
+`write_summary` for one deal (the per-opportunity task) and
+`write_summaries` for many at once through HubSpot's batch update (the
+reconciliation cycle). Both write only values that differ from what pcsync
+last wrote to the deal, and remember what they wrote on the link.
+"""
+
+from __future__ import annotations
+
+from models.links import OpportunityLink
+from workers.clients.hubspot import HubSpot
+from workers.limiter import Priority
+from workers.sync.deal_status import changed_properties, now_iso, write_deal_status
+
+SUMMARY_PROPERTIES = (
+    "aws_involvement_type",
+    "aws_engagement_score",
+    "aws_next_best_actions",
+    "aws_team",
+)
+TEXTAREA_LIMIT = 65000  # HubSpot text properties hold 65,536 characters
+
+# Readable forms of the model's AwsMemberBusinessTitle values; a title the
+# model adds later is shown as AWS spells it.
+TEAM_TITLES = {
+    "AWSSalesRep": "AWS Sales Rep",
+    "AWSAccountOwner": "AWS Account Owner",
+    "WWPSPDM": "WWPS Partner Development Manager",
+    "PDM": "Partner Development Manager",
+    "PSM": "Partner Solutions Manager",
+    "ISVSM": "ISV Success Manager",
+    "Signatory": "Signatory",
+}
+
+
+def team_member_line(member: dict) -> str:
+    name = " ".join(p for p in (member.get("FirstName"), member.get("LastName")) if p)
+    email = member.get("Email")
+    who = f"{name} <{email}>" if name and email else name or email or "(unnamed)"
+    title = member.get("BusinessTitle")
+    return f"{TEAM_TITLES.get(title, title)}: {who}" if title else who
+
+
+def team_text(team: list[dict] | None) -> str:
+    """One line per AWS team member, in a stable order so that AWS listing
+    the same people differently is not a change."""
+    return "\n".join(sorted(team_member_line(m) for m in team or []))
+
+
+def summary_properties(summary: dict) -> dict[str, str]:
+    """The deal properties for a GetAwsOpportunitySummary response ("" clears)."""
+    insights = summary.get("Insights") or {}
+    return {
+        "aws_involvement_type": summary.get("InvolvementType") or "",
+        "aws_engagement_score": insights.get("EngagementScore") or "",
+        "aws_next_best_actions": (insights.get("NextBestActions") or "")[:TEXTAREA_LIMIT],
+        "aws_team": team_text(summary.get("OpportunityTeam"))[:TEXTAREA_LIMIT],
+    }
+
+
+def write_summary(hubspot: HubSpot, link: OpportunityLink, summary: dict) -> dict[str, str]:
+    """One deal: PATCH what changed. Returns what was sent."""
+    return write_deal_status(hubspot, link, summary_properties(summary))
+
+
+def write_summaries(
+    hubspot: HubSpot,
+    summaries: list[tuple[OpportunityLink, dict]],
+    *,
+    priority: Priority = "background",
+) -> dict[str, dict[str, str]]:
+    """Many deals: one batch update per 100 deals with a change. Returns
+    {deal id: properties sent} for the deals HubSpot updated; a deal it no
+    longer has is left out and its link keeps its old record."""
+    changes = {
+        link.hubspot_deal_id: (link, changed)
+        for link, summary in summaries
+        if (changed := changed_properties(link, summary_properties(summary)))
+    }
+    if not changes:
+        return {}
+    stamp = now_iso()
+    updates = {deal: {**changed, "aws_last_sync": stamp} for deal, (_, changed) in changes.items()}
+    results = hubspot.batch_update("deals", updates, priority=priority)
+    updated = {str(record["id"]) for record in results}
+    for deal_id in updated & set(changes):
+        link, changed = changes[deal_id]
+        link.hubspot_written = {**(link.hubspot_written or {}), **changed}
+    return {deal_id: updates[deal_id] for deal_id in sorted(updated & set(changes))}

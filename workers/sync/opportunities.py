@@ -1,0 +1,133 @@
+"""Pull one Partner Central opportunity into its HubSpot deal.
+
+Run for an `("opportunity", id)` object, queued by a Partner Central event
+or by the reconciliation cycle. The opportunity's own fields (stage, close
+date, next steps, review status and comments) come through `sync_deal`,
+whose three-way merge already works both ways: a change made in Partner
+Central reaches the deal, and nothing is echoed back. What only AWS's
+summary holds is pulled afterwards into pcsync's output properties.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from models.audit import record_audit
+from models.links import OpportunityLink
+from pcsync import runtime
+from workers.errors import NotFound
+from workers.locks import opportunity_lock_name
+from workers.sync.aws_summary import write_summary
+from workers.sync.context import Run
+from workers.sync.deals import LOCK_BUSY_RETRY_SECONDS, LOCK_TTL_SECONDS, OpportunityBusy, sync_deal
+
+log = logging.getLogger(__name__)
+
+DealSync = Callable[[str, Run], str]
+
+
+def _sync_deal_outcome(deal_id: str, run: Run) -> str:
+    return sync_deal(deal_id, run).outcome
+
+
+def find_link_by_opportunity(session, opportunity_id: str) -> OpportunityLink | None:
+    return session.scalar(
+        select(OpportunityLink).where(
+            OpportunityLink.catalog == runtime.settings().pc_catalog,
+            OpportunityLink.opportunity_id == opportunity_id,
+        )
+    )
+
+
+def audit_pull(session, run: Run, outcome: str, opportunity_id: str, deal_id=None, **details):
+    record_audit(
+        session,
+        action="opportunity.pull",
+        outcome=outcome,
+        source=run.source,
+        actor=run.actor,
+        task_id=run.task_id,
+        object_type="deal" if deal_id else "opportunity",
+        object_id=deal_id or opportunity_id,
+        opportunity_id=opportunity_id,
+        **details,
+    )
+
+
+def sync_opportunity(
+    opportunity_id: str, run: Run, deal_sync: DealSync = _sync_deal_outcome
+) -> str:
+    """Bring the linked deal up to date with the opportunity and its AWS summary.
+
+    `deal_sync` is the deal merge to run (the task passes its own, which
+    surfaces permanent failures on the deal). Returns the outcome, also audited.
+    """
+    with runtime.database().transaction() as session:
+        link = find_link_by_opportunity(session, opportunity_id)
+        if link is None:
+            audit_pull(
+                session,
+                run,
+                "not_linked",
+                opportunity_id,
+                message="no HubSpot deal is linked to this opportunity",
+            )
+            return "not_linked"
+        deal_id = link.hubspot_deal_id
+    outcome = deal_sync(deal_id, run)
+    if outcome == "deal_deleted":
+        return outcome  # sync_deal audited it; there is no deal to write to
+    pull_aws_summary(opportunity_id, deal_id, run)
+    return outcome
+
+
+def pull_aws_summary(opportunity_id: str, deal_id: str, run: Run) -> str:
+    """GetAwsOpportunitySummary into the deal's output properties, under the
+    opportunity's lock: the link's record of what was written to the deal is
+    read, written to HubSpot and updated by one writer at a time."""
+    name = opportunity_lock_name(runtime.settings().pc_catalog, opportunity_id)
+    with runtime.locks().try_lock(name, LOCK_TTL_SECONDS) as held:
+        if not held:
+            raise OpportunityBusy(
+                f"opportunity {opportunity_id} is being synced elsewhere",
+                retry_after=LOCK_BUSY_RETRY_SECONDS,
+                service="pcsync",
+            )
+        try:
+            summary = runtime.partner_central().call(
+                "GetAwsOpportunitySummary",
+                priority=run.priority,
+                RelatedOpportunityIdentifier=opportunity_id,
+            )
+        except NotFound:
+            # AWS has no summary until the opportunity is submitted or accepted.
+            summary = None
+        with runtime.database().transaction() as session:
+            link = find_link_by_opportunity(session, opportunity_id)
+            if link is None:  # unlinked while we read; nothing to write to
+                audit_pull(session, run, "not_linked", opportunity_id)
+                return "not_linked"
+            if summary is None:
+                audit_pull(
+                    session,
+                    run,
+                    "summary_not_available",
+                    opportunity_id,
+                    deal_id,
+                    message="AWS has no summary for this opportunity yet",
+                )
+                return "summary_not_available"
+            written = write_summary(runtime.hubspot(), link, summary)
+            outcome = "summary_updated" if written else "summary_unchanged"
+            audit_pull(
+                session,
+                run,
+                outcome,
+                opportunity_id,
+                deal_id,
+                diff={"hubspot": written} if written else None,
+            )
+            return outcome

@@ -71,4 +71,7 @@ def init_api(app) -> Api:
     api = Api(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(blueprint)
+    from ingest.api_operations import blueprint as operations  # late: it imports this module
+
+    api.register_blueprint(operations)
     return api

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from datetime import UTC, datetime
 
 import click
 
@@ -11,6 +13,13 @@ from pcsync.config import ConfigError, Settings, load_settings
 
 
 def current_settings() -> Settings:
+    """The settings this command runs with: from the environment, or the
+    `Settings` a caller passed as the click context object (tests, embedding:
+    `main.main(args, obj=settings)` / `CliRunner().invoke(main, args, obj=settings)`)."""
+    context = click.get_current_context(silent=True)
+    injected = context.find_root().obj if context is not None else None
+    if isinstance(injected, Settings):
+        return injected
     try:
         return load_settings()
     except ConfigError as exc:
@@ -123,6 +132,192 @@ def run() -> None:
     from pcsync.launcher import run_all
 
     sys.exit(run_all(current_settings()))
+
+
+@main.group()
+def sync() -> None:
+    """Run sync work now instead of waiting for beat."""
+
+
+@sync.command("reconcile")
+@click.option(
+    "--lookback-hours",
+    type=click.FloatRange(min=0, min_open=True),
+    default=24.0,
+    show_default=True,
+    help="how far back the first cycle looks (later cycles start at the stored watermark)",
+)
+def sync_reconcile(lookback_hours: float) -> None:
+    """One reconciliation cycle: queue the opportunities changed in Partner Central."""
+    from datetime import timedelta
+
+    from workers.sync.context import Run
+    from workers.sync.reconciliation import run_reconciliation
+
+    run = Run(actor="cli:sync reconcile", task_id=None, source="operator", priority="background")
+    with app_context():
+        report = run_reconciliation(run, timedelta(hours=lookback_hours))
+    if report is None:
+        click.echo("another reconciliation cycle is running; nothing done")
+        sys.exit(1)
+    click.echo(
+        f"listed {report.listed}, linked {report.linked}, changed {report.changed}, "
+        f"summaries written {report.summaries_written}, queued {report.queued}; "
+        f"watermark {report.watermark_before or '(none)'} -> {report.watermark_after or '(none)'}"
+    )
+
+
+# -- failures ---------------------------------------------------------------------------
+
+
+@main.group()
+def failures() -> None:
+    """Tasks that failed for good: inspect and replay them."""
+
+
+@failures.command("list")
+@click.option("--all", "include_replayed", is_flag=True, help="include replayed failures")
+@click.option("--json", "as_json", is_flag=True, help="one JSON document, for scripts")
+def failures_list(include_replayed: bool, as_json: bool) -> None:
+    """Failed tasks with the API's message and field errors, newest first."""
+    from pcsync import runtime
+    from workers.failures import failure_as_dict, list_failures
+
+    with app_context(), runtime.database().transaction() as session:
+        rows = [
+            failure_as_dict(r) for r in list_failures(session, include_replayed=include_replayed)
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no failed tasks" if include_replayed else "no failed tasks waiting for replay")
+        return
+    click.echo(_failure_table(rows))
+
+
+def _failure_table(rows: list[dict]) -> str:
+    """One line per failure, then its message and field errors, indented."""
+    header = ("ID", "FAILED AT (UTC)", "TASK", "ARGS", "EXCEPTION", "STATUS")
+    table = [
+        (
+            str(r["id"]),
+            (r["failed_at"] or "")[:19].replace("T", " "),
+            r["task_name"],
+            json.dumps(r["args"] + ([r["kwargs"]] if r["kwargs"] else []), separators=(",", ":")),
+            r["exception_type"],
+            r["status"] + (f" as {r['replay_task_id']}" if r["replay_task_id"] else ""),
+        )
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *table]) for i in range(len(header))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    for row, cells in zip(rows, table, strict=True):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+        lines.append(f"    message: {row['message']}")
+        for error in row["field_errors"]:
+            code = f" ({error.get('code')})" if error.get("code") else ""
+            lines.append(f"    field {error.get('field')}{code}: {error.get('message')}")
+    return "\n".join(lines)
+
+
+@failures.command("replay")
+@click.argument("failure_ids", nargs=-1, type=int)
+@click.option("--all", "replay_all", is_flag=True, help="every failure not yet replayed")
+@click.option("--force", is_flag=True, help="replay failures that were replayed before")
+def failures_replay(failure_ids: tuple[int, ...], replay_all: bool, force: bool) -> None:
+    """Re-queue failed tasks by id (after fixing the data), or --all."""
+    from workers.failures import AlreadyReplayed, FailureNotFound, replay_failures
+
+    if bool(failure_ids) == replay_all:
+        raise click.UsageError("give failure ids or --all (not both)")
+    with app_context():
+        try:
+            replays = replay_failures(
+                None if replay_all else list(failure_ids), actor="cli:failures", force=force
+            )
+        except (FailureNotFound, AlreadyReplayed) as exc:
+            raise click.ClickException(str(exc)) from exc
+    for replay in replays:
+        click.echo(f"replayed {replay.failure_id}: {replay.task_name} queued as {replay.task_id}")
+    click.echo(f"{len(replays)} replayed")
+
+
+# -- budget -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="one JSON document, for scripts")
+def budget(as_json: bool) -> None:
+    """Remaining API budget per rate-limit group and window."""
+    from pcsync import runtime
+
+    with app_context():
+        budgets = runtime.limiter().budgets()
+    if as_json:
+        click.echo(json.dumps(budgets, indent=2))
+        return
+    for group, windows in budgets.items():
+        for window in windows:
+            reset = datetime.fromtimestamp(window["reset_at"], UTC).strftime("%H:%M:%S")
+            click.echo(
+                f"{group:<10} {window['window']:<22} {window['remaining']:>7} of "
+                f"{window['limit']:<7} left (reserve {window['reserve']}, next token {reset} UTC)"
+            )
+
+
+# -- backfill ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="read both sides, print the plan, change nothing")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="at most N of each kind")
+@click.option("--deals-only", is_flag=True, help="only queue syncs for tagged deals")
+@click.option("--opportunities-only", is_flag=True, help="only adopt existing opportunities")
+def backfill(dry_run: bool, limit: int | None, deals_only: bool, opportunities_only: bool) -> None:
+    """Bring existing tagged deals and existing opportunities under sync."""
+    from tqdm import tqdm
+
+    from workers.sync.backfill import BackfillOptions, run_backfill
+
+    if deals_only and opportunities_only:
+        raise click.UsageError("--deals-only and --opportunities-only exclude each other")
+    options = BackfillOptions(
+        dry_run=dry_run, limit=limit, deals=not opportunities_only, opportunities=not deals_only
+    )
+    with app_context(), tqdm(desc="backfill", unit=" objects", file=sys.stderr) as bar:
+
+        def report(item) -> None:
+            bar.update(1)
+            bar.clear()
+            click.echo(_backfill_line(item, dry_run))
+            for change in item.changes:
+                click.echo(f"    {change}")
+            bar.refresh()
+
+        counts = run_backfill(options, report)
+    click.echo(_backfill_summary(counts, dry_run))
+    if any(action == "error" for _, action in counts):
+        sys.exit(1)
+
+
+def _backfill_line(item, dry_run: bool) -> str:
+    verb = {"create": "would create", "sync": "would sync", "adopt": "would adopt"}
+    action = verb.get(item.action, item.action) if dry_run else item.action
+    target = f" -> {item.opportunity_id}" if item.opportunity_id and item.kind == "deal" else ""
+    deal = f" (deal {item.deal_id})" if item.kind == "opportunity" and item.deal_id else ""
+    reason = f": {item.reason}" if item.reason else ""
+    return f"{item.kind} {item.object_id}{deal}{target}  {action}{reason}"
+
+
+def _backfill_summary(counts, dry_run: bool) -> str:
+    parts = []
+    for kind in ("deal", "opportunity"):
+        actions = {a: n for (k, a), n in sorted(counts.items()) if k == kind}
+        listed = ", ".join(f"{n} {a}" for a, n in actions.items()) or "none"
+        parts.append(f"{kind}s: {listed}")
+    prefix = "dry run, nothing changed. " if dry_run else ""
+    return prefix + "; ".join(parts)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,24 +31,29 @@ log = logging.getLogger(__name__)
 PLURAL = {"deal": "deals", "contact": "contacts", "company": "companies"}
 
 
-def queue_object_syncs(session, keys: list[tuple[str, str]], countdown: float) -> int:
+def queue_object_syncs(
+    session, keys: list[tuple[str, str]], countdown: float, priority: str = "event"
+) -> int:
     """Mark objects pending and queue one task for each that has none queued.
 
     Runs inside the caller's transaction and publishes before its commit,
     so a broker failure rolls the markers back with everything else.
+    `priority="background"` (backfill) lets the task's API calls yield the
+    last of the daily budget to event-driven work.
     """
     to_queue = mark_pending(session, keys)
+    kwargs = {"priority": priority} if priority != "event" else {}
     with runtime.celery_app().producer_or_acquire() as producer:
         for object_type, object_id in to_queue:
             sync_hubspot_object.apply_async(
-                (object_type, object_id), countdown=countdown, producer=producer
+                (object_type, object_id), kwargs, countdown=countdown, producer=producer
             )
     return len(to_queue)
 
 
 @shared_task(name="pcsync.sync_hubspot_object", bind=True, max_retries=None)
-def sync_hubspot_object(self, object_type: str, object_id: str) -> str:
-    run = Run(actor=self.name, task_id=self.request.id, source="hubspot")
+def sync_hubspot_object(self, object_type: str, object_id: str, priority: str = "event") -> str:
+    run = Run(actor=self.name, task_id=self.request.id, source="hubspot", priority=priority)
     with runtime.database().transaction() as session:
         claim_pending(session, object_type, object_id)
     with retrying(self):

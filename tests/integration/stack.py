@@ -4,6 +4,7 @@ broker, limiter and lock store, a real database, and a real Celery worker."""
 
 from __future__ import annotations
 
+import copy
 import socket
 import time
 from contextlib import contextmanager
@@ -78,6 +79,70 @@ class Stack:
         ):
             yield
 
+    def aws_edit(self, opportunity_id: str, mutate) -> dict:
+        """Edit an opportunity as another Partner Central user would: a full
+        UpdateOpportunity of the current state with `mutate` applied. Waits
+        out the 1-per-second write quota it shares with pcsync."""
+        client = self.boto()
+        for _ in range(20):
+            current = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
+            request = {
+                k: v
+                for k, v in current.items()
+                if k
+                not in (
+                    "ResponseMetadata",
+                    "Arn",
+                    "CreatedDate",
+                    "OpportunityTeam",
+                    "RelatedEntityIdentifiers",
+                    "Id",
+                )
+            }
+            request["Identifier"] = opportunity_id
+            mutate(request)
+            try:
+                return client.update_opportunity(**request)
+            except (client.exceptions.ThrottlingException, client.exceptions.ConflictException):
+                time.sleep(0.5)
+        raise AssertionError("could not edit the opportunity")
+
+    def opportunity(self, opportunity_id: str) -> dict:
+        """The simulator's stored opportunity, read without an API call (and
+        so without spending the read quota pcsync shares)."""
+        with self.pc.lock:
+            return copy.deepcopy(self.pc.catalogs["Sandbox"].opportunities[opportunity_id])
+
+    def pc_calls(self, operation: str, since: float = 0.0, *, succeeded=True) -> list[dict]:
+        """Calls of `operation` since a time; by default only those that
+        succeeded (a throttled attempt changed nothing)."""
+        return [
+            c
+            for c in self.pc.calls(operation)
+            if c["time"] >= since and (not succeeded or c["status"] == 200)
+        ]
+
+    def hubspot_calls(self, method: str, path_prefix: str, since: float = 0.0) -> list[dict]:
+        calls = self.hubspot.calls(method=method, path_prefix=path_prefix)
+        return [c for c in calls if c["at"] >= since and c["status"] < 300]
+
+    def link(self, deal_id: str) -> dict | None:
+        rows = self.rows("SELECT * FROM opportunity_links WHERE hubspot_deal_id = :d", d=deal_id)
+        return rows[0] if rows else None
+
+    def wait_linked(self, deal_id: str, timeout: float = 30.0) -> dict:
+        return wait_for(
+            lambda: (row := self.link(deal_id)) and row["opportunity_id"] and row, timeout
+        )
+
+    def audit_outcomes(self, deal_id: str, action: str = "opportunity.sync") -> list[str]:
+        rows = self.rows(
+            "SELECT outcome FROM audit_entries WHERE object_id = :d AND action = :a ORDER BY id",
+            d=deal_id,
+            a=action,
+        )
+        return [r["outcome"] for r in rows]
+
     def rows(self, sql: str, **params) -> list[dict]:
         import sqlalchemy as sa
 
@@ -111,6 +176,7 @@ def build_stack(
     hubspot_server = serve_in_thread(hubspot_app)
     ingest_port = free_port()
     public_url = f"http://127.0.0.1:{ingest_port}"
+    options = {"debounce_seconds": 0.3, **overrides}
     settings = make_settings(
         database_url=database_url,
         celery_broker_url=redis_url,
@@ -120,8 +186,7 @@ def build_stack(
         hubspot_portal_id="62515",
         pc_endpoint_url=pc_server.url,
         public_url=public_url,
-        debounce_seconds=0.3,
-        **overrides,
+        **options,
     )
     app = create_app(settings)
     ingest_server = serve_in_thread(app, port=ingest_port)

@@ -191,7 +191,7 @@ def create_opportunity(state: DealState, run: Run) -> SyncOutcome:
             {
                 "aws_opportunity_id": opportunity_id,
                 "aws_review_status": stored.review_status,
-                "aws_sync_status": "created",
+                "aws_sync_status": DEAL_SYNC_STATUS["created"],
                 "aws_sync_error": "",
             },
         )
@@ -291,7 +291,7 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
                 "aws_opportunity_id": opportunity_id,
                 "aws_review_status": review_status or "",
                 "aws_review_comments": review.get("ReviewComments") or "",
-                "aws_sync_status": outcome,
+                "aws_sync_status": DEAL_SYNC_STATUS[outcome],
                 "aws_sync_error": "",
             },
             extra=hubspot_writes.get("deal"),
@@ -335,6 +335,17 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
             message=result.deferred_reason if result.deferred else None,
         )
     return SyncOutcome(outcome, opportunity_id, state)
+
+
+# What the deal shows: the state of the pair, not the last run's outcome, so a
+# run that changes nothing (an echo of pcsync's own write) writes nothing.
+DEAL_SYNC_STATUS = {
+    "created": "synced",
+    "updated": "synced",
+    "unchanged": "synced",
+    "deferred": "deferred",
+    "conflict": "conflict",
+}
 
 
 def _outcome(pc_changes, hubspot_writes, result) -> str:

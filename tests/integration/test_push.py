@@ -1,0 +1,99 @@
+"""HubSpot -> Partner Central push through the single writer (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import time
+
+from tests.integration.factories import create_company, create_contact, create_deal
+from tests.integration.stack import wait_for
+
+
+def linked_deal(stack):
+    company = create_company(stack.hubspot)
+    contact = create_contact(stack.hubspot)
+    deal = create_deal(stack.hubspot, company_id=company, contact_ids=[contact])
+    link = stack.wait_linked(deal)
+    return deal, link["opportunity_id"], company
+
+
+def spend(opportunity) -> list[str]:
+    return [e["Amount"] for e in opportunity["Project"].get("ExpectedCustomerSpend", [])]
+
+
+def test_hubspot_change_reaches_partner_central_with_every_other_field_intact(stack):
+    with stack.worker():
+        deal, opportunity_id, _ = linked_deal(stack)
+
+        def add_unmapped(request):
+            request["Project"]["CompetitorName"] = "On-Prem"
+            request["Project"]["AdditionalComments"] = "Entered by the alliance team"
+            request["Marketing"] = {"Source": "None"}
+            request["PrimaryNeedsFromAws"] = ["Co-Sell - Technical Consultation"]
+
+        stack.aws_edit(opportunity_id, add_unmapped)
+        before = stack.opportunity(opportunity_id)
+        since = time.time()
+        stack.hubspot.update_object("deals", deal, {"amount": "48000.5"})
+        after = wait_for(
+            lambda: (o := stack.opportunity(opportunity_id)) and spend(o) == ["48000.5"] and o
+        )
+    assert len(stack.pc_calls("UpdateOpportunity", since)) == 1
+    assert after["Project"]["CompetitorName"] == "On-Prem"
+    assert after["Project"]["AdditionalComments"] == "Entered by the alliance team"
+    assert after["Marketing"] == {"Source": "None"}
+    assert after["PrimaryNeedsFromAws"] == ["Co-Sell - Technical Consultation"]
+    unchanged = ("Customer", "LifeCycle")
+    for member in unchanged:
+        assert after[member] == before[member], member
+    assert after["Project"]["Title"] == before["Project"]["Title"]
+
+
+def test_burst_of_20_changes_costs_one_read_and_one_write(
+    make_settings, database_url, redis_url, monkeypatch
+):
+    from tests.integration.stack import build_stack
+
+    stack = build_stack(make_settings, database_url, redis_url, monkeypatch, debounce_seconds=2.0)
+    try:
+        with stack.worker():
+            deal, opportunity_id, _ = linked_deal(stack)
+            wait_for(lambda: stack.audit_outcomes(deal, "opportunity.create") == ["created"])
+            time.sleep(2.5)  # the create's own write-back echo settles
+            since = time.time()
+            for i in range(20):
+                stack.hubspot.update_object("deals", deal, {"amount": str(20000 + i)})
+            wait_for(lambda: spend(stack.opportunity(opportunity_id)) == ["20019"], timeout=40)
+            time.sleep(3)  # any straggling task would have run by now
+        assert len(stack.pc_calls("UpdateOpportunity", since)) == 1
+        assert len(stack.pc_calls("GetOpportunity", since)) == 1
+    finally:
+        stack.stop()
+
+
+def test_pcsync_write_echoed_by_hubspot_costs_no_write(stack):
+    with stack.worker():
+        deal, opportunity_id, _ = linked_deal(stack)
+        wait_for(lambda: stack.audit_outcomes(deal, "opportunity.create") == ["created"])
+
+        def aws_moves_stage(request):
+            request["LifeCycle"]["Stage"] = "Technical Validation"
+
+        stack.aws_edit(opportunity_id, aws_moves_stage)
+        since = time.time()
+        # Any deal change starts a sync; it pulls the stage into HubSpot, whose
+        # change event comes back to pcsync as an echo.
+        stack.hubspot.update_object("deals", deal, {"dealtype": "newbusiness"})
+        wait_for(
+            lambda: (
+                stack.hubspot.get_object("deals", deal)["properties"]["dealstage"]
+                == "presentationscheduled"
+            )
+        )
+        wait_for(lambda: stack.audit_outcomes(deal)[-1:] == ["unchanged"], timeout=30)
+        time.sleep(1)
+    stage_writes = stack.hubspot_calls("PATCH", f"/crm/v3/objects/deals/{deal}", since)
+    assert len(stage_writes) == 1
+    updates = stack.pc_calls("UpdateOpportunity", since)
+    # dealtype maps to OpportunityType: one write for it, none for the echo.
+    assert len(updates) == 1
+    assert stack.audit_outcomes(deal)[-2:] == ["updated", "unchanged"]

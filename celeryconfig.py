@@ -41,7 +41,7 @@ task_publish_retry_policy = {
     "interval_max": 0.5,
 }
 
-imports = ("tasks.hubspot_sync", "tasks.reconcile")
+imports = ("tasks.hubspot_sync", "tasks.reconcile", "tasks.referrals", "tasks.submission")
 
 beat_schedule: dict = {
     # Catch the Partner Central changes whose events were lost (best-effort
@@ -50,5 +50,12 @@ beat_schedule: dict = {
         "task": "pcsync.reconcile_opportunities",
         "schedule": 600.0,
         "options": {"expires": 540},
+    },
+    # AWS referrals: pending invitations become deals, late ones expire; a
+    # run not started within 14 minutes is dropped for the next.
+    "poll-invitations": {
+        "task": "pcsync.poll_invitations",
+        "schedule": 900.0,
+        "options": {"expires": 840},
     },
 }

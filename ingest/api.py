@@ -74,4 +74,7 @@ def init_api(app) -> Api:
     from ingest.api_operations import blueprint as operations  # late: it imports this module
 
     api.register_blueprint(operations)
+    from ingest.api_referrals import blueprint as referrals  # late: it imports this module
+
+    api.register_blueprint(referrals)
     return api

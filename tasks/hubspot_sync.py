@@ -19,6 +19,7 @@ from models.audit import record_audit
 from models.inbox import claim_pending, mark_pending
 from models.links import OpportunityLink
 from pcsync import runtime
+from tasks.referrals import queue_deal_requests
 from workers.errors import PermanentError
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
@@ -68,10 +69,13 @@ def sync_hubspot_object(self, object_type: str, object_id: str, priority: str = 
 
 def sync_linked_deal(deal_id: str, run: Run) -> str:
     try:
-        return sync_deal(deal_id, run).outcome
+        result = sync_deal(deal_id, run)
     except PermanentError as exc:
         surface_failure(deal_id, exc, run)
         raise
+    # What the deal asks for besides sync: a referral decision, a submission.
+    queue_deal_requests(deal_id, result, run)
+    return result.outcome
 
 
 def surface_failure(deal_id: str, exc: PermanentError, run: Run) -> None:

@@ -1,0 +1,83 @@
+"""Tasks that submit a linked opportunity to AWS.
+
+`pcsync.submit_opportunity` carries one submission forward a step at a time
+(workers.sync.submission): associate and start, then poll. While Partner
+Central's task is IN_PROGRESS it re-queues itself with a growing countdown,
+so no worker ever waits on AWS.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from pcsync import runtime
+from workers.sync import submission
+from workers.sync.context import Run
+from workers.sync.deals import SyncOutcome, find_link
+from workers.task_policy import retrying
+
+# Poll after 5, 10, 20, 40 s, then every 60 s, for at most a day.
+FIRST_POLL_SECONDS = 5.0
+MAX_POLL_SECONDS = 60.0
+MAX_POLL_ROUNDS = 24 * 60
+# Deal outcomes whose deal cannot be submitted (no link, or no deal).
+NOT_SUBMITTABLE_OUTCOMES = frozenset({"awaiting_referral_decision", "not_syncing", "deal_deleted"})
+
+
+def poll_countdown(poll_round: int) -> float:
+    return min(MAX_POLL_SECONDS, FIRST_POLL_SECONDS * 2**poll_round)
+
+
+def queue_submission(session, deal_id: str, run: Run) -> bool:
+    """Record a submission request for a linked deal and queue its task, in the
+    caller's transaction (published before commit, like the ingest's queueing).
+    False when the deal has no opportunity or a submission is under way."""
+    link = find_link(session, deal_id)
+    if link is None or link.opportunity_id is None:
+        return False
+    if not submission.request_submission(session, link, run):
+        return False
+    with runtime.celery_app().producer_or_acquire() as producer:
+        submit_opportunity.apply_async(
+            (deal_id,),
+            {"requested_by": run.actor, "source": run.source},
+            producer=producer,
+        )
+    return True
+
+
+def queue_requested_submission(deal_id: str, result: SyncOutcome, run: Run) -> bool:
+    """After a deal sync: submit when the deal asks (`aws_submit_to_aws` = true)
+    and nothing has been submitted yet, or the last attempt failed."""
+    if result.state is None or result.outcome in NOT_SUBMITTABLE_OUTCOMES:
+        return False
+    if not submission.wants_submission(result.state.properties):
+        return False
+    with runtime.database().transaction() as session:
+        link = find_link(session, deal_id)
+        if link is None or link.submission_status not in submission.REQUESTABLE_BY_DEAL:
+            return False
+        return queue_submission(session, deal_id, run)
+
+
+@shared_task(name="pcsync.submit_opportunity", bind=True, max_retries=None)
+def submit_opportunity(
+    self,
+    deal_id: str,
+    requested_by: str | None = None,
+    source: str = "operator",
+    poll_round: int = 0,
+) -> str:
+    run = Run(actor=requested_by or self.name, task_id=self.request.id, source=source)
+    with retrying(self):
+        result = submission.submit(deal_id, run)
+    if result.poll_again:
+        if poll_round >= MAX_POLL_ROUNDS:
+            submission.fail(deal_id, "the submission task did not complete within a day", run)
+            return "failed"
+        self.apply_async(
+            (deal_id,),
+            {"requested_by": requested_by, "source": source, "poll_round": poll_round + 1},
+            countdown=poll_countdown(poll_round),
+        )
+    return result.outcome

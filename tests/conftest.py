@@ -21,7 +21,11 @@ IN_CI = os.environ.get("CI") == "true"
 POSTGRES_ADMIN_URL = os.environ.get(
     "PCSYNC_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_TEST_URL = os.environ.get("PCSYNC_TEST_REDIS", "redis://127.0.0.1:6379/9")
+# One logical database per test process (8-14), so two suites running side
+# by side on one machine do not flush each other's queues.
+REDIS_TEST_URL = os.environ.get(
+    "PCSYNC_TEST_REDIS", f"redis://127.0.0.1:6379/{8 + os.getpid() % 7}"
+)
 
 TEST_CLIENT_SECRET = "test-client-secret-0123456789"
 TEST_API_TOKEN = "test-api-token-0123456789abcdef"

@@ -22,6 +22,14 @@ def broker_options(settings: Settings) -> dict:
     options: dict = {"visibility_timeout": settings.visibility_timeout_seconds}
     if settings.celery_broker_url.startswith(("redis", "rediss")):
         options.update(socket_connect_timeout=2, socket_timeout=10)
+        # kombu sweeps for a dead worker's unacknowledged tasks roughly every
+        # interval x throttle seconds (100 s by default); keep that sweep well
+        # inside a short visibility timeout so redelivery follows it closely.
+        if settings.visibility_timeout_seconds < 600:
+            options.update(
+                unacked_restore_interval=max(1, settings.visibility_timeout_seconds // 4),
+                unacked_restore_throttle=1,
+            )
     if settings.embedded_broker:
         folder = settings.broker_folder
         for sub in ("queue", "control", "processed"):

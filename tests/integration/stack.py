@@ -5,7 +5,11 @@ broker, limiter and lock store, a real database, and a real Celery worker."""
 from __future__ import annotations
 
 import copy
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -142,6 +146,54 @@ class Stack:
             a=action,
         )
         return [r["outcome"] for r in rows]
+
+    def environment(self) -> dict[str, str]:
+        """Environment variables that make another process use this stack."""
+        settings = self.app.extensions["pcsync.settings"]
+        return {
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "CELERY_BROKER_URL": settings.celery_broker_url,
+            "REDIS_URL": settings.redis_url or "",
+            "HUBSPOT_API_BASE_URL": settings.hubspot_api_base_url,
+            "HUBSPOT_ACCESS_TOKEN": settings.hubspot_access_token or "",
+            "HUBSPOT_CLIENT_SECRET": settings.hubspot_client_secret or "",
+            "HUBSPOT_PORTAL_ID": settings.hubspot_portal_id or "",
+            "PC_ENDPOINT_URL": settings.pc_endpoint_url or "",
+            "PCSYNC_PUBLIC_URL": settings.public_url,
+            "PCSYNC_DATA_DIR": str(settings.data_dir),
+            "PCSYNC_VISIBILITY_TIMEOUT": str(settings.visibility_timeout_seconds),
+            "PCSYNC_DEBOUNCE_SECONDS": str(settings.debounce_seconds),
+            "PCSYNC_LOG_LEVEL": "WARNING",
+            "AWS_ACCESS_KEY_ID": "TEST",
+            "AWS_SECRET_ACCESS_KEY": "TEST",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+
+    def start_worker_process(self, name: str, concurrency: int = 1) -> subprocess.Popen:
+        """A real `pcsync worker` in its own process group (so a kill takes
+        its pool children with it)."""
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pcsync.cli",
+                "worker",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                f"{name}@%h",
+            ],
+            env=self.environment(),
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    @staticmethod
+    def kill_worker(process: subprocess.Popen, sig=signal.SIGKILL) -> None:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=30)
 
     def rows(self, sql: str, **params) -> list[dict]:
         import sqlalchemy as sa

@@ -312,10 +312,10 @@ def _backfill_line(item, dry_run: bool) -> str:
 
 def _backfill_summary(counts, dry_run: bool) -> str:
     parts = []
-    for kind in ("deal", "opportunity"):
+    for kind, plural in (("deal", "deals"), ("opportunity", "opportunities")):
         actions = {a: n for (k, a), n in sorted(counts.items()) if k == kind}
         listed = ", ".join(f"{n} {a}" for a, n in actions.items()) or "none"
-        parts.append(f"{kind}s: {listed}")
+        parts.append(f"{plural}: {listed}")
     prefix = "dry run, nothing changed. " if dry_run else ""
     return prefix + "; ".join(parts)
 

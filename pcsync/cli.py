@@ -278,6 +278,7 @@ def backfill(dry_run: bool, limit: int | None, deals_only: bool, opportunities_o
     """Bring existing tagged deals and existing opportunities under sync."""
     from tqdm import tqdm
 
+    from workers.errors import SyncError
     from workers.sync.backfill import BackfillOptions, run_backfill
 
     if deals_only and opportunities_only:
@@ -295,7 +296,10 @@ def backfill(dry_run: bool, limit: int | None, deals_only: bool, opportunities_o
                 click.echo(f"    {change}")
             bar.refresh()
 
-        counts = run_backfill(options, report)
+        try:
+            counts = run_backfill(options, report)
+        except SyncError as exc:  # e.g. access denied listing opportunities
+            raise click.ClickException(f"backfill stopped: {exc}") from exc
     click.echo(_backfill_summary(counts, dry_run))
     if any(action == "error" for _, action in counts):
         sys.exit(1)

@@ -490,15 +490,28 @@ class Backfill:
         for chunk in _chunks(deals, CHUNK):
             with runtime.database().transaction() as session:
                 links = _links_by_deal(session, [str(d["id"]) for d in chunk])
-            plans = [self.deal_plan(str(d["id"]), d.get("properties") or {}, links) for d in chunk]
-            to_queue = [p.deal_id for p in plans if p.action in (CREATE, SYNC)]
-            if to_queue and not self.options.dry_run:
-                with runtime.database().transaction() as session:
-                    queue_object_syncs(
-                        session, [("deal", d) for d in to_queue], countdown=0, priority="background"
-                    )
+            plans = []
+            for deal in chunk:
+                plan = self.deal_plan(str(deal["id"]), deal.get("properties") or {}, links)
+                plans.append(plan)
+                if self.options.dry_run:  # a dry run reads per deal: report as it goes
+                    self.emit(plan)
+            if self.options.dry_run:
+                continue
+            # Report only what was really queued.
+            self.queue_syncs([p.deal_id for p in plans if p.action in (CREATE, SYNC)])
             for plan in plans:
                 self.emit(plan)
+
+    def queue_syncs(self, deal_ids: list[str]) -> None:
+        """One background sync per deal through the normal task and pending
+        markers (a deal that already has one queued is not queued twice)."""
+        if not deal_ids:
+            return
+        with runtime.database().transaction() as session:
+            queue_object_syncs(
+                session, [("deal", d) for d in deal_ids], countdown=0, priority="background"
+            )
 
     def deal_plan(self, deal_id: str, properties: dict, links: dict) -> Planned:
         def plan(action: str, reason: str, **details) -> Planned:

@@ -20,6 +20,7 @@ from tests.integration.factories import (
     future_close_date,
 )
 from tests.integration.stack import wait_for
+from workers.clients.partner_central import WRITE_OPERATIONS
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
 ONE_DAY = 24 * 3600
@@ -202,7 +203,10 @@ def test_budget_shows_pc_writes_spent(stack):
     with stack.worker():
         deal = create_deal(stack.hubspot, company_id=company)
         wait_for(lambda: deal_properties(stack, deal).get("aws_opportunity_id"))
-    assert daily_pc_write_remaining() == before - len(stack.pc.calls("CreateOpportunity")) == 9_999
+    # Every write pcsync sent took one token of the daily window first.
+    writes = [c for c in stack.pc.calls() if c["operation"] in WRITE_OPERATIONS]
+    assert len(writes) >= 1
+    assert daily_pc_write_remaining() == before - len(writes)
 
 
 def test_operator_api_needs_a_token(stack):

@@ -1,0 +1,137 @@
+"""Submission to AWS end to end: a user sets "Submit to AWS" on a linked deal in
+the HubSpot simulator, the signed webhook reaches the ingest, a real worker
+associates the solution, starts the engagement task and polls it; the
+Partner Central simulator's call log, the opportunity, the link row and the
+deal show the outcome."""
+
+from __future__ import annotations
+
+from tasks.submission import submit_opportunity
+from tests.conftest import TEST_API_TOKEN
+from tests.integration.factories import create_company, create_contact, create_deal
+from tests.integration.stack import wait_for
+
+AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
+
+
+def link_of(stack, deal_id) -> dict | None:
+    rows = stack.rows("SELECT * FROM opportunity_links WHERE hubspot_deal_id = :d", d=deal_id)
+    return rows[0] if rows else None
+
+
+def linked_deal(stack, *, with_company: bool = True) -> tuple[str, str]:
+    """A tagged deal synced to a new opportunity (needs the worker running)."""
+    company = create_company(stack.hubspot) if with_company else None
+    contact = create_contact(stack.hubspot)
+    deal_id = create_deal(stack.hubspot, company_id=company, contact_ids=[contact])
+    link = wait_for(lambda: (row := link_of(stack, deal_id)) and row["opportunity_id"] and row)
+    return deal_id, link["opportunity_id"]
+
+
+def deal(stack, deal_id) -> dict:
+    return stack.hubspot.get_object("deals", deal_id)["properties"]
+
+
+def submission_outcomes(stack, deal_id) -> list[str]:
+    rows = stack.rows(
+        "SELECT outcome FROM audit_entries WHERE object_id = :d AND action = 'opportunity.submit'"
+        " ORDER BY id",
+        d=deal_id,
+    )
+    return [r["outcome"] for r in rows]
+
+
+def test_submit_to_aws_on_the_deal_submits_and_shows_the_outcome(stack):
+    stack.pc.set_task_delay(1)  # IN_PROGRESS first: the task is polled to COMPLETE
+    with stack.worker():
+        deal_id, opportunity_id = linked_deal(stack)
+        stack.hubspot.update_object("deals", deal_id, {"aws_submit_to_aws": "true"})
+        link = wait_for(
+            lambda: (
+                (row := link_of(stack, deal_id)) and row["submission_status"] == "submitted" and row
+            ),
+            timeout=45,
+        )
+        wait_for(lambda: deal(stack, deal_id).get("aws_submission_status") == "submitted")
+
+    (associate,) = stack.pc.calls("AssociateOpportunity")
+    assert associate["parameters"] == {
+        "Catalog": "Sandbox",
+        "OpportunityIdentifier": opportunity_id,
+        "RelatedEntityType": "Solutions",
+        "RelatedEntityIdentifier": "S-1234567",
+    }
+    (start,) = stack.pc.calls("StartEngagementFromOpportunityTask")
+    assert start["parameters"]["Identifier"] == opportunity_id
+    assert start["parameters"]["AwsSubmission"] == {
+        "InvolvementType": "Co-Sell",
+        "Visibility": "Full",
+    }
+    assert start["parameters"]["ClientToken"].startswith("pcsync")
+    polls = stack.pc.calls("ListEngagementFromOpportunityTasks")
+    assert polls and polls[-1]["parameters"]["TaskIdentifier"] == [link["submission_task_id"]]
+    assert link["engagement_id"] and link["engagement_id"].startswith("eng-")
+    assert link["review_status"] == "Submitted"
+    opportunity = stack.boto().get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
+    assert opportunity["LifeCycle"]["ReviewStatus"] == "Submitted"
+    assert opportunity["RelatedEntityIdentifiers"]["Solutions"] == ["S-1234567"]
+    properties = deal(stack, deal_id)
+    assert properties["aws_review_status"] == "Submitted"
+    assert properties["aws_involvement_type"] == "Co-Sell"
+    assert submission_outcomes(stack, deal_id) == [
+        "requested",
+        "starting",
+        "in_progress",
+        "submitted",
+    ]
+
+
+def test_a_submission_aws_refuses_is_a_failed_outcome_on_the_deal(stack):
+    with stack.worker():
+        # No company: the opportunity lacks the customer AWS needs to see.
+        deal_id, opportunity_id = linked_deal(stack, with_company=False)
+        stack.hubspot.update_object("deals", deal_id, {"aws_submit_to_aws": "true"})
+        link = wait_for(
+            lambda: (
+                (row := link_of(stack, deal_id)) and row["submission_status"] == "failed" and row
+            )
+        )
+        properties = wait_for(
+            lambda: (p := deal(stack, deal_id)).get("aws_submission_status") == "failed" and p
+        )
+    (start,) = stack.pc.calls("StartEngagementFromOpportunityTask")
+    assert start["status"] == 400
+    assert "Customer.Account" in link["last_error"] or "Industry" in link["last_error"]
+    assert properties["aws_sync_error"] == link["last_error"]
+    assert submission_outcomes(stack, deal_id)[-1] == "failed"
+    failed = stack.rows("SELECT task_name FROM failed_tasks")
+    assert {"task_name": "pcsync.submit_opportunity"} in failed
+    opportunity = stack.boto().get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
+    assert opportunity["LifeCycle"]["ReviewStatus"] == "Pending Submission"
+
+
+def test_a_redelivered_submit_task_does_not_start_twice(stack):
+    with stack.worker():
+        deal_id, opportunity_id = linked_deal(stack)
+    client = stack.app.test_client()
+    assert client.post("/api/deals/5999999/submit", headers=AUTH).status_code == 404
+    assert client.post(f"/api/deals/{deal_id}/submit").status_code == 401
+    stack.pc.set_task_delay(3600)  # stays IN_PROGRESS: the second run may only poll
+    with stack.app.app_context():
+        first = submit_opportunity.apply((deal_id,)).get()
+        # The same message delivered again (a worker died before acknowledging it).
+        second = submit_opportunity.apply((deal_id,)).get()
+    assert (first, second) == ("in_progress", "in_progress")
+    assert len(stack.pc.calls("AssociateOpportunity")) == 1
+    (start,) = stack.pc.calls("StartEngagementFromOpportunityTask")
+    assert start["parameters"]["Identifier"] == opportunity_id
+    assert len(stack.pc.calls("ListEngagementFromOpportunityTasks")) == 1
+    # Under way: the API refuses to start another.
+    assert client.post(f"/api/deals/{deal_id}/submit", headers=AUTH).status_code == 409
+    stack.pc.advance_clock(3601)
+    with stack.app.app_context():
+        assert submit_opportunity.apply((deal_id,)).get() == "submitted"
+        assert submit_opportunity.apply((deal_id,)).get() == "already_submitted"
+    assert len(stack.pc.calls("StartEngagementFromOpportunityTask")) == 1
+    assert link_of(stack, deal_id)["submission_status"] == "submitted"
+    assert deal(stack, deal_id)["aws_submission_status"] == "submitted"

@@ -9,6 +9,7 @@ backoff and jitter, honouring any retry-after hint; permanent errors
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,8 +17,24 @@ from celery import Task
 
 import celeryconfig
 from workers.backoff import RetryPolicy
+from workers.errors import RateLimited
 
 POLICY = RetryPolicy(cap=min(300.0, celeryconfig.MAX_COUNTDOWN_SECONDS))
+RATE_LIMITED_SPREAD_CAP = 30.0
+
+
+def countdown_for(exc: Exception, attempt: int, rng=random.random) -> float:
+    """The policy's delay; refusals by our own limiter are spread wider each time.
+
+    Fifty tasks refused in the same second would otherwise all return in the
+    next second and collide again, each paying for its reads before being
+    refused once more. Widening the spread with every refusal lets them
+    settle into the free slots.
+    """
+    delay = POLICY.countdown(exc, attempt, rng=rng)
+    if isinstance(exc, RateLimited):
+        delay += rng() * min(RATE_LIMITED_SPREAD_CAP, 2.0 ** min(attempt, 5))
+    return delay
 
 
 @contextmanager
@@ -28,6 +45,6 @@ def retrying(task: Task) -> Iterator[None]:
         attempt = task.request.retries or 0
         if POLICY.should_retry(exc, attempt):
             raise task.retry(
-                exc=exc, countdown=POLICY.countdown(exc, attempt), max_retries=None
+                exc=exc, countdown=countdown_for(exc, attempt), max_retries=None
             ) from exc
         raise

@@ -164,7 +164,7 @@ class Stack:
             "PCSYNC_DATA_DIR": str(settings.data_dir),
             "PCSYNC_VISIBILITY_TIMEOUT": str(settings.visibility_timeout_seconds),
             "PCSYNC_DEBOUNCE_SECONDS": str(settings.debounce_seconds),
-            "PCSYNC_LOG_LEVEL": "WARNING",
+            "PCSYNC_LOG_LEVEL": "INFO",
             "AWS_ACCESS_KEY_ID": "TEST",
             "AWS_SECRET_ACCESS_KEY": "TEST",
             "AWS_DEFAULT_REGION": "us-east-1",
@@ -173,22 +173,21 @@ class Stack:
     def start_worker_process(self, name: str, concurrency: int = 1) -> subprocess.Popen:
         """A real `pcsync worker` in its own process group (so a kill takes
         its pool children with it)."""
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pcsync.cli",
-                "worker",
-                "--concurrency",
-                str(concurrency),
-                "--hostname",
-                f"{name}@%h",
-            ],
+        settings = self.app.extensions["pcsync.settings"]
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # The log stays beside the test's data for post-mortems.
+        log = open(settings.data_dir / f"worker-{name}.log", "wb")  # noqa: SIM115
+        command = [sys.executable, "-m", "pcsync.cli", "worker"]
+        command += ["--concurrency", str(concurrency), "--hostname", f"{name}@%h"]
+        process = subprocess.Popen(
+            command,
             env=self.environment(),
             start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
+        log.close()  # the child has its own descriptor
+        return process
 
     @staticmethod
     def kill_worker(process: subprocess.Popen, sig=signal.SIGKILL) -> None:

@@ -26,6 +26,7 @@ from models.inbox import record_events
 from models.schemas import PC_EVENT_SOURCE, PC_OPPORTUNITY_CHANGES, load_partner_central_events
 from pcsync import runtime
 from tasks.hubspot_sync import queue_object_syncs
+from tasks.referrals import queue_referral_events
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("pc_events", __name__)
@@ -152,6 +153,9 @@ def record_and_enqueue(events: list[tuple[dict, dict]]) -> dict:
             for key in meaning.touched
         )
         queued = queue_object_syncs(session, list(touched), settings.debounce_seconds)
+        queued += queue_referral_events(
+            [row["payload"] for dedup, (row, _) in interpreted.items() if dedup in new_keys]
+        )
     new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
     return {
         "received": len(events),

@@ -30,6 +30,8 @@ from workers.task_policy import retrying
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_SECONDS = 15 * 60
+# Partner Central events about invitations (reference §7): detail-type -> expired?
+REFERRAL_EVENTS = {"Engagement Invitation Created": False, "Engagement Invitation Expired": True}
 # The singleton lock outlives a slow run but not the next schedule by much.
 POLL_LOCK_TTL_SECONDS = 14 * 60
 
@@ -95,6 +97,37 @@ def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool
                 producer=producer,
             )
     return True
+
+
+def referral_event(event: dict, catalog: str) -> tuple[str, bool] | None:
+    """(invitation id, expired) when a raw EventBridge event concerns an AWS
+    referral addressed to us in our catalog; None for anything else (our own
+    submissions' invitations are SENDER ones)."""
+    expired = REFERRAL_EVENTS.get(event.get("detail-type"))
+    detail = event.get("detail") or {}
+    invitation = detail.get("engagementInvitation")
+    if expired is None or detail.get("catalog") != catalog or not isinstance(invitation, dict):
+        return None
+    if str(invitation.get("participantType") or "").upper() != "RECEIVER":
+        return None
+    if invitation.get("payloadType", "OpportunityInvitation") != "OpportunityInvitation":
+        return None
+    invitation_id = invitation.get("id")
+    return (invitation_id, expired) if isinstance(invitation_id, str) and invitation_id else None
+
+
+def queue_referral_events(events: list[dict]) -> int:
+    """Queue the import (or expiry) of the AWS referrals newly recorded events
+    name, in the caller's transaction (published before its commit). The beat
+    poll remains the safety net: event delivery is best effort."""
+    catalog = runtime.settings().pc_catalog
+    work = dict.fromkeys(w for w in (referral_event(e, catalog) for e in events) if w)
+    if not work:
+        return 0
+    with runtime.celery_app().producer_or_acquire() as producer:
+        for invitation_id, expired in work:
+            import_invitation.apply_async((invitation_id,), {"expired": expired}, producer=producer)
+    return len(work)
 
 
 def queue_deal_requests(deal_id: str, result: SyncOutcome, run: Run) -> None:

@@ -304,3 +304,44 @@ def test_api_lists_deadlines_and_refuses_bad_requests(stack):
     # Nothing was queued or sent by the refused requests.
     assert invitation_row(stack, invitation_id)["state"] == "pending"
     assert stack.pc.calls("RejectEngagementInvitation") == []
+
+
+EVENTS_SECRET = "events-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def events_stack(make_settings, database_url, redis_url, monkeypatch):
+    built = build_stack(
+        make_settings, database_url, redis_url, monkeypatch, events_secret=EVENTS_SECRET
+    )
+    yield built
+    built.stop()
+
+
+def deliver(stack, detail_type: str) -> dict:
+    """POST the simulator's own EventBridge event to the ingest, as an API destination would."""
+    (event,) = stack.pc.events(detail_type)
+    response = stack.app.test_client().post(
+        "/webhooks/partner-central",
+        json=event,
+        headers={"X-PCSync-Events-Secret": EVENTS_SECRET},
+    )
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_invitation_events_import_and_expire_without_waiting_for_the_poll(events_stack):
+    stack = events_stack
+    invitation_id = refer(stack)
+    with stack.worker():
+        assert deliver(stack, "Engagement Invitation Created")["queued"] == 1
+        row = wait_for(
+            lambda: (r := invitation_row(stack, invitation_id)) and r["hubspot_deal_id"] and r
+        )
+        assert deal(stack, row["hubspot_deal_id"])["aws_invitation_status"] == "PENDING"
+        stack.pc.expire_invitation(invitation_id)
+        deliver(stack, "Engagement Invitation Expired")
+        wait_for(lambda: invitation_row(stack, invitation_id)["state"] == "expired")
+        wait_for(lambda: deal(stack, row["hubspot_deal_id"])["aws_invitation_status"] == "EXPIRED")
+    assert stack.pc.calls("ListEngagementInvitations") == []  # no poll ran
+    assert len(deal_creates(stack)) == 1

@@ -121,6 +121,15 @@ def run_all(settings: Settings) -> int:
         for name, args in commands.items()
     }
     ready = _wait_until_ready(f"http://{settings.ingest_bind}/healthz")
+    if simulated and ready:
+        # The simulated HubSpot account starts empty: give it pcsync's
+        # properties so a deal created there syncs right away.
+        subprocess.run(
+            [sys.executable, "-m", "pcsync.cli", "hubspot", "setup"],
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
     click.echo("")
     click.echo(f"pcsync is {'up' if ready else 'starting (ingest not answering yet)'}:")
     click.echo(f"  webhooks      {public}/webhooks/hubspot")

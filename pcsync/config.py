@@ -7,6 +7,7 @@ instead of failing later in the middle of a sync.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -19,6 +20,9 @@ CATALOGS = ("Sandbox", "AWS")
 SANDBOX_SOLUTION_ID = "S-1234567"
 SIMULATOR_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# What AssignOpportunity's BusinessTitle may say for the opportunity owner
+# (partner-central-api.md §4; the model only bounds the length).
+ASSIGNEE_BUSINESS_TITLES = ("PartnerAccountManager", "OpportunityOwner")
 
 
 class ConfigError(Exception):
@@ -57,6 +61,10 @@ class Settings:
     solution_ids: tuple[str, ...] = ()
     auto_accept_referrals: bool = False
     involvement_type: str = "Co-Sell"
+    # HubSpot owner (id or e-mail) -> Partner Central user, for people whose
+    # HubSpot e-mail is not their Partner Central login (see _owner_map).
+    owner_map: dict = field(default_factory=dict)
+    assignee_business_title: str = "PartnerAccountManager"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -196,6 +204,43 @@ def _involvement_type(raw: str) -> str:
     return _one_of(enum_values("SalesInvolvementType"))(raw)
 
 
+def _owner_map(raw: str) -> dict[str, dict[str, str]]:
+    """JSON, inline or in a file: {"<HubSpot owner id or e-mail>": "<Partner
+    Central login>" or {"email", "firstName"?, "lastName"?}}. Keys and e-mails
+    come back lower-cased, each value as {"email", ...names given}."""
+    text = raw.strip()
+    if not text:
+        return {}
+    if not text.startswith("{"):
+        try:
+            text = Path(text).read_text()
+        except OSError as exc:
+            raise ValueError(f"is neither a JSON object nor a readable file: {exc}") from exc
+    try:
+        entries = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"is not valid JSON: {exc}") from exc
+    if not isinstance(entries, dict):
+        raise ValueError("must be a JSON object mapping HubSpot owners to Partner Central users")
+    from workers.engine.model import shape_at  # the Email pattern of AssignOpportunity
+
+    email_pattern = shape_at("AssigneeContact", "Email").metadata["pattern"]
+    mapped, problems = {}, []
+    for key, value in entries.items():
+        user = {"email": value} if isinstance(value, str) else value
+        email = user.get("email") if isinstance(user, dict) else None
+        if not key.strip():
+            problems.append("an owner key is empty")
+        elif not isinstance(email, str) or not re.fullmatch(email_pattern, email.strip().lower()):
+            problems.append(f"{key!r} needs a Partner Central login e-mail, got {value!r}")
+        else:
+            names = {k: str(user[k]) for k in ("firstName", "lastName") if user.get(k)}
+            mapped[key.strip().lower()] = {"email": email.strip().lower(), **names}
+    if problems:
+        raise ValueError("; ".join(problems))
+    return mapped
+
+
 def _bind(raw: str) -> str:
     host, sep, port = raw.rpartition(":")
     if not sep or not host or not port.isdigit():
@@ -234,6 +279,13 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     "PCSYNC_INVOLVEMENT_TYPE": ("involvement_type", _involvement_type, "Co-Sell"),
     # AWS referrals are accepted only by an operator unless this is true.
     "PCSYNC_AUTO_ACCEPT_REFERRALS": ("auto_accept_referrals", _bool, "false"),
+    # Opportunity assignment follows the HubSpot deal owner.
+    "PCSYNC_OWNER_MAP": ("owner_map", _owner_map, ""),
+    "PCSYNC_ASSIGNEE_BUSINESS_TITLE": (
+        "assignee_business_title",
+        _one_of(ASSIGNEE_BUSINESS_TITLES),
+        "PartnerAccountManager",
+    ),
 }
 
 

@@ -42,6 +42,17 @@ class OpportunityLink(Base):
     submission_task_id: Mapped[str | None] = mapped_column(String(255))
     # Owned deal properties as last written, so unchanged values cost no call.
     hubspot_written: Mapped[dict] = mapped_column(JsonColumn, default=dict)
+    # Opportunity assignment (workers/sync/assignment.py): the AssigneeContact
+    # pcsync last sent, and the deal owner it follows (None once the owner was
+    # cleared: Partner Central keeps its assignee, there is no unassign).
+    assignee: Mapped[dict | None] = mapped_column(JsonColumn)
+    assignee_owner_id: Mapped[str | None] = mapped_column(String(32))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The owner and e-mail Partner Central last refused (or an owner HubSpot
+    # does not know, e-mail ""), so that pair is not retried on every sync.
+    assignment_failed_owner_id: Mapped[str | None] = mapped_column(String(32))
+    assignment_failed_email: Mapped[str | None] = mapped_column(String(254))
+    assignment_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -60,6 +60,23 @@ OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
         "Accept or reject the AWS referral before this time",
         "datetime",
     ),
+    _property(
+        "aws_assigned_partner_user",
+        "AWS assigned partner user",
+        "The Partner Central user pcsync assigned the opportunity to (follows the deal owner)",
+    ),
+    _property(
+        "aws_opportunity_team",
+        "AWS opportunity team",
+        "The partner's team on the opportunity (GetOpportunity OpportunityTeam)",
+        "textarea",
+    ),
+    _property(
+        "aws_team_last_sync",
+        "AWS team last sync",
+        "When pcsync last read the opportunity team",
+        "datetime",
+    ),
 )
 
 INPUT_DEAL_PROPERTIES: tuple[dict, ...] = (

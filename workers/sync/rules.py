@@ -6,7 +6,14 @@ SYNC_TAG = "#AWS"
 OPT_IN_PROPERTY = "aws_sync_enabled"
 REFERRAL_PROPERTY = "aws_invitation_id"
 # Read with every deal, beyond what the field mapping needs.
-RULE_PROPERTIES = ("dealname", OPT_IN_PROPERTY, REFERRAL_PROPERTY, "aws_submit_to_aws")
+OWNER_PROPERTY = "hubspot_owner_id"  # the opportunity's assignee follows it
+RULE_PROPERTIES = (
+    "dealname",
+    OPT_IN_PROPERTY,
+    REFERRAL_PROPERTY,
+    "aws_submit_to_aws",
+    OWNER_PROPERTY,
+)
 
 
 def deal_wants_sync(properties: dict[str, str | None]) -> bool:

@@ -142,7 +142,10 @@ def reconcile_page(items: list[dict], run: Run, report: CycleReport) -> None:
     latest = iso_ms(max(item["LastModifiedDate"] for item in items))
     with runtime.database().transaction() as session:
         report.queued += queue_object_syncs(
-            session, [("opportunity", opportunity_id) for opportunity_id in changed], countdown=0
+            session,
+            [("opportunity", opportunity_id) for opportunity_id in changed],
+            countdown=0,
+            priority=run.priority,  # the field merges yield to event work as the cycle does
         )
         set_state(session, WATERMARK_KEY, latest)
     report.watermark_after = latest

@@ -41,9 +41,21 @@ task_publish_retry_policy = {
     "interval_max": 0.5,
 }
 
-imports = ("tasks.hubspot_sync", "tasks.reconcile", "tasks.referrals", "tasks.submission")
+imports = (
+    "tasks.hubspot_sync",
+    "tasks.retention",
+    "tasks.reconcile",
+    "tasks.referrals",
+    "tasks.submission",
+)
 
 beat_schedule: dict = {
+    # Inbox rows only serve de-duplication; the audit trail is kept forever.
+    "prune-inbox": {
+        "task": "pcsync.prune_inbox",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600},
+    },
     # Catch the Partner Central changes whose events were lost (best-effort
     # delivery); a run not started within 9 minutes is dropped for the next.
     "reconcile-opportunities": {

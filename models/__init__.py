@@ -8,6 +8,7 @@ from models.audit import AuditEntry, record_audit
 from models.base import Base
 from models.conflicts import Conflict
 from models.db import Database
+from models.engagements import EngagementNote, EngagementState
 from models.failures import FailedTask
 from models.inbox import InboxEvent, PendingObject
 from models.invitations import Invitation
@@ -19,6 +20,8 @@ __all__ = [
     "Base",
     "Conflict",
     "Database",
+    "EngagementNote",
+    "EngagementState",
     "FailedTask",
     "InboxEvent",
     "Invitation",

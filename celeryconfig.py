@@ -47,6 +47,7 @@ imports = (
     "tasks.reconcile",
     "tasks.referrals",
     "tasks.submission",
+    "tasks.assignment",
 )
 
 beat_schedule: dict = {

@@ -77,4 +77,7 @@ def init_api(app) -> Api:
     from ingest.api_referrals import blueprint as referrals  # late: it imports this module
 
     api.register_blueprint(referrals)
+    from ingest.api_assignment import blueprint as assignment  # late: it imports this module
+
+    api.register_blueprint(assignment)
     return api

@@ -21,6 +21,7 @@ from models.links import OpportunityLink
 from pcsync import runtime
 from tasks.referrals import queue_deal_requests
 from workers.errors import PermanentError
+from workers.sync.assignment import sync_assignment
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import find_link, sync_deal
@@ -73,6 +74,7 @@ def sync_linked_deal(deal_id: str, run: Run) -> str:
     except PermanentError as exc:
         surface_failure(deal_id, exc, run)
         raise
+    sync_assignment(result, run)  # the opportunity's assignee follows the deal owner
     # What the deal asks for besides sync: a referral decision, a submission.
     queue_deal_requests(deal_id, result, run)
     return result.outcome

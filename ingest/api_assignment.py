@@ -1,0 +1,166 @@
+"""Management API for opportunity assignment (bearer token, under /api).
+
+- POST /api/opportunities/{opportunityId}/assign   queue an assignment, to a
+  HubSpot owner's Partner Central user or to an explicit assignee
+- GET  /api/opportunities/{opportunityId}/assign   the assignee pcsync last set
+
+Like every ingest route this only validates, records (audited) and queues:
+the task (`pcsync.assign_opportunity`) talks to HubSpot and Partner Central.
+202 means queued, 400 names each bad field, 404 "no opportunity pcsync knows".
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from werkzeug.exceptions import HTTPException
+
+from ingest.api import require_bearer_token
+from ingest.api_operations import operator_actor
+from ingest.api_referrals import error_with_details
+from models.schemas import PC_OPPORTUNITY_ID
+from pcsync import runtime
+from pcsync.config import ASSIGNEE_BUSINESS_TITLES
+from tasks.assignment import queue_assignment
+from workers.sync.assignment import (
+    ACTION,
+    assignment_view,
+    email_is_valid,
+    find_link_by_opportunity,
+)
+from workers.sync.context import Run
+from workers.sync.deals import audit
+
+blueprint = Blueprint(
+    "api_assignment",
+    __name__,
+    url_prefix="/api",
+    description="Opportunity assignment: follows the HubSpot deal owner; operators can override",
+)
+blueprint.before_request(require_bearer_token)
+blueprint.errorhandler(HTTPException)(error_with_details)
+SECURITY = [{"bearerAuth": []}]
+NAME = validate.Length(min=1, max=80)  # AssigneeContact's FirstName/LastName bound
+
+
+class AssigneeSchema(Schema):
+    email = fields.String(
+        required=True, metadata={"description": "the user's Partner Central login e-mail"}
+    )
+    first_name = fields.String(required=True, validate=NAME)
+    last_name = fields.String(required=True, validate=NAME)
+    business_title = fields.String(
+        load_default=None,
+        validate=validate.OneOf(ASSIGNEE_BUSINESS_TITLES),
+        metadata={"description": "default: PCSYNC_ASSIGNEE_BUSINESS_TITLE"},
+    )
+
+    @validates("email")
+    def email_is_a_login(self, value: str, **_kwargs) -> None:
+        if not email_is_valid(value.strip().lower()):
+            raise ValidationError("not an e-mail Partner Central accepts (at most 80 characters)")
+
+
+class AssignRequestSchema(Schema):
+    hubspot_owner_id = fields.String(
+        validate=validate.Regexp(r"^[0-9]{1,20}$", error="a HubSpot owner id is digits"),
+        metadata={"description": "assign to this HubSpot owner's Partner Central user"},
+    )
+    assignee = fields.Nested(AssigneeSchema, metadata={"description": "or to this user"})
+
+    @validates_schema
+    def exactly_one_target(self, data, **_kwargs) -> None:
+        if ("hubspot_owner_id" in data) == ("assignee" in data):
+            raise ValidationError("give either hubspot_owner_id or assignee", "_schema")
+
+
+class AssigneeViewSchema(Schema):
+    email = fields.String()
+    first_name = fields.String()
+    last_name = fields.String()
+    business_title = fields.String()
+
+
+class AssignmentSchema(Schema):
+    opportunity_id = fields.String()
+    hubspot_deal_id = fields.String()
+    assignee = fields.Nested(
+        AssigneeViewSchema,
+        allow_none=True,
+        metadata={"description": "what pcsync last sent; null if it never assigned"},
+    )
+    hubspot_owner_id = fields.String(
+        allow_none=True, metadata={"description": "the deal owner the assignment follows"}
+    )
+    assigned_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True, metadata={"description": "the last refusal"})
+    refused_owner_id = fields.String(allow_none=True)
+    refused_email = fields.String(allow_none=True)
+
+
+class QueuedAssignmentSchema(Schema):
+    queued = fields.Boolean()
+    opportunity_id = fields.String()
+    hubspot_deal_id = fields.String()
+
+
+def linked_opportunity(session, opportunity_id: str):
+    """The link of a well-formed, known opportunity id, else 400 or 404."""
+    if not re.fullmatch(PC_OPPORTUNITY_ID, opportunity_id):
+        abort(
+            400,
+            message="the opportunity id is malformed",
+            messages={"path": {"opportunityId": ["looks like O1234567"]}},
+        )
+    link = find_link_by_opportunity(session, opportunity_id)
+    if link is None:
+        abort(404, message=f"no opportunity {opportunity_id} is linked to a deal")
+    return link
+
+
+@blueprint.route("/opportunities/<opportunityId>/assign")
+@blueprint.response(200, AssignmentSchema)
+@blueprint.alt_response(400, description="malformed opportunity id")
+@blueprint.alt_response(404, description="no linked opportunity with this id")
+@blueprint.doc(security=SECURITY)
+def get_assignment(opportunityId: str):  # the documented path parameter's name
+    """The assignee pcsync last set, the owner it follows, and the last refusal."""
+    with runtime.database().transaction() as session:
+        return assignment_view(linked_opportunity(session, opportunityId))
+
+
+@blueprint.route("/opportunities/<opportunityId>/assign", methods=["POST"])
+@blueprint.arguments(AssignRequestSchema, error_status_code=400)
+@blueprint.response(202, QueuedAssignmentSchema)
+@blueprint.alt_response(400, description="bad body or opportunity id; `errors` names each field")
+@blueprint.alt_response(404, description="no linked opportunity with this id")
+@blueprint.doc(security=SECURITY)
+def assign_opportunity(body: dict, opportunityId: str):
+    """Assign the opportunity to a HubSpot owner's Partner Central user or to an
+    explicit assignee. Queued; the outcome is audited (`opportunity.assign`)."""
+    opportunity_id = opportunityId
+    run = Run(actor=operator_actor(), task_id=None, source="operator")
+    with runtime.database().transaction() as session:
+        link = linked_opportunity(session, opportunity_id)
+        audit(
+            session,
+            run,
+            ACTION,
+            "requested",
+            link.hubspot_deal_id,
+            opportunity_id=opportunity_id,
+            diff=body,
+        )
+        # Published before the commit: a broker failure rolls the audit back.
+        with runtime.celery_app().producer_or_acquire() as producer:
+            queue_assignment(
+                opportunity_id,
+                owner_id=body.get("hubspot_owner_id"),
+                assignee=body.get("assignee"),
+                requested_by=run.actor,
+                producer=producer,
+            )
+        deal_id = link.hubspot_deal_id
+    return {"queued": True, "opportunity_id": opportunity_id, "hubspot_deal_id": deal_id}

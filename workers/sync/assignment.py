@@ -1,0 +1,539 @@
+"""The opportunity's assignee follows the HubSpot deal owner.
+
+After every deal sync, `sync_assignment` compares the deal's current
+`hubspot_owner_id` with the owner the link says pcsync last assigned for.
+The comparison is of state, not of events: an owner flipped A -> B -> A
+inside the debounce window is one sync that sees A, which costs one
+`AssignOpportunity` for A, or none when A is already the assignee.
+
+- The owner is resolved through HubSpot's Owners API (cached: Redis when
+  configured, shared by every worker; this process otherwise) and, for
+  people whose HubSpot e-mail is not their Partner Central login, through
+  `PCSYNC_OWNER_MAP`. The request carries the lower-cased e-mail, first and
+  last name and `PCSYNC_ASSIGNEE_BUSINESS_TITLE`: all four are required.
+- A cleared owner makes no call (Partner Central has no unassign and keeps
+  its assignee); it is audited once.
+- An owner Partner Central refuses (not a registered user) is recorded once
+  with the API's message, with a note on the deal; the link remembers the
+  owner and e-mail, so later syncs do not send the same refused request
+  again. A different owner, or the same owner under another e-mail (a fixed
+  map), is tried. An operator can retry through the management API.
+- `assign` runs under the opportunity's lock, the one the push writer
+  holds, so an assignment never interleaves with an UpdateOpportunity; the
+  write goes through the limiter like every Partner Central call.
+
+An operator's assignment (`assign_manually`) follows the deal owner as it
+is at that moment: it holds until the deal's owner changes in HubSpot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+import redis
+from sqlalchemy import select
+
+from models.audit import record_audit
+from models.base import utcnow
+from models.links import OpportunityLink
+from pcsync import runtime
+from workers.engine.model import length_limits, shape_at
+from workers.errors import NotFound, PermanentError
+from workers.locks import opportunity_lock_name
+from workers.sync.aws_summary import TEXTAREA_LIMIT, team_text
+from workers.sync.context import Run
+from workers.sync.deal_status import now_iso, write_deal_status
+from workers.sync.deals import (
+    LOCK_BUSY_RETRY_SECONDS,
+    LOCK_TTL_SECONDS,
+    OpportunityBusy,
+    SyncOutcome,
+    audit,
+    find_link,
+)
+from workers.sync.rules import OWNER_PROPERTY
+
+log = logging.getLogger(__name__)
+
+ACTION = "opportunity.assign"
+OWNER_CACHE_TTL_SECONDS = 600.0
+OWNER_CACHE_PREFIX = "pcsync:hubspot-owner:"
+
+
+# -- the assignee ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """An `AssigneeContact`: who the opportunity is assigned to."""
+
+    email: str
+    first_name: str
+    last_name: str
+    business_title: str
+
+    def request(self) -> dict[str, str]:
+        return {
+            "Email": self.email,
+            "FirstName": self.first_name,
+            "LastName": self.last_name,
+            "BusinessTitle": self.business_title,
+        }
+
+
+def _member(name: str):
+    return shape_at("AssigneeContact", name)
+
+
+def email_is_valid(email: str) -> bool:
+    """Partner Central's own pattern (lower case only, at most 80 characters)."""
+    return bool(re.fullmatch(_member("Email").metadata["pattern"], email))
+
+
+def _fit(member: str, value: str | None) -> str:
+    _, longest = length_limits(_member(member))
+    return (value or "").strip()[:longest]
+
+
+def make_assignee(email: str, first_name: str | None, last_name: str | None) -> Assignee:
+    return Assignee(
+        email=email.strip().lower(),
+        first_name=_fit("FirstName", first_name),
+        last_name=_fit("LastName", last_name),
+        business_title=runtime.settings().assignee_business_title,
+    )
+
+
+def assignee_for_owner(owner: dict, owner_map: dict[str, dict]) -> Assignee:
+    """The Partner Central user for a HubSpot owner: the map's entry (by owner
+    id, then by HubSpot e-mail) where there is one, else the owner's e-mail.
+    Names come from the map when it gives them, else from HubSpot (Partner
+    Central shows the names of the user's own profile either way)."""
+    hubspot_email = (owner.get("email") or "").strip().lower()
+    mapped = owner_map.get(str(owner["id"])) or owner_map.get(hubspot_email) or {}
+    return make_assignee(
+        mapped.get("email") or hubspot_email,
+        mapped.get("firstName") or owner.get("firstName"),
+        mapped.get("lastName") or owner.get("lastName"),
+    )
+
+
+# -- HubSpot owners, cached -----------------------------------------------------------------
+
+
+class OwnerCache:
+    """HubSpot owners by id for `ttl` seconds.
+
+    In Redis when a client is given (every worker shares one lookup), in this
+    process otherwise. A cache that cannot be reached is a miss, never an
+    error: the Owners API is the truth.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis | None = None,
+        ttl: float = OWNER_CACHE_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._ttl = ttl
+        self._clock = clock
+        self._local: dict[str, tuple[float, dict]] = {}
+        self._mutex = threading.Lock()
+
+    @classmethod
+    def for_url(cls, redis_url: str | None) -> OwnerCache:
+        return cls(redis.Redis.from_url(redis_url) if redis_url else None)
+
+    def get(self, owner_id: str) -> dict | None:
+        if self._client is not None:
+            try:
+                raw = self._client.get(OWNER_CACHE_PREFIX + owner_id)
+            except redis.RedisError:
+                log.warning("owner_cache.unavailable", exc_info=True)
+                return None
+            return json.loads(raw) if raw else None
+        with self._mutex:
+            expires, owner = self._local.get(owner_id, (0.0, None))
+            return owner if expires > self._clock() else None
+
+    def put(self, owner_id: str, owner: dict) -> None:
+        if self._client is not None:
+            try:
+                self._client.set(
+                    OWNER_CACHE_PREFIX + owner_id, json.dumps(owner), ex=int(self._ttl)
+                )
+            except redis.RedisError:
+                log.warning("owner_cache.unavailable", exc_info=True)
+            return
+        with self._mutex:
+            self._local[owner_id] = (self._clock() + self._ttl, owner)
+
+
+def owner_cache() -> OwnerCache:
+    return runtime._per_app(
+        "pcsync.owner_cache", lambda: OwnerCache.for_url(runtime.settings().redis_url)
+    )
+
+
+def lookup_owner(owner_id: str) -> dict | None:
+    """The owner's id, e-mail and names, or None when HubSpot has no such
+    (active) owner. Misses are not cached: an owner added a moment ago is
+    found on the next sync."""
+    cache = owner_cache()
+    owner = cache.get(owner_id)
+    if owner is not None:
+        return owner
+    try:
+        found = runtime.hubspot().get_owner(owner_id)
+    except NotFound:
+        return None
+    owner = {name: found.get(name) for name in ("id", "email", "firstName", "lastName")}
+    owner["id"] = str(owner["id"] or owner_id)
+    cache.put(owner_id, owner)
+    return owner
+
+
+# -- deciding -------------------------------------------------------------------------------
+
+
+def first_step(link: OpportunityLink, owner_id: str | None) -> str:
+    """What the deal's owner asks for, from the link alone (no API call):
+    `none` (no owner, none to forget), `clear` (the owner was removed),
+    `unchanged` (the owner pcsync last assigned for), or `resolve`."""
+    if owner_id is None:
+        remembered = link.assignee_owner_id or link.assignment_failed_owner_id
+        return "clear" if remembered else "none"
+    if owner_id == link.assignee_owner_id:
+        return "unchanged"
+    return "resolve"
+
+
+def resolved_step(link: OpportunityLink, owner_id: str, assignee: Assignee | None) -> str:
+    """With the owner resolved (None: HubSpot does not know them): `refused_before`
+    (the same owner and e-mail were refused already), `owner_unknown`,
+    `already_assigned` (the same Partner Central user) or `assign`."""
+    email = assignee.email if assignee else ""
+    if (owner_id, email) == (link.assignment_failed_owner_id, link.assignment_failed_email):
+        return "refused_before"
+    if assignee is None:
+        return "owner_unknown"
+    if (link.assignee or {}).get("Email") == assignee.email:
+        return "already_assigned"
+    return "assign"
+
+
+# -- following the deal owner (after each deal sync) ----------------------------------------
+
+
+def deal_owner_id(properties: dict) -> str | None:
+    return (properties.get(OWNER_PROPERTY) or "").strip() or None
+
+
+def sync_assignment(outcome: SyncOutcome, run: Run) -> str | None:
+    """Make the opportunity's assignee follow the deal owner. Returns the
+    audited outcome, or None when there is nothing to decide (no opportunity,
+    no owner)."""
+    if outcome.state is None or outcome.opportunity_id is None:
+        return None
+    deal_id, opportunity_id = outcome.state.deal_id, outcome.opportunity_id
+    owner_id = deal_owner_id(outcome.state.properties)
+    # Most syncs change no owner: settle those without a lock or an API call.
+    with runtime.database().transaction() as session:
+        link = find_link(session, deal_id)
+        if link is None:
+            return None
+        step = first_step(link, owner_id)
+        if step == "none":
+            return None
+        if step == "unchanged":
+            _audit(session, run, "unchanged", link, owner_id)
+            return "unchanged"
+        if step == "clear":
+            return _forget_owner(session, run, link)
+    owner = lookup_owner(owner_id)
+    assignee = assignee_for_owner(owner, runtime.settings().owner_map) if owner else None
+    with opportunity_lock(opportunity_id):
+        # Decided again under the lock: another worker may have just done it.
+        with runtime.database().transaction() as session:
+            link = find_link(session, deal_id)
+            step = first_step(link, owner_id)
+            if step == "unchanged":
+                _audit(session, run, "unchanged", link, owner_id)
+                return step
+            step = resolved_step(link, owner_id, assignee)
+            if step == "refused_before":
+                log.info("assignment.refused_before", extra={"deal_id": deal_id})
+                return step
+            if step == "owner_unknown":
+                return _record_unknown_owner(session, run, link, owner_id)
+            if step == "already_assigned":
+                link.assignee_owner_id = owner_id
+                _forget_refusal(link)
+                _audit(session, run, step, link, owner_id, assignee)
+                return step
+        return assign(deal_id, opportunity_id, assignee, owner_id, run)
+
+
+def _forget_owner(session, run: Run, link: OpportunityLink) -> str:
+    previous = link.assignee_owner_id or link.assignment_failed_owner_id
+    link.assignee_owner_id = None
+    _forget_refusal(link)
+    _audit(
+        session,
+        run,
+        "owner_cleared",
+        link,
+        None,
+        diff={"previous_hubspot_owner_id": previous},
+        message="the deal has no owner; Partner Central keeps its assignee (no unassign API)",
+    )
+    return "owner_cleared"
+
+
+def _record_unknown_owner(session, run: Run, link: OpportunityLink, owner_id: str) -> str:
+    link.assignment_failed_owner_id = owner_id
+    link.assignment_failed_email = ""
+    link.assignment_error = f"HubSpot has no active owner {owner_id}"
+    _audit(session, run, "owner_unknown", link, owner_id, message=link.assignment_error)
+    return "owner_unknown"
+
+
+def _forget_refusal(link: OpportunityLink) -> None:
+    link.assignment_failed_owner_id = None
+    link.assignment_failed_email = None
+    link.assignment_error = None
+
+
+# -- assigning ------------------------------------------------------------------------------
+
+
+@contextmanager
+def opportunity_lock(opportunity_id: str) -> Iterator[None]:
+    """The opportunity's writer lock (the push writer's), or OpportunityBusy:
+    the task is retried shortly instead of waiting."""
+    name = opportunity_lock_name(runtime.settings().pc_catalog, opportunity_id)
+    with runtime.locks().try_lock(name, LOCK_TTL_SECONDS) as held:
+        if not held:
+            raise OpportunityBusy(
+                f"opportunity {opportunity_id} is being synced elsewhere",
+                retry_after=LOCK_BUSY_RETRY_SECONDS,
+                service="pcsync",
+            )
+        yield
+
+
+def assign(
+    deal_id: str, opportunity_id: str, assignee: Assignee, owner_id: str | None, run: Run
+) -> str:
+    """AssignOpportunity (caller holds the opportunity lock), then read the
+    team it produced onto the deal. A refusal is recorded, not raised: the
+    same request would be refused again."""
+    pc = runtime.partner_central()
+    try:
+        if not email_is_valid(assignee.email):
+            # Partner Central would refuse it; do not spend a write on it.
+            raise PermanentError(
+                f"{assignee.email or '(no e-mail)'} is not a valid Partner Central login",
+                api_message=f"{assignee.email or '(no e-mail)'} is not a valid login e-mail",
+                field_errors=[{"field": "Assignee.Email", "message": "invalid e-mail"}],
+                service="pcsync",
+                operation="AssignOpportunity",
+            )
+        pc.call(
+            "AssignOpportunity",
+            priority=run.priority,
+            Identifier=opportunity_id,
+            Assignee=assignee.request(),
+        )
+    except PermanentError as exc:
+        return _record_refusal(deal_id, opportunity_id, assignee, owner_id, exc, run)
+    opportunity = pc.call("GetOpportunity", priority=run.priority, Identifier=opportunity_id)
+    team = team_text(opportunity.get("OpportunityTeam"))[:TEXTAREA_LIMIT]
+    with runtime.database().transaction() as session:
+        link = find_link(session, deal_id)
+        previous = (link.assignee or {}).get("Email")
+        link.assignee = assignee.request()
+        link.assignee_owner_id = owner_id
+        link.assigned_at = utcnow()
+        _forget_refusal(link)
+        written = write_deal_status(
+            runtime.hubspot(),
+            link,
+            {"aws_assigned_partner_user": assignee.email, "aws_opportunity_team": team},
+            extra={"aws_team_last_sync": now_iso()},
+        )
+        _audit(
+            session,
+            run,
+            "assigned",
+            link,
+            owner_id,
+            assignee,
+            diff={"previous_assignee": previous, "hubspot": written},
+        )
+    return "assigned"
+
+
+def _record_refusal(
+    deal_id: str,
+    opportunity_id: str,
+    assignee: Assignee,
+    owner_id: str | None,
+    exc: PermanentError,
+    run: Run,
+) -> str:
+    message = exc.api_message or str(exc)
+    with runtime.database().transaction() as session:
+        link = find_link(session, deal_id)
+        link.assignment_failed_owner_id = owner_id
+        link.assignment_failed_email = assignee.email
+        link.assignment_error = message
+        _audit(
+            session,
+            run,
+            "failed",
+            link,
+            owner_id,
+            assignee,
+            diff={"field_errors": exc.field_errors} if exc.field_errors else None,
+            message=message,
+        )
+    _note_refusal(deal_id, opportunity_id, assignee, owner_id, message)
+    return "failed"
+
+
+def _note_refusal(
+    deal_id: str, opportunity_id: str, assignee: Assignee, owner_id: str | None, message: str
+) -> None:
+    owner = f" (HubSpot owner {owner_id})" if owner_id else ""
+    body = (
+        f"pcsync could not assign AWS opportunity {opportunity_id} to "
+        f"{assignee.email or 'the deal owner'}{owner}: {message} "
+        "Give them a Partner Central login, or map their HubSpot owner to their "
+        "Partner Central login in PCSYNC_OWNER_MAP; an operator can retry with "
+        f"POST /api/opportunities/{opportunity_id}/assign."
+    )
+    try:
+        runtime.hubspot().create_note(deal_id, body, int(runtime.now() * 1000))
+    except Exception:  # the refusal is recorded; the note is a courtesy
+        log.exception("assignment.note_not_created", extra={"deal_id": deal_id})
+
+
+def _audit(
+    session,
+    run: Run,
+    outcome: str,
+    link: OpportunityLink,
+    owner_id: str | None,
+    assignee: Assignee | None = None,
+    *,
+    diff: dict | None = None,
+    message: str | None = None,
+) -> None:
+    details = {"hubspot_owner_id": owner_id, **(diff or {})}
+    if assignee is not None:
+        details["assignee"] = assignee.request()
+    audit(
+        session,
+        run,
+        ACTION,
+        outcome,
+        link.hubspot_deal_id,
+        opportunity_id=link.opportunity_id,
+        diff=details,
+        message=message,
+    )
+
+
+# -- operators ------------------------------------------------------------------------------
+
+
+def find_link_by_opportunity(session, opportunity_id: str) -> OpportunityLink | None:
+    return session.scalar(
+        select(OpportunityLink).where(
+            OpportunityLink.catalog == runtime.settings().pc_catalog,
+            OpportunityLink.opportunity_id == opportunity_id,
+        )
+    )
+
+
+def assign_manually(
+    opportunity_id: str,
+    run: Run,
+    *,
+    owner_id: str | None = None,
+    assignee: dict | None = None,
+) -> str:
+    """An operator's assignment: to a HubSpot owner's Partner Central user, or
+    to an explicit `{"email", "first_name", "last_name", "business_title"?}`.
+    Always sent (Partner Central may have been changed by hand since), and
+    held until the deal's owner changes."""
+    with runtime.database().transaction() as session:
+        link = find_link_by_opportunity(session, opportunity_id)
+        if link is None:
+            record_audit(
+                session,
+                action=ACTION,
+                outcome="not_linked",
+                source=run.source,
+                actor=run.actor,
+                task_id=run.task_id,
+                object_type="opportunity",
+                object_id=opportunity_id,
+                opportunity_id=opportunity_id,
+                message="no deal is linked to this opportunity",
+            )
+            return "not_linked"
+        deal_id = link.hubspot_deal_id
+    if owner_id is not None:
+        owner = lookup_owner(owner_id)
+        if owner is None:
+            with runtime.database().transaction() as session:
+                return _record_unknown_owner(session, run, find_link(session, deal_id), owner_id)
+        chosen = assignee_for_owner(owner, runtime.settings().owner_map)
+    else:
+        chosen = make_assignee(assignee["email"], assignee["first_name"], assignee["last_name"])
+        if assignee.get("business_title"):
+            chosen = replace(chosen, business_title=assignee["business_title"])
+    followed = current_deal_owner(deal_id)
+    with opportunity_lock(opportunity_id):
+        return assign(deal_id, opportunity_id, chosen, followed, run)
+
+
+def current_deal_owner(deal_id: str) -> str | None:
+    try:
+        deal = runtime.hubspot().get_object("deals", deal_id, [OWNER_PROPERTY])
+    except NotFound:
+        return None
+    return deal_owner_id(deal["properties"])
+
+
+def assignment_view(link: OpportunityLink) -> dict:
+    """What the management API shows: the assignee pcsync last set, and the
+    last refusal."""
+    assignee = link.assignee or None
+    return {
+        "opportunity_id": link.opportunity_id,
+        "hubspot_deal_id": link.hubspot_deal_id,
+        "assignee": {
+            "email": assignee["Email"],
+            "first_name": assignee["FirstName"],
+            "last_name": assignee["LastName"],
+            "business_title": assignee["BusinessTitle"],
+        }
+        if assignee
+        else None,
+        "hubspot_owner_id": link.assignee_owner_id,
+        "assigned_at": link.assigned_at,
+        "last_error": link.assignment_error,
+        "refused_owner_id": link.assignment_failed_owner_id,
+        "refused_email": link.assignment_failed_email,
+    }

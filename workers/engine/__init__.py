@@ -16,6 +16,10 @@ Typical push run (inside a task that holds the opportunity's lock)::
         ...  # UpdateOpportunity(**request); on success store result.new_base
     if result.to_hubspot:
         writes = pc_to_hubspot(result.to_hubspot, config, pipeline=deal.get("pipeline"))
+
+Customer contact details merge per contact and member before that
+(:func:`merge_contacts`, then :func:`with_merged_contacts` on ``ours``); their
+``to_hubspot`` is written to the HubSpot contacts.
 """
 
 from .config import (
@@ -25,6 +29,13 @@ from .config import (
     default_config_document,
     engine_config_from_dict,
     load_engine_config,
+)
+from .contacts import (
+    CONTACTS_PATH,
+    ContactsMerge,
+    KnownContact,
+    merge_contacts,
+    with_merged_contacts,
 )
 from .editability import apply_editability, split_by_review_status
 from .mapping import (
@@ -50,7 +61,9 @@ from .payload import (
 from .strategies import Direction, Strategy
 
 __all__ = [
+    "CONTACTS_PATH",
     "Conflict",
+    "ContactsMerge",
     "Direction",
     "EngineConfig",
     "EngineConfigError",
@@ -58,6 +71,7 @@ __all__ = [
     "FieldDecision",
     "FieldSettings",
     "HubSpotProperties",
+    "KnownContact",
     "Mapped",
     "MergeResult",
     "Note",
@@ -76,9 +90,11 @@ __all__ = [
     "load_engine_config",
     "map_hubspot_to_pc",
     "merge",
+    "merge_contacts",
     "ours_modified_at",
     "pc_to_hubspot",
     "preflight_problems",
     "split_by_review_status",
     "update_diff",
+    "with_merged_contacts",
 ]

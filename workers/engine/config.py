@@ -26,6 +26,11 @@ File format (TOML shown; JSON has the same structure)::
     direction = "both"                     # push | pull | both
     strategy = "MANUAL"     # HUBSPOT_WINS | PARTNER_CENTRAL_WINS | LAST_WRITE_WINS | MANUAL
 
+    [contact_fields.Phone]                 # per Customer.Contacts member (Email, FirstName,
+    direction = "push"                     # LastName, Phone, BusinessTitle) of each listed
+    [contact_fields.Email]                 # contact; default: both ways, LAST_WRITE_WINS
+    strategy = "MANUAL"
+
 Everything not in the file keeps its default. Every error names its key.
 """
 
@@ -33,7 +38,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,7 +46,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import defaults, model
-from .fieldmap import FIELD_SPECS, FIELDS_BY_PATH, FieldSpec
+from .fieldmap import CONTACT_MEMBERS, FIELD_SPECS, FIELDS_BY_PATH, FieldSpec
 from .strategies import IMPLIED_STRATEGY, Direction, Strategy
 
 
@@ -69,6 +74,23 @@ class FieldSettings:
 
 
 @dataclass(frozen=True)
+class ContactFieldSettings:
+    """How one member of a listed contact (``Phone``, ...) syncs."""
+
+    direction: Direction
+    strategy: Strategy
+
+
+# Contact details are edited on both sides (AWS's team fixes a phone number
+# as often as sales does), so they merge both ways unless configured.
+DEFAULT_CONTACT_FIELD = ContactFieldSettings(Direction.BOTH, Strategy.LAST_WRITE_WINS)
+
+
+def _default_contact_fields() -> dict[str, ContactFieldSettings]:
+    return dict.fromkeys(CONTACT_MEMBERS, DEFAULT_CONTACT_FIELD)
+
+
+@dataclass(frozen=True)
 class EngineConfig:
     pipelines: dict[str, dict[str, str]]
     pipeline_reverse: dict[str, dict[str, str]]
@@ -79,6 +101,7 @@ class EngineConfig:
     hubspot_timezone: str = defaults.DEFAULT_TIMEZONE
     currency: str = defaults.DEFAULT_CURRENCY
     title_strip_tags: tuple[str, ...] = defaults.DEFAULT_TITLE_STRIP_TAGS
+    contact_fields: dict[str, ContactFieldSettings] = field(default_factory=_default_contact_fields)
 
     # --- questions the engine asks -------------------------------------------------
 
@@ -144,6 +167,14 @@ class FieldSettingsSchema(Schema):
     )
 
 
+class ContactFieldSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    direction = fields.Enum(Direction, by_value=True)
+    strategy = fields.Enum(Strategy, by_value=True)
+
+
 def _known_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
@@ -173,6 +204,10 @@ class EngineConfigSchema(Schema):
         keys=fields.String(validate=validate.OneOf(list(FIELDS_BY_PATH))),
         values=fields.Nested(FieldSettingsSchema),
     )
+    contact_fields = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(CONTACT_MEMBERS)),
+        values=fields.Nested(ContactFieldSchema),
+    )
 
 
 # --- building -------------------------------------------------------------------------------
@@ -198,9 +233,25 @@ def _field_settings(path: str, override: dict[str, Any]) -> FieldSettings:
     )
 
 
-def _consistency_errors(settings: dict[str, FieldSettings], data: dict) -> dict[str, list[str]]:
+def _contact_field_settings(override: dict[str, Any]) -> ContactFieldSettings:
+    direction = override.get("direction", DEFAULT_CONTACT_FIELD.direction)
+    implied = IMPLIED_STRATEGY.get(direction, DEFAULT_CONTACT_FIELD.strategy)
+    return ContactFieldSettings(direction, override.get("strategy", implied))
+
+
+def _consistency_errors(
+    settings: dict[str, FieldSettings],
+    contact_settings: dict[str, ContactFieldSettings],
+    data: dict,
+) -> dict[str, list[str]]:
     """Rules across keys that a per-key schema cannot express."""
     errors: dict[str, list[str]] = {}
+    for member, item in contact_settings.items():
+        implied = IMPLIED_STRATEGY.get(item.direction)
+        if implied and item.strategy != implied:
+            errors.setdefault(f"contact_fields.{member}.strategy", []).append(
+                f"a {item.direction}-only field always uses {implied}, not {item.strategy}"
+            )
     for path, item in settings.items():
         key = f"fields.{path}"
         implied = IMPLIED_STRATEGY.get(item.direction)
@@ -258,7 +309,12 @@ def engine_config_from_dict(raw: dict[str, Any] | None, *, origin: str = "dict")
         spec.path: _field_settings(spec.path, field_overrides.get(spec.path, {}))
         for spec in FIELD_SPECS
     }
-    problems = _consistency_errors(settings, data)
+    contact_overrides = data.get("contact_fields", {})
+    contact_settings = {
+        member: _contact_field_settings(contact_overrides.get(member, {}))
+        for member in CONTACT_MEMBERS
+    }
+    problems = _consistency_errors(settings, contact_settings, data)
     if problems:
         _raise(problems, origin)
     pipeline_data = data.get("pipelines", {})
@@ -283,6 +339,7 @@ def engine_config_from_dict(raw: dict[str, Any] | None, *, origin: str = "dict")
         hubspot_timezone=data.get("hubspot_timezone", defaults.DEFAULT_TIMEZONE),
         currency=data.get("currency", defaults.DEFAULT_CURRENCY),
         title_strip_tags=tuple(data.get("title_strip_tags", defaults.DEFAULT_TITLE_STRIP_TAGS)),
+        contact_fields=contact_settings,
     )
 
 
@@ -338,5 +395,9 @@ def default_config_document() -> dict[str, Any]:
                 "properties": list(item.properties),
             }
             for path, item in config.fields.items()
+        },
+        "contact_fields": {
+            member: {"direction": str(item.direction), "strategy": str(item.strategy)}
+            for member, item in config.contact_fields.items()
         },
     }

@@ -27,8 +27,17 @@ if TYPE_CHECKING:
 
 DEAL, COMPANY, CONTACTS = "deal", "company", "contacts"
 
-# Contact members we map, in Partner Central's vocabulary.
-CONTACT_MEMBERS = ("Email", "FirstName", "LastName", "Phone", "BusinessTitle")
+# Contact members we map, in Partner Central's vocabulary, with the HubSpot
+# contact properties each is read from (first non-empty wins; the first is
+# the one written when a Partner Central edit flows back).
+CONTACT_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "Email": ("email",),
+    "FirstName": ("firstname",),
+    "LastName": ("lastname",),
+    "Phone": ("phone", "mobilephone"),
+    "BusinessTitle": ("jobtitle",),
+}
+CONTACT_MEMBERS = tuple(CONTACT_PROPERTIES)
 
 
 @dataclass(frozen=True)
@@ -173,7 +182,7 @@ def _deal_id(raw: str | None, _ctx: PushContext) -> Normalised:
 # --- contacts ----------------------------------------------------------------------
 
 
-def _contact_order(contact: dict) -> tuple:
+def contact_order(contact: dict) -> tuple:
     """Primary first, then by id (numerically when ids are numbers)."""
     contact_id = str(contact.get("id", ""))
     numeric = contact_id.isdigit()
@@ -193,12 +202,12 @@ def _first(properties: dict[str, str], *names: str) -> str | None:
     return None
 
 
-def map_contact(contact: dict, ctx: PushContext) -> tuple[dict[str, str], list[str]]:
-    """One HubSpot contact as a Partner Central ``Contact`` plus the reasons
-    for anything left out."""
+def contact_members(contact: dict, ctx: PushContext) -> dict[str, Normalised]:
+    """Each Partner Central ``Contact`` member of one HubSpot contact, as
+    normalised (value, or empty, or rejected with a reason)."""
     props = contact.get("properties") or {}
     region = norm.country_code(props.get("country")) or ctx.company_country
-    results = {
+    return {
         "Email": norm.normalise_email(props.get("email")),
         "FirstName": norm.normalise_text(
             props.get("firstname"), model.max_length("Contact", "FirstName")
@@ -211,6 +220,12 @@ def map_contact(contact: dict, ctx: PushContext) -> tuple[dict[str, str], list[s
             props.get("jobtitle"), model.max_length("Contact", "BusinessTitle")
         ),
     }
+
+
+def map_contact(contact: dict, ctx: PushContext) -> tuple[dict[str, str], list[str]]:
+    """One HubSpot contact as a Partner Central ``Contact`` plus the reasons
+    for anything left out."""
+    results = contact_members(contact, ctx)
     mapped = {member: r.value for member, r in results.items() if r.value is not None}
     reasons = [f"{member}: {r.reason}" for member, r in results.items() if r.reason]
     return mapped, reasons
@@ -219,7 +234,7 @@ def map_contact(contact: dict, ctx: PushContext) -> tuple[dict[str, str], list[s
 def _contacts(_raw: str | None, ctx: PushContext) -> Normalised:
     entries: list[dict[str, str]] = []
     reasons: list[str] = []
-    for contact in sorted(ctx.contacts, key=_contact_order):
+    for contact in sorted(ctx.contacts, key=contact_order):
         mapped, problems = map_contact(contact, ctx)
         label = f"contact {contact.get('id')}"
         reasons.extend(f"{label} {problem}" for problem in problems)
@@ -300,8 +315,11 @@ def _field(
     )
 
 
-# Company and contact fields are push-only by default: one company backs many
-# deals, so letting each opportunity write it back would make them fight.
+# Company fields are push-only by default: one company backs many deals, so
+# letting each opportunity write it back would make them fight. The
+# ``Customer.Contacts`` list is push-only too (the deal's associations decide
+# who is on it); the details of each listed contact merge both ways, member
+# by member, in :mod:`contacts` under ``EngineConfig.contact_fields``.
 FIELD_SPECS: tuple[FieldSpec, ...] = (
     _field("PartnerOpportunityIdentifier", DEAL, ("hs_object_id",), _deal_id, required=True),
     _field("OpportunityType", DEAL, ("dealtype",), _opportunity_type),

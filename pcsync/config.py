@@ -65,6 +65,8 @@ class Settings:
     # HubSpot e-mail is not their Partner Central login (see _owner_map).
     owner_map: dict = field(default_factory=dict)
     assignee_business_title: str = "PartnerAccountManager"
+    # Beat's engagement lifecycle cycle runs this often (minutes).
+    engagement_sync_minutes: int = 30
     extra: dict = field(default_factory=dict)
 
     @property
@@ -286,6 +288,8 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
         _one_of(ASSIGNEE_BUSINESS_TITLES),
         "PartnerAccountManager",
     ),
+    # How often beat refreshes AWS engagements on deals (workers/sync/engagements.py).
+    "PCSYNC_ENGAGEMENT_SYNC_MINUTES": ("engagement_sync_minutes", _positive_int, "30"),
 }
 
 

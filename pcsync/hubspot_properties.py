@@ -17,6 +17,7 @@ def _property(name: str, label: str, description: str, kind: str = "text", optio
         "text": ("string", "text"),
         "textarea": ("string", "textarea"),
         "datetime": ("datetime", "date"),
+        "date": ("date", "date"),
         "number": ("number", "number"),
         "select": ("enumeration", "select"),
         "bool": ("enumeration", "booleancheckbox"),
@@ -75,6 +76,40 @@ OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
         "aws_team_last_sync",
         "AWS team last sync",
         "When pcsync last read the opportunity team",
+        "datetime",
+    ),
+    # AWS engagement lifecycle (workers/sync/engagements.py); the status is
+    # derived, see the table in workers/engine/engagement_status.py.
+    _property("aws_engagement_id", "AWS engagement ID", "Partner Central engagement id (eng-…)"),
+    _property(
+        "aws_engagement_status",
+        "AWS engagement status",
+        "Derived by pcsync from review status, stages, invitations and members",
+        "select",
+        tuple((status, status) for status in ("Pending", "Active", "Completed", "Cancelled")),
+    ),
+    _property(
+        "aws_engagement_team",
+        "AWS engagement team",
+        "Engagement member companies and the AWS people on the opportunity",
+        "textarea",
+    ),
+    _property(
+        "aws_engagement_member_count",
+        "AWS engagement members",
+        "Number of engagement members",
+        "number",
+    ),
+    _property(
+        "aws_engagement_kickoff_date",
+        "AWS engagement kickoff",
+        "When the engagement was created (its CreatedAt)",
+        "date",
+    ),
+    _property(
+        "aws_last_engagement_sync",
+        "AWS last engagement sync",
+        "When pcsync last changed the engagement properties",
         "datetime",
     ),
 )

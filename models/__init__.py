@@ -7,6 +7,7 @@ what Alembic compares against.
 from models.audit import AuditEntry, record_audit
 from models.base import Base
 from models.conflicts import Conflict
+from models.customer_records import CustomerRecord
 from models.db import Database
 from models.engagements import EngagementNote, EngagementState
 from models.failures import FailedTask
@@ -19,6 +20,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Conflict",
+    "CustomerRecord",
     "Database",
     "EngagementNote",
     "EngagementState",

@@ -62,15 +62,18 @@ def replace_records(
     session: Session,
     deal_id: str,
     *,
-    company_id: str | None,
+    company: tuple[str, str] | None,
     contacts: list[tuple[str, dict, str]],
 ) -> None:
-    """Remember what the opportunity is built from now: the company id and,
-    in list order, ``(contact id, agreed members, state)``."""
+    """Remember what the opportunity is built from now: ``(company id,
+    state)`` and, in list order, ``(contact id, agreed members, state)``."""
     session.execute(delete(CustomerRecord).where(CustomerRecord.hubspot_deal_id == deal_id))
-    if company_id:
+    if company:
+        company_id, state = company
         session.add(
-            CustomerRecord(hubspot_deal_id=deal_id, object_type=COMPANY, object_id=company_id)
+            CustomerRecord(
+                hubspot_deal_id=deal_id, object_type=COMPANY, object_id=company_id, state=state
+            )
         )
     for position, (contact_id, base, state) in enumerate(contacts):
         session.add(

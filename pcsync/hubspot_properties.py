@@ -48,6 +48,12 @@ OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
     _property("aws_sync_status", "AWS sync status", "Outcome of pcsync's last sync"),
     _property("aws_sync_error", "AWS sync error", "The API message of a failed sync", "textarea"),
     _property("aws_last_sync", "AWS last sync", "When pcsync last synced this deal", "datetime"),
+    _property(
+        "aws_contact_company_last_sync",
+        "AWS contact/company last sync",
+        "When pcsync last moved contact or company data between HubSpot and Partner Central",
+        "datetime",
+    ),
     _property("aws_involvement_type", "AWS involvement type", "Co-Sell or For Visibility Only"),
     _property("aws_engagement_score", "AWS engagement score", "High, Medium or Low"),
     _property("aws_next_best_actions", "AWS next best actions", "From AWS insights", "textarea"),

@@ -3,8 +3,9 @@
 The message carries only the object's type and id: the task re-reads the
 current state, so a burst of events costs one run, and a task redelivered
 after a crash does the same thing again without harm. A contact or company
-fans out to the deals it is associated with (one association read), each of
-which is queued once through the same pending markers as the ingest uses.
+fans out to the deals it feeds (one association read, plus the deals whose
+opportunity was built from it, which a deleted record no longer shows),
+each queued once through the same pending markers as the ingest uses.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from celery import shared_task
 from sqlalchemy import select
 
 from models.audit import record_audit
+from models.customer_records import deals_using
 from models.inbox import claim_pending, mark_pending
 from models.links import OpportunityLink
 from pcsync import runtime
@@ -113,9 +115,19 @@ def surface_failure(deal_id: str, exc: PermanentError, run: Run) -> None:
 
 
 def fan_out_to_deals(object_type: str, object_id: str, run: Run) -> str:
+    """Queue a sync of every linked deal a contact or company feeds.
+
+    The deals come from one v4 association read, plus those whose
+    opportunity was last built from this record (``customer_records``): a
+    deleted or merged-away record has no associations left, yet its deals
+    must learn that it went. Each deal is queued through the pending markers,
+    so a burst of changes to one contact costs one run per deal.
+    """
     associated = runtime.hubspot().associations(PLURAL[object_type], "deals", [object_id])
-    deal_ids = sorted({a["id"] for a in associated.get(str(object_id), [])})
+    current = {a["id"] for a in associated.get(str(object_id), [])}
     with runtime.database().transaction() as session:
+        remembered = set(deals_using(session, object_type, object_id))
+        deal_ids = sorted(current | remembered)
         linked = set(
             session.scalars(
                 select(OpportunityLink.hubspot_deal_id).where(
@@ -135,6 +147,11 @@ def fan_out_to_deals(object_type: str, object_id: str, run: Run) -> str:
             task_id=run.task_id,
             object_type=object_type,
             object_id=object_id,
-            diff={"deals": deal_ids, "linked": sorted(linked), "queued": queued},
+            diff={
+                "deals": sorted(current),
+                "remembered": sorted(remembered),
+                "linked": sorted(linked),
+                "queued": queued,
+            },
         )
     return "fanned_out" if linked else "no_linked_deals"

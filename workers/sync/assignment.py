@@ -270,7 +270,8 @@ def sync_assignment(outcome: SyncOutcome, run: Run) -> str | None:
                 return step
             step = resolved_step(link, owner_id, assignee)
             if step == "refused_before":
-                log.info("assignment.refused_before", extra={"deal_id": deal_id})
+                # The refusal itself (API message, note) was recorded once.
+                _audit(session, run, step, link, owner_id, assignee, message="not sent again")
                 return step
             if step == "owner_unknown":
                 return _record_unknown_owner(session, run, link, owner_id)
@@ -279,7 +280,7 @@ def sync_assignment(outcome: SyncOutcome, run: Run) -> str | None:
                 _forget_refusal(link)
                 _audit(session, run, step, link, owner_id, assignee)
                 return step
-        return assign(deal_id, opportunity_id, assignee, owner_id, run)
+        return assign(deal_id, opportunity_id, assignee, run, follows=owner_id, for_owner=owner_id)
 
 
 def _forget_owner(session, run: Run, link: OpportunityLink) -> str:
@@ -331,11 +332,20 @@ def opportunity_lock(opportunity_id: str) -> Iterator[None]:
 
 
 def assign(
-    deal_id: str, opportunity_id: str, assignee: Assignee, owner_id: str | None, run: Run
+    deal_id: str,
+    opportunity_id: str,
+    assignee: Assignee,
+    run: Run,
+    *,
+    follows: str | None,
+    for_owner: str | None,
 ) -> str:
     """AssignOpportunity (caller holds the opportunity lock), then read the
-    team it produced onto the deal. A refusal is recorded, not raised: the
-    same request would be refused again."""
+    team it produced onto the deal. `follows` is the deal owner the
+    assignment stands for until it changes; `for_owner` the HubSpot owner
+    whose user this is (None for an operator's explicit assignee). A refusal
+    is recorded against `for_owner`, not raised: the same request would be
+    refused again."""
     pc = runtime.partner_central()
     try:
         if not email_is_valid(assignee.email):
@@ -354,14 +364,14 @@ def assign(
             Assignee=assignee.request(),
         )
     except PermanentError as exc:
-        return _record_refusal(deal_id, opportunity_id, assignee, owner_id, exc, run)
+        return _record_refusal(deal_id, opportunity_id, assignee, for_owner, exc, run)
     opportunity = pc.call("GetOpportunity", priority=run.priority, Identifier=opportunity_id)
     team = team_text(opportunity.get("OpportunityTeam"))[:TEXTAREA_LIMIT]
     with runtime.database().transaction() as session:
         link = find_link(session, deal_id)
         previous = (link.assignee or {}).get("Email")
         link.assignee = assignee.request()
-        link.assignee_owner_id = owner_id
+        link.assignee_owner_id = follows
         link.assigned_at = utcnow()
         _forget_refusal(link)
         written = write_deal_status(
@@ -375,9 +385,9 @@ def assign(
             run,
             "assigned",
             link,
-            owner_id,
+            for_owner,
             assignee,
-            diff={"previous_assignee": previous, "hubspot": written},
+            diff={"previous_assignee": previous, "follows": follows, "hubspot": written},
         )
     return "assigned"
 
@@ -505,7 +515,7 @@ def assign_manually(
             chosen = replace(chosen, business_title=assignee["business_title"])
     followed = current_deal_owner(deal_id)
     with opportunity_lock(opportunity_id):
-        return assign(deal_id, opportunity_id, chosen, followed, run)
+        return assign(deal_id, opportunity_id, chosen, run, follows=followed, for_owner=owner_id)
 
 
 def current_deal_owner(deal_id: str) -> str | None:

@@ -40,20 +40,17 @@ from models.links import OpportunityLink
 from pcsync import runtime
 from tasks.hubspot_sync import queue_object_syncs
 from workers.engine import (
-    apply_editability,
     build_update_request,
     client_token,
     extract_pc_fields,
     map_hubspot_to_pc,
-    merge,
-    ours_modified_at,
     pc_to_hubspot,
     update_diff,
 )
 from workers.errors import PermanentError, RetryableError
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
-from workers.sync.deals import audit, find_link
+from workers.sync.deals import audit, find_link, plan_merge
 from workers.sync.hubspot_state import DealState, read_deal_state
 from workers.sync.rules import OPT_IN_PROPERTY, REFERRAL_PROPERTY, SYNC_TAG, deal_wants_sync
 
@@ -285,20 +282,7 @@ def planned_sync_changes(link: OpportunityLink, state: DealState, opportunity: d
     """Field-level changes the sync of a linked deal would make, computed with
     the engine exactly as `workers.sync.deals` does, without writing."""
     config = runtime.engine_config()
-    mapped = map_hubspot_to_pc(
-        state.properties, state.company, state.contacts, today=RUN.today, config=config
-    )
-    review_status = (opportunity.get("LifeCycle") or {}).get("ReviewStatus")
-    result = merge(
-        dict(link.base_snapshot or {}),
-        mapped.fields,
-        extract_pc_fields(opportunity, config),
-        strategies=config.strategies,
-        directions=config.directions,
-        ours_modified_at=ours_modified_at(state.timestamps, config),
-        theirs_modified_at=opportunity["LastModifiedDate"],
-    )
-    result = apply_editability(result, review_status)
+    _mapped, result = plan_merge(dict(link.base_snapshot or {}), state, opportunity, RUN.today)
     lines = []
     if result.to_pc:
         request = build_update_request(opportunity, result.to_pc)

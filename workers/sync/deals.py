@@ -35,6 +35,7 @@ from workers.engine import (
 )
 from workers.errors import ConflictError, PermanentError, RetryableError
 from workers.locks import opportunity_lock_name
+from workers.sync.contacts import prepare_customer, remember_created
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
 from workers.sync.hubspot_state import DealState, read_deal_state
@@ -194,6 +195,7 @@ def create_opportunity(state: DealState, run: Run) -> SyncOutcome:
                 "aws_sync_status": DEAL_SYNC_STATUS["created"],
                 "aws_sync_error": "",
             },
+            extra=remember_created(session, state, link.create_request, run),
         )
         audit(
             session,
@@ -233,15 +235,16 @@ def reconcile(opportunity_id: str, state: DealState, run: Run) -> SyncOutcome:
         )
 
 
-def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOutcome:
-    pc, hubspot, config = runtime.partner_central(), runtime.hubspot(), runtime.engine_config()
-    opportunity = pc.call("GetOpportunity", priority=run.priority, Identifier=opportunity_id)
-    with runtime.database().transaction() as session:
-        base = dict(find_link(session, state.deal_id).base_snapshot or {})
+def plan_merge(base: dict, state: DealState, opportunity: dict, today, adjust=None) -> tuple:
+    """Map the deal, merge it with the opportunity against the base and apply
+    the review status's editability: the decisions of one sync, no I/O.
+    `adjust` refines the mapped values first (the per-contact merge)."""
+    config = runtime.engine_config()
     mapped = map_hubspot_to_pc(
-        state.properties, state.company, state.contacts, today=run.today, config=config
+        state.properties, state.company, state.contacts, today=today, config=config
     )
-    review_status = (opportunity.get("LifeCycle") or {}).get("ReviewStatus")
+    if adjust is not None:
+        mapped = adjust(mapped)
     result = merge(
         base,
         mapped.fields,
@@ -251,7 +254,19 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
         ours_modified_at=ours_modified_at(state.timestamps, config),
         theirs_modified_at=opportunity["LastModifiedDate"],
     )
-    result = apply_editability(result, review_status)
+    review_status = (opportunity.get("LifeCycle") or {}).get("ReviewStatus")
+    return mapped, apply_editability(result, review_status)
+
+
+def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOutcome:
+    pc, hubspot, config = runtime.partner_central(), runtime.hubspot(), runtime.engine_config()
+    opportunity = pc.call("GetOpportunity", priority=run.priority, Identifier=opportunity_id)
+    with runtime.database().transaction() as session:
+        base = dict(find_link(session, state.deal_id).base_snapshot or {})
+    # Contacts and company: records that went away, per-contact merge (contacts.py).
+    customer = prepare_customer(hubspot, state, opportunity, run)
+    mapped, result = plan_merge(base, state, opportunity, run.today, customer.adjust)
+    review_status = (opportunity.get("LifeCycle") or {}).get("ReviewStatus")
     last_modified = opportunity["LastModifiedDate"]
     pc_changes = []
     if result.to_pc:
@@ -274,6 +289,7 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
     )
     if hubspot_writes.get("company") and state.company_id:
         hubspot.update_object("companies", state.company_id, hubspot_writes["company"])
+    customer.write_hubspot(hubspot, hubspot_writes)
     outcome = _outcome(pc_changes, hubspot_writes, result)
     with runtime.database().transaction() as session:
         link = find_link(session, state.deal_id)
@@ -284,6 +300,7 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
         link.sync_status = outcome
         link.last_error = None
         review = opportunity.get("LifeCycle") or {}
+        customer_status = customer.remember(session, run, result, pc_changes, opportunity_id)
         write_deal_status(
             hubspot,
             link,
@@ -294,7 +311,7 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
                 "aws_sync_status": DEAL_SYNC_STATUS[outcome],
                 "aws_sync_error": "",
             },
-            extra=hubspot_writes.get("deal"),
+            extra={**(hubspot_writes.get("deal") or {}), **customer_status},
         )
         for conflict in result.pending_conflicts:
             if record_pending_conflict(

@@ -45,10 +45,13 @@ imports = (
     "tasks.hubspot_sync",
     "tasks.retention",
     "tasks.reconcile",
+    "tasks.engagements",
     "tasks.referrals",
     "tasks.submission",
     "tasks.assignment",
 )
+
+ENGAGEMENT_BEAT_ENTRY = "sync-engagements"
 
 beat_schedule: dict = {
     # Inbox rows only serve de-duplication; the audit trail is kept forever.
@@ -70,5 +73,13 @@ beat_schedule: dict = {
         "task": "pcsync.poll_invitations",
         "schedule": 900.0,
         "options": {"expires": 840},
+    },
+    # AWS engagement lifecycle on deals. The interval comes from
+    # PCSYNC_ENGAGEMENT_SYNC_MINUTES (workers/celery_app.py sets it and an
+    # `expires` just short of it); these are the defaults.
+    ENGAGEMENT_BEAT_ENTRY: {
+        "task": "pcsync.sync_engagements",
+        "schedule": 1800.0,
+        "options": {"expires": 1740},
     },
 }

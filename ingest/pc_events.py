@@ -25,6 +25,7 @@ from ingest.hubspot_webhook import error
 from models.inbox import record_events
 from models.schemas import PC_EVENT_SOURCE, PC_OPPORTUNITY_CHANGES, load_partner_central_events
 from pcsync import runtime
+from tasks.engagements import queue_engagement_events
 from tasks.hubspot_sync import queue_object_syncs
 from tasks.referrals import queue_referral_events
 
@@ -153,8 +154,19 @@ def record_and_enqueue(events: list[tuple[dict, dict]]) -> dict:
             for key in meaning.touched
         )
         queued = queue_object_syncs(session, list(touched), settings.debounce_seconds)
-        queued += queue_referral_events(
-            [row["payload"] for dedup, (row, _) in interpreted.items() if dedup in new_keys]
+        new_payloads = [
+            row["payload"] for dedup, (row, _) in interpreted.items() if dedup in new_keys
+        ]
+        queued += queue_referral_events(new_payloads)
+        # Opportunity, engagement and invitation events also refresh what the
+        # deal shows about the AWS engagement (tasks/engagements.py).
+        queued += queue_engagement_events(
+            session,
+            [
+                row["payload"]
+                for dedup, (row, _) in interpreted.items()
+                if dedup in new_keys and row["outcome"] != "ignored"
+            ],
         )
     new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
     return {

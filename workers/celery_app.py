@@ -13,6 +13,7 @@ import traceback as tb
 from celery import Celery, Task
 from flask import Flask, has_app_context
 
+import celeryconfig
 from pcsync.config import Settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,17 @@ def broker_options(settings: Settings) -> dict:
     return options
 
 
+def beat_schedule(settings: Settings) -> dict:
+    """celeryconfig's schedule with the configured intervals applied. A run
+    not started before the next one is due is dropped (`expires`)."""
+    schedule = {name: dict(entry) for name, entry in celeryconfig.beat_schedule.items()}
+    interval = settings.engagement_sync_minutes * 60.0
+    schedule[celeryconfig.ENGAGEMENT_BEAT_ENTRY].update(
+        schedule=interval, options={"expires": max(interval - 60.0, interval * 0.9)}
+    )
+    return schedule
+
+
 def celery_init_app(flask_app: Flask, settings: Settings) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
@@ -61,6 +73,7 @@ def celery_init_app(flask_app: Flask, settings: Settings) -> Celery:
     celery.conf.update(
         broker_url=settings.celery_broker_url,
         broker_transport_options=broker_options(settings),
+        beat_schedule=beat_schedule(settings),
     )
     celery.set_default()
     flask_app.extensions["celery"] = celery

@@ -117,17 +117,22 @@ def test_opportunity_updated_is_recorded_and_queues_one_opportunity_task(app, cl
         "recorded": 1,
         "duplicates": 0,
         "ignored": 0,
-        "queued": 1,
+        "queued": 2,  # the opportunity's sync and its engagement refresh
     }
     (row,) = rows(app, "SELECT * FROM inbox_events")
     assert row["source"] == "partner_central" and row["dedup_key"] == event["id"]
     assert row["event_type"] == "Opportunity Updated" and row["outcome"] == "queued"
     assert (row["object_type"], row["object_id"]) == ("opportunity", "O2000001")
     assert row["occurred_at_ms"] == 1_749_988_800_000
-    assert rows(app, "SELECT object_type, object_id, scheduled FROM pending_objects") == [
-        {"object_type": "opportunity", "object_id": "O2000001", "scheduled": True}
+    pending = "SELECT object_type, object_id, scheduled FROM pending_objects ORDER BY object_type"
+    assert rows(app, pending) == [
+        {"object_type": "engagement_opp", "object_id": "O2000001", "scheduled": True},
+        {"object_type": "opportunity", "object_id": "O2000001", "scheduled": True},
     ]
-    assert queued_tasks(broker) == [("pcsync.sync_hubspot_object", ["opportunity", "O2000001"])]
+    assert sorted(queued_tasks(broker)) == [
+        ("pcsync.refresh_engagement", ["engagement_opp", "O2000001"]),
+        ("pcsync.sync_hubspot_object", ["opportunity", "O2000001"]),
+    ]
 
 
 def test_wrong_or_missing_secret_gives_401_and_writes_nothing(app, client, broker):
@@ -158,11 +163,11 @@ def test_a_redelivered_event_is_recorded_once_and_queued_once(app, client, broke
     event = pc_event("O2000002")
     first = post(client, event)
     again = post(client, [event, event])
-    assert first.json["recorded"] == 1 and first.json["queued"] == 1
+    assert first.json["recorded"] == 1 and first.json["queued"] == 2
     assert again.status_code == 200
     assert again.json == {"received": 2, "recorded": 0, "duplicates": 2, "ignored": 0, "queued": 0}
     assert len(rows(app, "SELECT * FROM inbox_events")) == 1
-    assert len(queued_tasks(broker)) == 1
+    assert len(queued_tasks(broker)) == 2
 
 
 def test_events_of_another_catalog_or_unknown_type_are_acknowledged_and_ignored(
@@ -177,7 +182,7 @@ def test_events_of_another_catalog_or_unknown_type_are_acknowledged_and_ignored(
     response = post(client, [foreign, unknown, member])
     assert response.status_code == 200
     assert response.json["recorded"] == 3 and response.json["ignored"] == 2
-    assert response.json["queued"] == 0
+    assert response.json["queued"] == 1  # the member event refreshes its engagement
     recorded = {
         r["dedup_key"]: r
         for r in rows(app, "SELECT dedup_key, outcome, ignore_reason FROM inbox_events")
@@ -186,8 +191,10 @@ def test_events_of_another_catalog_or_unknown_type_are_acknowledged_and_ignored(
     assert recorded[foreign["id"]]["ignore_reason"] == "catalog 'AWS' is not ours (Sandbox)"
     assert "is not a Partner Central Selling event" in recorded[unknown["id"]]["ignore_reason"]
     assert recorded[member["id"]]["outcome"] == "recorded"
-    assert rows(app, "SELECT * FROM pending_objects") == []
-    assert queued_tasks(broker) == []
+    assert rows(app, "SELECT object_type, object_id FROM pending_objects") == [
+        {"object_type": "engagement", "object_id": "eng-1"}
+    ]
+    assert queued_tasks(broker) == [("pcsync.refresh_engagement", ["engagement", "eng-1"])]
 
 
 def test_missing_secret_configuration_gives_503(make_settings, database_url, redis_url):

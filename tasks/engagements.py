@@ -1,0 +1,153 @@
+"""Tasks for the AWS engagement lifecycle on deals (workers/sync/engagements.py).
+
+- `pcsync.sync_engagements` (beat, every PCSYNC_ENGAGEMENT_SYNC_MINUTES):
+  one cycle, detect then drain. Beat's `expires` and the cycle's singleton
+  lock keep runs from overlapping; a second trigger while one runs is
+  audited as skipped.
+- `pcsync.refresh_engagement(kind, id)`: a Partner Central event about an
+  opportunity or an engagement marks the affected links dirty and drains.
+- `pcsync.drain_engagements`: continues a drain that ran out of its time
+  budget or found another drain running; queued at most once at a time.
+- `queue_engagement_events`: the ingest's hook (ingest/pc_events.py).
+
+All of it runs at background priority: the engagement properties are
+information for sales reps, and the last of the daily Partner Central
+budget is better spent on the deal sync.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from models.inbox import claim_pending, mark_pending
+from pcsync import runtime
+from workers.sync.context import Run
+from workers.sync.engagements import (
+    drain,
+    mark_opportunities_dirty,
+    opportunities_of_engagement,
+    run_engagement_sync,
+)
+from workers.task_policy import retrying
+
+log = logging.getLogger(__name__)
+
+PRIORITY = "background"
+# Pending-marker keys (models.inbox): one debounced task per object.
+OPPORTUNITY_KEY = "engagement_opp"
+ENGAGEMENT_KEY = "engagement"
+DRAIN_KEY = ("engagement_drain", "all")
+# When another drain holds the lock, look again after this long.
+DRAIN_BUSY_COUNTDOWN_SECONDS = 30
+
+# Partner Central events (reference §7) that can change what a deal shows,
+# and where each names its opportunity or engagement.
+OPPORTUNITY_EVENTS = frozenset({"Opportunity Updated"})
+ENGAGEMENT_EVENTS = {
+    "Engagement Created": ("engagement", "engagementId"),
+    "Engagement Updated": ("engagement", "engagementId"),
+    "Engagement Member Added": ("engagement", "id"),
+    "Engagement Member Joined": ("engagement", "id"),
+    "Engagement Invitation Accepted": ("engagementInvitation", "engagementId"),
+    "Engagement Invitation Rejected": ("engagementInvitation", "engagementId"),
+    "Engagement Invitation Expired": ("engagementInvitation", "engagementId"),
+}
+
+
+# -- queueing ---------------------------------------------------------------------------------
+
+
+def engagement_event_key(event: dict, catalog: str) -> tuple[str, str] | None:
+    """The (kind, id) an event asks to refresh, or None. Pure."""
+    kind = event.get("detail-type")
+    detail = event.get("detail") or {}
+    if detail.get("catalog") != catalog:
+        return None
+    if kind in OPPORTUNITY_EVENTS:
+        opportunity_id = (detail.get("opportunity") or {}).get("identifier")
+        return (OPPORTUNITY_KEY, opportunity_id) if isinstance(opportunity_id, str) else None
+    if kind in ENGAGEMENT_EVENTS:
+        part, member = ENGAGEMENT_EVENTS[kind]
+        engagement_id = (detail.get(part) or {}).get(member)
+        return (ENGAGEMENT_KEY, engagement_id) if isinstance(engagement_id, str) else None
+    return None
+
+
+def queue_engagement_events(session, events: list[dict]) -> int:
+    """Queue one debounced refresh per opportunity or engagement the newly
+    recorded events name, in the caller's transaction (published before its
+    commit). A burst of events about one engagement costs one refresh."""
+    catalog = runtime.settings().pc_catalog
+    keys = list(dict.fromkeys(k for k in (engagement_event_key(e, catalog) for e in events) if k))
+    to_queue = mark_pending(session, keys)
+    countdown = runtime.settings().debounce_seconds
+    with runtime.celery_app().producer_or_acquire() as producer:
+        for kind, object_id in to_queue:
+            refresh_engagement.apply_async(
+                (kind, object_id), countdown=countdown, producer=producer
+            )
+    return len(to_queue)
+
+
+def queue_drain(countdown: float = 0) -> bool:
+    """Queue the drain task unless one is queued already."""
+    with runtime.database().transaction() as session:
+        if not mark_pending(session, [DRAIN_KEY]):
+            return False
+        drain_engagements.apply_async(countdown=countdown)
+    return True
+
+
+# -- tasks ------------------------------------------------------------------------------------
+
+
+@shared_task(name="pcsync.sync_engagements", bind=True, max_retries=None)
+def sync_engagements(self, full: bool = False) -> str:
+    run = Run(actor=self.name, task_id=self.request.id, source="schedule", priority=PRIORITY)
+    with retrying(self):
+        report = run_engagement_sync(run, full=full)
+    if report is None:
+        log.info("engagements.cycle_skipped", extra={"reason": "previous cycle still running"})
+        return "skipped"
+    continue_draining(report.drain)
+    return f"marked {report.marked}, {'full' if report.full else 'incremental'}"
+
+
+@shared_task(name="pcsync.refresh_engagement", bind=True, max_retries=None)
+def refresh_engagement(self, kind: str, object_id: str) -> str:
+    """React to a Partner Central event (ids only; everything re-read)."""
+    run = Run(actor=self.name, task_id=self.request.id, source="partner_central", priority=PRIORITY)
+    with runtime.database().transaction() as session:
+        claim_pending(session, kind, object_id)
+    with retrying(self):
+        if kind == OPPORTUNITY_KEY:
+            opportunity_ids = [object_id]
+        else:
+            opportunity_ids = opportunities_of_engagement(run, object_id)
+        with runtime.database().transaction() as session:
+            marked = mark_opportunities_dirty(session, opportunity_ids)
+        report = drain(run)
+    continue_draining(report)
+    return f"marked {marked}"
+
+
+@shared_task(name="pcsync.drain_engagements", bind=True, max_retries=None)
+def drain_engagements(self) -> str:
+    run = Run(actor=self.name, task_id=self.request.id, source="schedule", priority=PRIORITY)
+    with runtime.database().transaction() as session:
+        claim_pending(session, *DRAIN_KEY)
+    with retrying(self):
+        report = drain(run)
+    continue_draining(report)
+    return "busy" if report is None else f"refreshed {report.refreshed}"
+
+
+def continue_draining(report) -> None:
+    """A drain that found another one running, or stopped at its time budget
+    with links left, continues in `pcsync.drain_engagements`."""
+    if report is None:
+        queue_drain(countdown=DRAIN_BUSY_COUNTDOWN_SECONDS)
+    elif report.remaining:
+        queue_drain()

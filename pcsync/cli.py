@@ -167,6 +167,32 @@ def sync_reconcile(lookback_hours: float) -> None:
     )
 
 
+@sync.command("engagements")
+@click.option("--full", is_flag=True, help="re-read every linked opportunity, not only changes")
+def sync_engagements(full: bool) -> None:
+    """One engagement cycle: AWS engagement status, team and notes on the deals."""
+    from workers.sync.context import Run
+    from workers.sync.engagements import run_engagement_sync
+
+    run = Run(actor="cli:sync engagements", task_id=None, source="operator", priority="background")
+    with app_context():
+        report = run_engagement_sync(run, full=full, time_budget=None)
+    if report is None:
+        click.echo("another engagement cycle is running; nothing done")
+        sys.exit(1)
+    if report.drain is None:
+        click.echo(f"marked {report.marked}; another drain is running and will refresh them")
+        sys.exit(1)
+    drained = report.drain
+    click.echo(
+        f"{'full pass' if report.full else 'incremental'}: marked {report.marked}, "
+        f"refreshed {drained.refreshed}, deals written {drained.deals_written}, "
+        f"notes created {drained.notes_created}, unchanged {drained.unchanged}, "
+        f"gone {drained.gone}, failed {drained.failed}; "
+        f"watermark {report.watermark_before or '(none)'} -> {report.watermark_after or '(none)'}"
+    )
+
+
 # -- failures ---------------------------------------------------------------------------
 
 

@@ -579,7 +579,7 @@ def print_report(measurements: list[Measurement], seeded: Seeded, args) -> None:
             f"{per_object(m.hubspot_total, m.objects):>12}"
         )
     print()
-    print(f"{'summary':<44}{'seconds':>9}{'PC':>6}{'HubSpot':>9}{'PC/obj':>9}{'HS/obj':>9}")
+    print(f"{'summary':<48}{'seconds':>9}{'PC':>6}{'HubSpot':>9}{'PC/obj':>9}{'HS/obj':>9}")
     for m in measurements:
         print(
             f"{m.name:<48}{m.seconds:>9.2f}{m.pc_total:>6}{m.hubspot_total:>9}"

@@ -71,7 +71,7 @@ from workers.engine.engagement_status import (
     team_text,
     transition_key,
 )
-from workers.errors import NotFound, PermanentError, RateLimited
+from workers.errors import NotFound, PermanentError, RateLimited, RetryableError
 from workers.sync.aws_summary import TEXTAREA_LIMIT
 from workers.sync.aws_summary import team_text as aws_people_text
 from workers.sync.context import Run
@@ -202,15 +202,29 @@ class PacedPartnerCentral:
         for _ in range(PACING_ATTEMPTS):
             try:
                 return self.client.call(operation, priority=self.priority, **params)
-            except RateLimited as exc:
-                if exc.retry_after is None or exc.retry_after > PACING_MAX_WAIT_SECONDS:
+            except RetryableError as exc:
+                wait = pacing_wait(exc)
+                if wait is None:
                     raise
-                self.sleep(exc.retry_after)
+                self.sleep(wait)
         return self.client.call(operation, priority=self.priority, **params)
 
     def paginate(self, operation: str, result_key: str, **params):
         # The client's own paging loop, running through the paced `call`.
         return PartnerCentral.paginate(self, operation, result_key, **params)
+
+
+def pacing_wait(exc: RetryableError) -> float | None:
+    """How long to wait in place before calling again, or None to give up
+    (the task then retries with backoff). Our limiter's per-second refusals
+    name their wait; Partner Central's ThrottlingException (HTTP 429) names
+    none, and it also comes when both sides count the same second slightly
+    differently: one second clears a per-second window."""
+    if isinstance(exc, RateLimited):
+        return exc.retry_after if exc.retry_after <= PACING_MAX_WAIT_SECONDS else None
+    if exc.service == "partnercentral" and exc.status_code == 429:
+        return 1.0
+    return None
 
 
 def paced_client(run: Run) -> PacedPartnerCentral:
@@ -547,8 +561,9 @@ def write_properties(
         observation = observations.get(item.link_id)
         if observation is None:
             continue
+        # A property pcsync never wrote is empty on the deal: writing "" is no change.
         before = written.get(item.link_id) or {}
-        changed = {k: v for k, v in observation.properties().items() if before.get(k) != v}
+        changed = {k: v for k, v in observation.properties().items() if before.get(k, "") != v}
         if changed:
             changes[item.deal_id] = changed
     if not changes:

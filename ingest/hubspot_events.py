@@ -63,12 +63,25 @@ def _merge_touches(object_type: str, event: dict) -> tuple[tuple[str, str], ...]
     return tuple((object_type, oid) for oid in unique)
 
 
-def interpret(event: dict) -> Interpretation:
+def made_by_app(event: dict, app_id: str | None) -> bool:
+    """HubSpot marks API changes with changeSource INTEGRATION and the app's
+    id as sourceId (the exact sourceId format is not documented: accept the
+    bare id and a prefixed one)."""
+    if not app_id or event.get("changeSource") != "INTEGRATION":
+        return False
+    source = str(event.get("sourceId") or "")
+    return source == app_id or source.endswith(f":{app_id}")
+
+
+def interpret(event: dict, app_id: str | None = None) -> Interpretation:
     object_type, _, action = event["subscriptionType"].partition(".")
     if object_type not in HUBSPOT_OBJECT_TYPES:
         return Interpretation((), f"object type {object_type!r} is not synced")
     if action == "propertyChange" and is_owned_property(object_type, event.get("propertyName")):
         return Interpretation((), f"{event['propertyName']} is written by pcsync itself")
+    if action == "propertyChange" and made_by_app(event, app_id):
+        # Never send a change back to the system it came from.
+        return Interpretation((), "change made by pcsync's own app")
     if action == "associationChange":
         touched = _association_touches(event)
         if not touched:

@@ -105,7 +105,7 @@ def record_and_enqueue(events: list[dict]) -> dict:
     # One row per distinct event: a batch may repeat an event it also retries.
     interpreted = {}
     for event in events:
-        meaning = interpret(event)
+        meaning = interpret(event, settings.hubspot_app_id)
         row = inbox_row(event, meaning.ignore_reason)
         interpreted.setdefault(row["dedup_key"], (row, meaning))
     with runtime.database().transaction() as session:

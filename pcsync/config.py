@@ -43,6 +43,7 @@ class Settings:
     hubspot_client_secret: str | None
     hubspot_api_base_url: str
     hubspot_portal_id: str | None
+    hubspot_app_id: str | None
     public_url: str
     pc_catalog: str
     pc_role_arn: str | None
@@ -259,6 +260,9 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     "HUBSPOT_CLIENT_SECRET": ("hubspot_client_secret", _optional, ""),
     "HUBSPOT_API_BASE_URL": ("hubspot_api_base_url", _http_url, "https://api.hubapi.com"),
     "HUBSPOT_PORTAL_ID": ("hubspot_portal_id", _optional, ""),
+    # pcsync's own app: property changes HubSpot reports as made by this app
+    # are pcsync's writes coming back and are not synced again.
+    "HUBSPOT_APP_ID": ("hubspot_app_id", _optional, ""),
     "PCSYNC_PUBLIC_URL": ("public_url", _http_url, "http://127.0.0.1:8700"),
     "PC_CATALOG": ("pc_catalog", _one_of(CATALOGS), "Sandbox"),
     "PC_ROLE_ARN": ("pc_role_arn", _role_arn, ""),

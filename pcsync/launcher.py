@@ -35,6 +35,7 @@ def simulator_environment(settings: Settings) -> dict[str, str]:
         "HUBSPOT_CLIENT_SECRET": SIM_CLIENT_SECRET,
         "HUBSPOT_API_BASE_URL": f"http://127.0.0.1:{HUBSPOT_SIM_PORT}",
         "HUBSPOT_PORTAL_ID": "62515",
+        "HUBSPOT_APP_ID": "1001",
         "PC_ENDPOINT_URL": f"http://127.0.0.1:{PC_SIM_PORT}",
         # botocore signs every request; the simulator only needs it to be signed.
         "AWS_ACCESS_KEY_ID": "SIMULATOR",

@@ -227,7 +227,7 @@ def build_stack(
     hubspot_server = serve_in_thread(hubspot_app)
     ingest_port = free_port()
     public_url = f"http://127.0.0.1:{ingest_port}"
-    options = {"debounce_seconds": 0.3, **overrides}
+    options = {"debounce_seconds": 0.3, "hubspot_app_id": "1001", **overrides}
     settings = make_settings(
         database_url=database_url,
         celery_broker_url=redis_url,

@@ -192,6 +192,7 @@ def create_opportunity(state: DealState, run: Run) -> SyncOutcome:
             {
                 "aws_opportunity_id": opportunity_id,
                 "aws_review_status": stored.review_status,
+                "aws_review_comments": "",
                 "aws_sync_status": DEAL_SYNC_STATUS["created"],
                 "aws_sync_error": "",
             },

@@ -111,27 +111,37 @@ def test_a_submission_aws_refuses_is_a_failed_outcome_on_the_deal(stack):
 
 
 def test_a_redelivered_submit_task_does_not_start_twice(stack):
+    client = stack.app.test_client()
+    stack.pc.set_task_delay(3600)  # stays IN_PROGRESS until the clock is advanced
     with stack.worker():
         deal_id, opportunity_id = linked_deal(stack)
-    client = stack.app.test_client()
-    assert client.post("/api/deals/5999999/submit", headers=AUTH).status_code == 404
-    assert client.post(f"/api/deals/{deal_id}/submit").status_code == 401
-    stack.pc.set_task_delay(3600)  # stays IN_PROGRESS: the second run may only poll
-    with stack.app.app_context():
-        first = submit_opportunity.apply((deal_id,)).get()
+        assert client.post("/api/deals/5999999/submit", headers=AUTH).status_code == 404
+        assert client.post(f"/api/deals/{deal_id}/submit").status_code == 401
+        assert client.post(f"/api/deals/{deal_id}/submit", headers=AUTH).status_code == 202
+        wait_for(lambda: link_of(stack, deal_id)["submission_status"] == "in_progress")
+        # Under way: the API refuses to start another.
+        assert client.post(f"/api/deals/{deal_id}/submit", headers=AUTH).status_code == 409
         # The same message delivered again (a worker died before acknowledging it).
-        second = submit_opportunity.apply((deal_id,)).get()
-    assert (first, second) == ("in_progress", "in_progress")
+        polls = len(stack.pc.calls("ListEngagementFromOpportunityTasks"))
+        with stack.app.app_context():
+            submit_opportunity.delay(deal_id)
+        wait_for(lambda: len(stack.pc.calls("ListEngagementFromOpportunityTasks")) > polls)
+        stack.pc.advance_clock(3601)
+        with stack.app.app_context():
+            submit_opportunity.delay(deal_id)
+        wait_for(lambda: link_of(stack, deal_id)["submission_status"] == "submitted")
+        wait_for(lambda: deal(stack, deal_id).get("aws_submission_status") == "submitted")
     assert len(stack.pc.calls("AssociateOpportunity")) == 1
     (start,) = stack.pc.calls("StartEngagementFromOpportunityTask")
     assert start["parameters"]["Identifier"] == opportunity_id
-    assert len(stack.pc.calls("ListEngagementFromOpportunityTasks")) == 1
-    # Under way: the API refuses to start another.
-    assert client.post(f"/api/deals/{deal_id}/submit", headers=AUTH).status_code == 409
-    stack.pc.advance_clock(3601)
-    with stack.app.app_context():
-        assert submit_opportunity.apply((deal_id,)).get() == "submitted"
-        assert submit_opportunity.apply((deal_id,)).get() == "already_submitted"
-    assert len(stack.pc.calls("StartEngagementFromOpportunityTask")) == 1
-    assert link_of(stack, deal_id)["submission_status"] == "submitted"
-    assert deal(stack, deal_id)["aws_submission_status"] == "submitted"
+    # Partner Central holds exactly one submission task: the one the link follows.
+    (task,) = stack.boto().list_engagement_from_opportunity_tasks(
+        Catalog="Sandbox", OpportunityIdentifier=[opportunity_id]
+    )["TaskSummaries"]
+    assert task["TaskStatus"] == "COMPLETE"
+    assert link_of(stack, deal_id)["submission_task_id"] == task["TaskId"]
+    actors = stack.rows(
+        "SELECT DISTINCT actor FROM audit_entries WHERE object_id = :d AND outcome = 'requested'",
+        d=deal_id,
+    )
+    assert len(actors) == 1 and actors[0]["actor"].startswith("operator:")

@@ -21,6 +21,7 @@ from models.audit import record_audit
 from models.invitations import Invitation
 from pcsync import runtime
 from tasks.submission import MAX_POLL_ROUNDS, poll_countdown, queue_requested_submission
+from workers.errors import RateLimited
 from workers.sync import referrals
 from workers.sync.context import Run
 from workers.sync.deals import SyncOutcome
@@ -34,6 +35,8 @@ POLL_INTERVAL_SECONDS = 15 * 60
 REFERRAL_EVENTS = {"Engagement Invitation Created": False, "Engagement Invitation Expired": True}
 # The singleton lock outlives a slow run but not the next schedule by much.
 POLL_LOCK_TTL_SECONDS = 14 * 60
+# A limiter wait this long means the daily budget is low, not a busy second.
+BUDGET_WAIT_SKIP_SECONDS = 60.0
 
 # -- queueing -------------------------------------------------------------------------------
 
@@ -147,7 +150,15 @@ def poll_invitations(self) -> str:
             log.info("invitations.poll_skipped", extra={"reason": "previous run still going"})
             return "skipped"
         with retrying(self):
-            result = referrals.poll_invitations(run)
+            try:
+                result = referrals.poll_invitations(run)
+            except RateLimited as exc:
+                if (exc.retry_after or 0) < BUDGET_WAIT_SKIP_SECONDS:
+                    raise  # a busy second: retried shortly
+                # The daily budget is saved for event-driven work: skip this
+                # round instead of piling retries onto the next schedules.
+                log.info("invitations.poll_deferred", extra={"retry_after": exc.retry_after})
+                return "deferred"
     auto = runtime.settings().auto_accept_referrals
     with runtime.database().transaction() as session:
         record_audit(

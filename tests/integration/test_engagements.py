@@ -18,9 +18,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from models.links import OpportunityLink
-from pcsync import runtime
+from pcsync import cli, runtime
 from tasks.engagements import sync_engagements
 from tests.integration.stack import build_stack, wait_for
 from workers.sync.context import Run
@@ -178,6 +179,11 @@ def invitation_of(stack, engagement_id: str) -> str:
             if i["EngagementId"] == engagement_id and i["ParticipantType"] == "SENDER"
         ]
         return invitation["Id"]
+
+
+def last_line(result) -> str:
+    """The command's summary (log lines may come before it)."""
+    return result.output.strip().splitlines()[-1]
 
 
 def today() -> str:
@@ -370,3 +376,20 @@ def test_a_note_created_just_before_a_crash_is_found_not_added_again(stack):
     assert len(notes(stack, deal_id)) == 1
     (row,) = stack.rows("SELECT state, note_id FROM engagement_notes")
     assert row == {"state": "created", "note_id": created["note_id"]}
+
+
+def test_cli_runs_one_cycle_and_full_forces_a_full_pass(stack):
+    deal_id, opportunity_id = linked_opportunity(stack)
+    engagement_id = submit(stack, opportunity_id)
+    settings = stack.app.extensions["pcsync.settings"]
+    first = CliRunner().invoke(cli.main, ["sync", "engagements"], obj=settings)
+    assert first.exit_code == 0, first.output
+    assert last_line(first).startswith("full pass: marked 1, refreshed 1, deals written 1")
+    assert deal(stack, deal_id)["aws_engagement_id"] == engagement_id
+    since = time.time()
+    again = CliRunner().invoke(cli.main, ["sync", "engagements"], obj=settings)
+    assert last_line(again).startswith("incremental: marked 0, refreshed 0, deals written 0")
+    forced = CliRunner().invoke(cli.main, ["sync", "engagements", "--full"], obj=settings)
+    assert last_line(forced).startswith("full pass: marked 1, refreshed 1, deals written 0")
+    assert hubspot_writes(stack, since) == []
+    assert len(stack.pc_calls("GetEngagement", since)) == 1  # only the full pass re-read it

@@ -33,6 +33,9 @@ from workers.task_policy import retrying
 log = logging.getLogger(__name__)
 
 PLURAL = {"deal": "deals", "contact": "contacts", "company": "companies"}
+# Seconds between the deal syncs one contact or company change fans out to:
+# the 1-per-second write quota plus the time a sync takes to reach its write.
+FAN_OUT_PACE_SECONDS = 1.5
 
 
 def queue_object_syncs(
@@ -121,7 +124,8 @@ def fan_out_to_deals(object_type: str, object_id: str, run: Run) -> str:
     opportunity was last built from this record (``customer_records``): a
     deleted or merged-away record has no associations left, yet its deals
     must learn that it went. Each deal is queued through the pending markers,
-    so a burst of changes to one contact costs one run per deal.
+    so a burst of changes to one contact costs one run per deal, and the runs
+    are spaced to the write quota so none is refused and re-reads.
     """
     associated = runtime.hubspot().associations(PLURAL[object_type], "deals", [object_id])
     current = {a["id"] for a in associated.get(str(object_id), [])}
@@ -135,8 +139,11 @@ def fan_out_to_deals(object_type: str, object_id: str, run: Run) -> str:
                 )
             )
         )
-        queued = queue_object_syncs(
-            session, [("deal", d) for d in deal_ids if d in linked], countdown=0
+        # Paced to the Partner Central write quota: deals synced all at once
+        # would be refused write tokens and re-read everything on each retry.
+        queued = sum(
+            queue_object_syncs(session, [("deal", deal_id)], countdown=slot * FAN_OUT_PACE_SECONDS)
+            for slot, deal_id in enumerate(d for d in deal_ids if d in linked)
         )
         record_audit(
             session,

@@ -75,11 +75,17 @@ def member_path(contact_id: str, member: str) -> str:
 
 
 def match_entries(
-    theirs: list[dict[str, str]], known: list[KnownContact]
+    theirs: list[dict[str, str]],
+    known: list[KnownContact],
+    current_emails: dict[str, str] | None = None,
 ) -> tuple[dict[str, dict[str, str]], list[dict[str, str]]]:
     """Partner Central entries by HubSpot contact id, and those matching none.
-    E-mail first; then position, when the list kept its length."""
-    by_email = {k.base["Email"]: k.id for k in known if k.base.get("Email")}
+    By the e-mail agreed at the last sync, else the contact's current e-mail
+    in HubSpot (``current_emails``: e-mail -> id; what an opportunity synced
+    before contacts were remembered has to go by); then by position, when
+    the list kept its length."""
+    by_email = {**(current_emails or {})}
+    by_email.update({k.base["Email"]: k.id for k in known if k.base.get("Email")})
     matched: dict[str, dict[str, str]] = {}
     unmatched: list[int] = []
     for index, entry in enumerate(theirs):
@@ -151,16 +157,22 @@ def merge_contacts(
     ``ours_modified_at`` holds HubSpot change times by contact property
     (the latest over the deal's contacts), for LAST_WRITE_WINS."""
     ctx = PushContext(deal=deal, company=company, contacts=contacts, today=today, config=config)
-    matched, strays = match_entries(theirs or [], known)
-    known_by_id = {k.id: k for k in known}
     live = sorted(contacts, key=contact_order)
-    base: dict[str, Any] = {}
     ours: dict[str, Any] = {}
+    for contact in live:
+        ours.update(_flatten_ours(contact, ctx))
+    current_emails = {
+        ours[path]: str(c["id"])
+        for c in live
+        if ours.get(path := member_path(str(c["id"]), "Email"))
+    }
+    matched, strays = match_entries(theirs or [], known, current_emails)
+    known_by_id = {k.id: k for k in known}
+    base: dict[str, Any] = {}
     their_values: dict[str, Any] = {}
     strategies, directions, stamps = {}, {}, {}
     for contact in live:
         contact_id = str(contact["id"])
-        ours.update(_flatten_ours(contact, ctx))
         stamps.update(_stamps(contact_id, ours_modified_at or {}))
         previous = known_by_id.get(contact_id)
         entry = matched.get(contact_id)

@@ -159,3 +159,18 @@ def test_one_way_contact_field_with_another_strategy_is_refused():
             {"contact_fields": {"Phone": {"direction": "push", "strategy": "MANUAL"}}}
         )
     assert "contact_fields.Phone.strategy" in error.value.errors
+
+
+def test_without_remembered_contacts_entries_match_by_current_email(
+    deal, company, contacts, today, config
+):
+    # An opportunity synced before contacts were remembered: Partner Central
+    # lists Bob first with another title; nothing is a stray.
+    theirs = [{**BOB, "BusinessTitle": "Architect"}, ANNA]
+    result = run(
+        deal, company, contacts, [], theirs, today, config,
+        ours_modified_at={"jobtitle": EARLIER}, theirs_modified_at=LATER,
+    )  # fmt: skip
+    assert not any("matches no contact" in n.reason for n in result.notes)
+    assert result.to_hubspot == {"902": {"jobtitle": "Architect"}}
+    assert [e["Email"] for e in result.entries] == [ANNA["Email"], BOB["Email"]]

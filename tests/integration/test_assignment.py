@@ -38,7 +38,7 @@ def linked_deal(stack, **properties) -> tuple[str, str]:
     company = create_company(stack.hubspot)
     contact = create_contact(stack.hubspot)
     deal = create_deal(stack.hubspot, company_id=company, contact_ids=[contact], **properties)
-    return deal, stack.wait_linked(deal)["opportunity_id"]
+    return deal, stack.wait_linked(deal, timeout=90)["opportunity_id"]
 
 
 def assign_outcomes(stack, deal_id) -> list[str]:
@@ -51,7 +51,7 @@ def wait_outcome(stack, deal_id, outcome, count=1) -> list[str]:
             assign_outcomes(stack, deal_id).count(outcome) >= count
             and assign_outcomes(stack, deal_id)
         ),
-        timeout=60,
+        timeout=90,
     )
 
 
@@ -117,7 +117,8 @@ def test_an_owner_change_assigns_the_opportunity_once_with_a_valid_payload(stack
     link = stack.link(deal)
     assert link["assignee_owner_id"] == olivia
     assert link["assignment_failed_owner_id"] is None
-    assert outcomes == ["assigned", "assigned"]
+    # Other syncs of the deal (its associations settling) may decide "unchanged".
+    assert [o for o in outcomes if o != "unchanged"] == ["assigned", "assigned"]
     rows = stack.rows(
         "SELECT task_id, source, diff FROM audit_entries"
         " WHERE object_id = :d AND action = 'opportunity.assign' ORDER BY id",
@@ -307,7 +308,7 @@ def test_api_assigns_by_owner_or_assignee_and_refuses_bad_requests(stack):
         wait_outcome(stack, deal, "failed")
         # The deal syncs again with its owner unchanged: the operator's choice holds.
         stack.hubspot.update_object("deals", deal, {"amount": "14000"})
-        wait_for(lambda: "unchanged" in assign_outcomes(stack, deal), timeout=60)
+        wait_for(lambda: "unchanged" in assign_outcomes(stack, deal), timeout=90)
 
     emails = [c["parameters"]["Assignee"]["Email"] for c in assign_calls(stack)]
     assert emails == ["owner@example.com", "sam.manager@example.com", "dana.nobody@example.com"]

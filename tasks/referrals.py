@@ -77,11 +77,6 @@ def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool
         return False
     properties = result.state.properties
     invitation_id = properties.get(REFERRAL_PROPERTY)
-    if referrals.DECISION_PROPERTY not in properties:
-        # The deal sync reads a fixed property list; fetch the decision itself.
-        properties = runtime.hubspot().get_object("deals", deal_id, [referrals.DECISION_PROPERTY])[
-            "properties"
-        ]
     decision = referrals.decision_from_deal(properties)
     if not invitation_id or not decision:
         return False

@@ -4,6 +4,8 @@ lost, and writes reach Partner Central at most once per second."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from tests.integration.factories import create_company, create_deal
@@ -50,7 +52,7 @@ def test_three_workers_push_50_opportunities_within_the_quota(stack):
     # 50 creates and at least 50 updates (a deal whose events straddle two
     # runs may be written twice; what matters is that nothing is lost).
     assert 2 * DEALS <= len(writes) <= 2 * DEALS + 5
-    gaps = [later - earlier for earlier, later in zip(writes, writes[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in pairwise(writes)]
     assert min(gaps) >= 0.9, f"two writes {min(gaps):.3f}s apart"
     attempts = [
         c

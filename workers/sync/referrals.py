@@ -43,11 +43,10 @@ from workers.errors import ConflictError, NotFound, PermanentError, RetryableErr
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import find_link
-from workers.sync.rules import REFERRAL_PROPERTY
+from workers.sync.rules import DECISION_PROPERTY, REFERRAL_PROPERTY
 
 log = logging.getLogger(__name__)
 
-DECISION_PROPERTY = "aws_invitation_decision"
 STATUS_PROPERTY = "aws_invitation_status"
 EXPIRES_PROPERTY = "aws_invitation_expires_at"
 DECISIONS = ("accept", "reject")

@@ -99,6 +99,7 @@ MEMBER_PAGE = 10  # ListEngagementMembers: 1-10
 INVITATION_PAGE = 100  # ListEngagementInvitations: 1-100
 IDENTIFIERS_PER_LIST = 20  # ListOpportunities Identifier filter: up to 20
 ENGAGEMENTS_PER_LIST = 10  # EngagementIdentifier filters: up to 10
+MARK_CHUNK = 1000  # link ids per statement when marking
 PARTICIPANT_TYPES = ("SENDER", "RECEIVER")
 
 # A refusal by a per-second window is waited out in place; a longer one (the
@@ -400,23 +401,25 @@ def list_associations(pc: PacedPartnerCentral) -> dict[str, list[str]]:
 def mark_dirty(session, link_ids: Iterable[int]) -> int:
     """Ask for a refresh of these links; a link already waiting keeps its
     place. Returns how many were newly marked."""
-    link_ids = set(link_ids)
-    if not link_ids:
-        return 0
     now = datetime.now(UTC)
-    existing = set(
-        session.scalars(
-            select(EngagementState.link_id).where(EngagementState.link_id.in_(link_ids))
+    marked = 0
+    # Chunked: a full pass marks every link, and drivers cap bound parameters.
+    for chunk in batched(sorted(set(link_ids)), MARK_CHUNK):
+        existing = set(
+            session.scalars(
+                select(EngagementState.link_id).where(EngagementState.link_id.in_(chunk))
+            )
         )
-    )
-    session.add_all(EngagementState(link_id=i, dirty_since=now) for i in link_ids - existing)
-    marked = session.execute(
-        update(EngagementState)
-        .where(EngagementState.link_id.in_(existing), EngagementState.dirty_since.is_(None))
-        .values(dirty_since=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return len(link_ids - existing) + (marked or 0)
+        new = [i for i in chunk if i not in existing]
+        session.add_all(EngagementState(link_id=i, dirty_since=now) for i in new)
+        remarked = session.execute(
+            update(EngagementState)
+            .where(EngagementState.link_id.in_(existing), EngagementState.dirty_since.is_(None))
+            .values(dirty_since=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        marked += len(new) + (remarked or 0)
+    return marked
 
 
 def mark_opportunities_dirty(session, opportunity_ids: Iterable[str]) -> int:

@@ -214,7 +214,7 @@ def _owner_map(raw: str) -> dict[str, dict[str, str]]:
     text = raw.strip()
     if not text:
         return {}
-    if not text.startswith("{"):
+    if not text.startswith(("{", "[")):  # else a file path
         try:
             text = Path(text).read_text()
         except OSError as exc:

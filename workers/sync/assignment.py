@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import redis
 from sqlalchemy import select
@@ -102,16 +102,18 @@ def _fit(member: str, value: str | None) -> str:
     return (value or "").strip()[:longest]
 
 
-def make_assignee(email: str, first_name: str | None, last_name: str | None) -> Assignee:
+def make_assignee(
+    email: str, first_name: str | None, last_name: str | None, business_title: str
+) -> Assignee:
     return Assignee(
         email=email.strip().lower(),
         first_name=_fit("FirstName", first_name),
         last_name=_fit("LastName", last_name),
-        business_title=runtime.settings().assignee_business_title,
+        business_title=business_title,
     )
 
 
-def assignee_for_owner(owner: dict, owner_map: dict[str, dict]) -> Assignee:
+def assignee_for_owner(owner: dict, owner_map: dict[str, dict], business_title: str) -> Assignee:
     """The Partner Central user for a HubSpot owner: the map's entry (by owner
     id, then by HubSpot e-mail) where there is one, else the owner's e-mail.
     Names come from the map when it gives them, else from HubSpot (Partner
@@ -122,7 +124,14 @@ def assignee_for_owner(owner: dict, owner_map: dict[str, dict]) -> Assignee:
         mapped.get("email") or hubspot_email,
         mapped.get("firstName") or owner.get("firstName"),
         mapped.get("lastName") or owner.get("lastName"),
+        business_title,
     )
+
+
+def settings_assignee(owner: dict) -> Assignee:
+    """`assignee_for_owner` with this deployment's map and business title."""
+    settings = runtime.settings()
+    return assignee_for_owner(owner, settings.owner_map, settings.assignee_business_title)
 
 
 # -- HubSpot owners, cached -----------------------------------------------------------------
@@ -259,7 +268,7 @@ def sync_assignment(outcome: SyncOutcome, run: Run) -> str | None:
         if step == "clear":
             return _forget_owner(session, run, link)
     owner = lookup_owner(owner_id)
-    assignee = assignee_for_owner(owner, runtime.settings().owner_map) if owner else None
+    assignee = settings_assignee(owner) if owner else None
     with opportunity_lock(opportunity_id):
         # Decided again under the lock: another worker may have just done it.
         with runtime.database().transaction() as session:
@@ -508,11 +517,14 @@ def assign_manually(
         if owner is None:
             with runtime.database().transaction() as session:
                 return _record_unknown_owner(session, run, find_link(session, deal_id), owner_id)
-        chosen = assignee_for_owner(owner, runtime.settings().owner_map)
+        chosen = settings_assignee(owner)
     else:
-        chosen = make_assignee(assignee["email"], assignee["first_name"], assignee["last_name"])
-        if assignee.get("business_title"):
-            chosen = replace(chosen, business_title=assignee["business_title"])
+        chosen = make_assignee(
+            assignee["email"],
+            assignee["first_name"],
+            assignee["last_name"],
+            assignee.get("business_title") or runtime.settings().assignee_business_title,
+        )
     followed = current_deal_owner(deal_id)
     with opportunity_lock(opportunity_id):
         return assign(deal_id, opportunity_id, chosen, run, follows=followed, for_owner=owner_id)

@@ -194,6 +194,25 @@ def test_an_owner_partner_central_does_not_know_is_recorded_once_with_a_note(sta
     }
 
 
+def test_an_owner_hubspot_no_longer_has_is_audited_once_and_sends_nothing(stack):
+    (erin,) = seed_owners(stack, {"email": "erin@example.com", "firstName": "Erin"})
+    with stack.worker():
+        deal, _ = linked_deal(stack)
+    # Erin becomes the owner, then leaves the portal before the sync runs.
+    change_owners_while_no_worker_runs(stack, deal, [erin])
+    stack.hubspot.seed_owners([{"id": erin, "email": "erin@example.com", "archived": True}])
+    with stack.worker():
+        wait_outcome(stack, deal, "owner_unknown")
+        stack.hubspot.update_object("deals", deal, {"amount": "15000"})
+        wait_outcome(stack, deal, "refused_before")
+    assert assign_calls(stack) == []
+    assert assign_outcomes(stack, deal) == ["owner_unknown", "refused_before"]
+    link = stack.link(deal)
+    assert link["assignment_failed_owner_id"] == erin
+    assert link["assignment_error"] == f"HubSpot has no active owner {erin}"
+    assert stack.rows("SELECT id FROM failed_tasks") == []
+
+
 def test_a_cleared_owner_makes_no_call_and_is_audited(stack):
     (olivia,) = seed_owners(stack, OLIVIA)
     with stack.worker():

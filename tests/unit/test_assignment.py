@@ -14,10 +14,12 @@ from redis.retry import Retry
 
 from models.links import OpportunityLink
 from pcsync.config import ConfigError, load_settings
+from workers.errors import PermanentError
 from workers.sync.assignment import (
     Assignee,
     OwnerCache,
     assignee_for_owner,
+    check_email,
     email_is_valid,
     first_step,
     make_assignee,
@@ -109,6 +111,15 @@ def test_email_check_is_the_models_pattern():
     assert not email_is_valid("Owner@Example.com")  # the model only takes lower case
     assert not email_is_valid("")
     assert not email_is_valid("a" * 80 + "@example.com")
+
+
+def test_an_owner_without_a_usable_email_is_refused_before_any_call():
+    no_email = assignee_for_owner({"id": "5", "email": None}, {}, "PartnerAccountManager")
+    with pytest.raises(PermanentError) as caught:
+        check_email(no_email)
+    assert caught.value.field_errors[0]["field"] == "Assignee.Email"
+    assert "(no e-mail)" in caught.value.api_message
+    check_email(assignee_for_owner(OLIVIA, {}, "PartnerAccountManager"))  # no error
 
 
 # -- decisions from the link ----------------------------------------------------------------

@@ -340,6 +340,20 @@ def opportunity_lock(opportunity_id: str) -> Iterator[None]:
         yield
 
 
+def check_email(assignee: Assignee) -> None:
+    """Refuse locally what Partner Central would refuse (no e-mail, an
+    address outside its pattern), without spending a write on it."""
+    if not email_is_valid(assignee.email):
+        shown = assignee.email or "(no e-mail)"
+        raise PermanentError(
+            f"{shown} is not a valid Partner Central login",
+            api_message=f"{shown} is not an e-mail Partner Central accepts",
+            field_errors=[{"field": "Assignee.Email", "message": "invalid e-mail"}],
+            service="pcsync",
+            operation="AssignOpportunity",
+        )
+
+
 def assign(
     deal_id: str,
     opportunity_id: str,
@@ -357,15 +371,7 @@ def assign(
     refused again."""
     pc = runtime.partner_central()
     try:
-        if not email_is_valid(assignee.email):
-            # Partner Central would refuse it; do not spend a write on it.
-            raise PermanentError(
-                f"{assignee.email or '(no e-mail)'} is not a valid Partner Central login",
-                api_message=f"{assignee.email or '(no e-mail)'} is not a valid login e-mail",
-                field_errors=[{"field": "Assignee.Email", "message": "invalid e-mail"}],
-                service="pcsync",
-                operation="AssignOpportunity",
-            )
+        check_email(assignee)
         pc.call(
             "AssignOpportunity",
             priority=run.priority,

@@ -38,6 +38,11 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
 
 
 def _json_error(exc: HTTPException):
-    # flask-smorest renders its own errors under /api; this covers the rest
-    # (notably 413 from MAX_CONTENT_LENGTH) with the same JSON shape.
-    return jsonify(error=exc.description, status=exc.code), exc.code
+    """Every HTTP error in one JSON shape: `error` (abort()'s message, else the
+    status description), `status`, and `errors` with the per-field problems
+    of a refused body or query (flask-smorest puts them in `data.messages`)."""
+    data = getattr(exc, "data", None) or {}
+    body = {"error": data.get("message") or exc.description, "status": exc.code}
+    if data.get("messages"):
+        body["errors"] = data["messages"]
+    return jsonify(body), exc.code

@@ -15,11 +15,9 @@ import re
 
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
-from werkzeug.exceptions import HTTPException
 
 from ingest.api import require_bearer_token
 from ingest.api_operations import operator_actor
-from ingest.api_referrals import error_with_details
 from models.schemas import PC_OPPORTUNITY_ID
 from pcsync import runtime
 from pcsync.config import ASSIGNEE_BUSINESS_TITLES
@@ -40,7 +38,6 @@ blueprint = Blueprint(
     description="Opportunity assignment: follows the HubSpot deal owner; operators can override",
 )
 blueprint.before_request(require_bearer_token)
-blueprint.errorhandler(HTTPException)(error_with_details)
 SECURITY = [{"bearerAuth": []}]
 NAME = validate.Length(min=1, max=80)  # AssigneeContact's FirstName/LastName bound
 

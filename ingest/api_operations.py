@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from flask import jsonify, request
+from flask import request
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from ingest.api import require_bearer_token
 from models.conflicts import Conflict
@@ -37,14 +36,6 @@ blueprint = Blueprint(
 )
 blueprint.before_request(require_bearer_token)
 SECURITY = [{"bearerAuth": []}]
-
-
-@blueprint.errorhandler(HTTPException)
-def error_with_message(exc: HTTPException):
-    """The app's JSON error shape, carrying abort()'s message (which names the
-    failure id or the reason) instead of the generic status description."""
-    message = (getattr(exc, "data", None) or {}).get("message") or exc.description
-    return jsonify(error=message, status=exc.code), exc.code
 
 
 def operator_actor() -> str:

@@ -12,14 +12,12 @@ invitation or linked deal", 409 "not possible in the current state".
 
 from __future__ import annotations
 
-from flask import jsonify
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from ingest.api import require_bearer_token
-from ingest.api_operations import error_with_message, operator_actor
+from ingest.api_operations import operator_actor
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
 from tasks.referrals import queue_decision, record_decision_request
@@ -37,17 +35,6 @@ blueprint = Blueprint(
 )
 blueprint.before_request(require_bearer_token)
 SECURITY = [{"bearerAuth": []}]
-
-
-@blueprint.errorhandler(HTTPException)
-def error_with_details(exc: HTTPException):
-    """The API's JSON error (with abort()'s message) plus the per-field
-    problems of a refused body or query, so a 400 says what to fix."""
-    response, status = error_with_message(exc)
-    problems = (getattr(exc, "data", None) or {}).get("messages")
-    if not problems:
-        return response, status
-    return jsonify({**response.get_json(), "errors": problems}), status
 
 
 def operator_run() -> Run:

@@ -16,7 +16,6 @@ from dataclasses import replace
 from celery import shared_task
 from sqlalchemy import select
 
-from models.audit import record_audit
 from models.customer_records import deals_using
 from models.inbox import claim_pending, mark_pending
 from models.links import OpportunityLink
@@ -90,13 +89,10 @@ def surface_failure(deal_id: str, exc: PermanentError, run: Run) -> None:
     message = exc.api_message or str(exc)
     with runtime.database().transaction() as session:
         link = find_link(session, deal_id)
-        record_audit(
+        run.audit(
             session,
             action="deal.sync",
             outcome="failed",
-            source=run.source,
-            actor=run.actor,
-            task_id=run.task_id,
             object_type="deal",
             object_id=deal_id,
             opportunity_id=link.opportunity_id if link else None,
@@ -145,13 +141,10 @@ def fan_out_to_deals(object_type: str, object_id: str, run: Run) -> str:
             queue_object_syncs(session, [("deal", deal_id)], countdown=slot * FAN_OUT_PACE_SECONDS)
             for slot, deal_id in enumerate(d for d in deal_ids if d in linked)
         )
-        record_audit(
+        run.audit(
             session,
             action=f"hubspot.{object_type}.changed",
             outcome="fanned_out" if linked else "no_linked_deals",
-            source=run.source,
-            actor=run.actor,
-            task_id=run.task_id,
             object_type=object_type,
             object_id=object_id,
             diff={

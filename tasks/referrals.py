@@ -17,7 +17,6 @@ import logging
 
 from celery import shared_task
 
-from models.audit import record_audit
 from models.invitations import Invitation
 from pcsync import runtime
 from tasks.submission import MAX_POLL_ROUNDS, poll_countdown, queue_requested_submission
@@ -156,13 +155,10 @@ def poll_invitations(self) -> str:
                 return "deferred"
     auto = runtime.settings().auto_accept_referrals
     with runtime.database().transaction() as session:
-        record_audit(
+        run.audit(
             session,
             action="invitations.poll",
             outcome="polled",
-            source=run.source,
-            actor=run.actor,
-            task_id=run.task_id,
             diff={**result.as_dict(), "auto_accept": auto},
         )
         if auto and result.open_invitation_ids:

@@ -40,7 +40,6 @@ from dataclasses import dataclass
 import redis
 from sqlalchemy import select
 
-from models.audit import record_audit
 from models.base import utcnow
 from models.links import OpportunityLink
 from pcsync import runtime
@@ -504,13 +503,10 @@ def assign_manually(
     with runtime.database().transaction() as session:
         link = find_link_by_opportunity(session, opportunity_id)
         if link is None:
-            record_audit(
+            run.audit(
                 session,
                 action=ACTION,
                 outcome="not_linked",
-                source=run.source,
-                actor=run.actor,
-                task_id=run.task_id,
                 object_type="opportunity",
                 object_id=opportunity_id,
                 opportunity_id=opportunity_id,

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from models.audit import record_audit
 from models.conflicts import record_pending_conflict
 from models.customer_records import (
     COMPANY,
@@ -237,13 +236,10 @@ def _record_conflict(session, run: Run, deal_id: str, opportunity_id: str, confl
         strategy=str(conflict.strategy),
         values=values,
     ):
-        record_audit(
+        run.audit(
             session,
             action="field.conflict",
             outcome="conflict_pending",
-            source=run.source,
-            actor=run.actor,
-            task_id=run.task_id,
             object_type="deal",
             object_id=deal_id,
             opportunity_id=opportunity_id,

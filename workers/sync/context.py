@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from models.audit import record_audit
+
 
 @dataclass(frozen=True)
 class Run:
@@ -16,3 +18,15 @@ class Run:
     @property
     def today(self) -> date:
         return datetime.now(UTC).date()
+
+    def audit(self, session, *, action: str, outcome: str, **details):
+        """One audit row for this run (source, actor and task id filled in)."""
+        return record_audit(
+            session,
+            action=action,
+            outcome=outcome,
+            source=self.source,
+            actor=self.actor,
+            task_id=self.task_id,
+            **details,
+        )

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from models.audit import record_audit
 from models.conflicts import record_pending_conflict
 from models.links import OpportunityLink
 from pcsync import runtime
@@ -66,13 +65,10 @@ def find_link(session, deal_id: str) -> OpportunityLink | None:
 
 
 def audit(session, run: Run, action: str, outcome: str, deal_id: str, **details) -> None:
-    record_audit(
+    run.audit(
         session,
         action=action,
         outcome=outcome,
-        source=run.source,
-        actor=run.actor,
-        task_id=run.task_id,
         object_type="deal",
         object_id=deal_id,
         **details,

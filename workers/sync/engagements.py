@@ -55,7 +55,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from models.audit import record_audit
 from models.engagements import EngagementNote, EngagementState
 from models.links import OpportunityLink
 from models.sync_state import get_state, set_state
@@ -601,13 +600,10 @@ def record_observation(
     if written:
         state.written = {**(state.written or {}), **written}
     if written or change:
-        record_audit(
+        run.audit(
             session,
             action="engagement.refresh",
             outcome="updated" if written else "noted",
-            source=run.source,
-            actor=run.actor,
-            task_id=run.task_id,
             object_type="deal",
             object_id=item.deal_id,
             opportunity_id=item.opportunity_id,
@@ -629,13 +625,10 @@ def record_problem(session, run: Run, item: DirtyLink, problem: str, report: Dra
     gone = problem.startswith("gone")
     report.gone += gone
     report.failed += not gone
-    record_audit(
+    run.audit(
         session,
         action="engagement.refresh",
         outcome="opportunity_gone" if gone else "failed",
-        source=run.source,
-        actor=run.actor,
-        task_id=run.task_id,
         object_type="deal",
         object_id=item.deal_id,
         opportunity_id=item.opportunity_id,
@@ -891,13 +884,10 @@ def settle_note(
         note.move_to(state)
         note.note_id = hubspot_note_id
         note.last_error = error
-        record_audit(
+        run.audit(
             session,
             action="engagement.note",
             outcome=state,
-            source=run.source,
-            actor=run.actor,
-            task_id=run.task_id,
             object_type="deal",
             object_id=note.hubspot_deal_id,
             opportunity_id=note.opportunity_id,
@@ -907,13 +897,10 @@ def settle_note(
 
 
 def audit_cycle(session, run: Run, outcome: str, **details) -> None:
-    record_audit(
+    run.audit(
         session,
         action="engagement.cycle",
         outcome=outcome,
-        source=run.source,
-        actor=run.actor,
-        task_id=run.task_id,
         object_type="sync_state",
         object_id=WATERMARK_KEY,
         **details,

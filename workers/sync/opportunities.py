@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from models.audit import record_audit
 from models.links import OpportunityLink
 from pcsync import runtime
 from workers.errors import NotFound
@@ -43,13 +42,10 @@ def find_link_by_opportunity(session, opportunity_id: str) -> OpportunityLink | 
 
 
 def audit_pull(session, run: Run, outcome: str, opportunity_id: str, deal_id=None, **details):
-    record_audit(
+    run.audit(
         session,
         action="opportunity.pull",
         outcome=outcome,
-        source=run.source,
-        actor=run.actor,
-        task_id=run.task_id,
         object_type="deal" if deal_id else "opportunity",
         object_id=deal_id or opportunity_id,
         opportunity_id=opportunity_id,

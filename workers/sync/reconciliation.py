@@ -34,7 +34,6 @@ from itertools import islice
 
 from sqlalchemy import select
 
-from models.audit import record_audit
 from models.links import OpportunityLink
 from models.sync_state import get_state, set_state
 from pcsync import runtime
@@ -205,13 +204,10 @@ def read_summaries(opportunity_ids: list[str], run: Run) -> dict[str, dict]:
 
 
 def audit_cycle(session, run: Run, outcome: str, **details) -> None:
-    record_audit(
+    run.audit(
         session,
         action="opportunity.reconcile",
         outcome=outcome,
-        source=run.source,
-        actor=run.actor,
-        task_id=run.task_id,
         object_type="sync_state",
         object_id=WATERMARK_KEY,
         **details,

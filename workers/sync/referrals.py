@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from models.audit import AuditEntry, record_audit
+from models.audit import AuditEntry
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from models.links import OpportunityLink
 from pcsync import runtime
@@ -131,13 +131,10 @@ def audit_invitation(
     session, run: Run, action: str, outcome: str, row: Invitation, **details
 ) -> None:
     diff = {"deal_id": row.hubspot_deal_id, **(details.pop("diff", None) or {})}
-    record_audit(
+    run.audit(
         session,
         action=action,
         outcome=outcome,
-        source=run.source,
-        actor=run.actor,
-        task_id=run.task_id,
         object_type="invitation",
         object_id=row.invitation_id,
         opportunity_id=row.opportunity_id,
@@ -476,13 +473,10 @@ def decide(invitation_id: str, decision: str, run: Run, reason: str | None = Non
         with runtime.database().transaction() as session:
             row = session.get(Invitation, invitation_id)
             if row is None:
-                record_audit(
+                run.audit(
                     session,
                     action=f"invitation.{decision}",
                     outcome="unknown_invitation",
-                    source=run.source,
-                    actor=run.actor,
-                    task_id=run.task_id,
                     object_type="invitation",
                     object_id=invitation_id,
                 )

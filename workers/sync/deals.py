@@ -46,6 +46,16 @@ MAX_CONFLICT_ROUNDS = 3
 LOCK_TTL_SECONDS = 300
 LOCK_BUSY_RETRY_SECONDS = 3.0
 
+# What the deal shows: the state of the pair, not the last run's outcome, so a
+# run that changes nothing (an echo of pcsync's own write) writes nothing.
+DEAL_SYNC_STATUS = {
+    "created": "synced",
+    "updated": "synced",
+    "unchanged": "synced",
+    "deferred": "deferred",
+    "conflict": "conflict",
+}
+
 
 class OpportunityBusy(RetryableError):
     """Another worker holds this opportunity's lock; try again shortly."""
@@ -263,24 +273,7 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
     # Contacts and company: records that went away, per-contact merge (contacts.py).
     customer = prepare_customer(hubspot, state, opportunity, run)
     mapped, result = plan_merge(base, state, opportunity, run.today, customer.adjust)
-    review_status = (opportunity.get("LifeCycle") or {}).get("ReviewStatus")
-    last_modified = opportunity["LastModifiedDate"]
-    pc_changes = []
-    if result.to_pc:
-        request = build_update_request(opportunity, result.to_pc)
-        pc_changes = update_diff(opportunity, request)
-        if pc_changes:
-            problems = preflight_problems(request, today=run.today)
-            if problems:
-                raise PermanentError(
-                    "; ".join(problems),
-                    api_message="; ".join(problems),
-                    service="pcsync",
-                    operation="UpdateOpportunity",
-                )
-            request.pop("Catalog", None)
-            response = pc.call("UpdateOpportunity", priority=run.priority, **request)
-            last_modified = response["LastModifiedDate"]
+    pc_changes, last_modified = _write_partner_central(opportunity, result, run)
     hubspot_writes = pc_to_hubspot(
         result.to_hubspot, config, pipeline=state.properties.get("pipeline")
     )
@@ -290,54 +283,27 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
     outcome = _outcome(pc_changes, hubspot_writes, result)
     with runtime.database().transaction() as session:
         link = find_link(session, state.deal_id)
+        review = opportunity.get("LifeCycle") or {}
         link.base_snapshot = result.new_base
         link.last_modified_date = last_modified.isoformat()
-        link.review_status = review_status
+        link.review_status = review.get("ReviewStatus")
         link.deferred_fields = result.deferred
         link.sync_status = outcome
         link.last_error = None
-        review = opportunity.get("LifeCycle") or {}
         customer_status = customer.remember(session, run, result, pc_changes, opportunity_id)
         write_deal_status(
             hubspot,
             link,
             {
                 "aws_opportunity_id": opportunity_id,
-                "aws_review_status": review_status or "",
+                "aws_review_status": review.get("ReviewStatus") or "",
                 "aws_review_comments": review.get("ReviewComments") or "",
                 "aws_sync_status": DEAL_SYNC_STATUS[outcome],
                 "aws_sync_error": "",
             },
             extra={**(hubspot_writes.get("deal") or {}), **customer_status},
         )
-        for conflict in result.pending_conflicts:
-            if record_pending_conflict(
-                session,
-                hubspot_deal_id=state.deal_id,
-                opportunity_id=opportunity_id,
-                field_path=conflict.path,
-                fingerprint=conflict.fingerprint,
-                strategy=str(conflict.strategy),
-                values={
-                    "base": conflict.base,
-                    "hubspot": conflict.ours,
-                    "partner_central": conflict.theirs,
-                },
-            ):
-                audit(
-                    session,
-                    run,
-                    "field.conflict",
-                    "conflict_pending",
-                    state.deal_id,
-                    opportunity_id=opportunity_id,
-                    diff={
-                        "path": conflict.path,
-                        "hubspot": conflict.ours,
-                        "partner_central": conflict.theirs,
-                    },
-                    message="MANUAL strategy: Partner Central kept, operator decides",
-                )
+        _record_pending_conflicts(session, run, state.deal_id, opportunity_id, result)
         audit(
             session,
             run,
@@ -351,15 +317,57 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
     return SyncOutcome(outcome, opportunity_id, state)
 
 
-# What the deal shows: the state of the pair, not the last run's outcome, so a
-# run that changes nothing (an echo of pcsync's own write) writes nothing.
-DEAL_SYNC_STATUS = {
-    "created": "synced",
-    "updated": "synced",
-    "unchanged": "synced",
-    "deferred": "deferred",
-    "conflict": "conflict",
-}
+def _write_partner_central(opportunity: dict, result, run: Run) -> tuple[list, object]:
+    """The full UpdateOpportunity, only when it changes something. Returns the
+    changes made and the opportunity's LastModifiedDate afterwards."""
+    if not result.to_pc:
+        return [], opportunity["LastModifiedDate"]
+    request = build_update_request(opportunity, result.to_pc)
+    changes = update_diff(opportunity, request)
+    if not changes:
+        return [], opportunity["LastModifiedDate"]
+    problems = preflight_problems(request, today=run.today)
+    if problems:
+        # The server would refuse the whole payload: say why without spending
+        # a write from the daily quota.
+        raise PermanentError(
+            "; ".join(problems),
+            api_message="; ".join(problems),
+            service="pcsync",
+            operation="UpdateOpportunity",
+        )
+    request.pop("Catalog", None)  # the client adds the configured catalog
+    response = runtime.partner_central().call("UpdateOpportunity", priority=run.priority, **request)
+    return changes, response["LastModifiedDate"]
+
+
+def _record_pending_conflicts(session, run: Run, deal_id: str, opportunity_id: str, result) -> None:
+    for conflict in result.pending_conflicts:
+        values = {
+            "base": conflict.base,
+            "hubspot": conflict.ours,
+            "partner_central": conflict.theirs,
+        }
+        is_new = record_pending_conflict(
+            session,
+            hubspot_deal_id=deal_id,
+            opportunity_id=opportunity_id,
+            field_path=conflict.path,
+            fingerprint=conflict.fingerprint,
+            strategy=str(conflict.strategy),
+            values=values,
+        )
+        if is_new:
+            audit(
+                session,
+                run,
+                "field.conflict",
+                "conflict_pending",
+                deal_id,
+                opportunity_id=opportunity_id,
+                diff={"path": conflict.path, **values},
+                message="MANUAL strategy: Partner Central kept, operator decides",
+            )
 
 
 def _outcome(pc_changes, hubspot_writes, result) -> str:

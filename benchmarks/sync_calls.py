@@ -73,6 +73,7 @@ from workers.sync.reconciliation import WATERMARK_KEY, iso_ms
 HUBSPOT_TOKEN = "bench-hubspot-token"
 CLIENT_SECRET = "bench-client-secret-0123456789"
 PORTAL_ID = "62515"
+HUBSPOT_APP_ID = 1001  # the simulator marks API changes with this app id
 CATALOG = "Sandbox"
 BURST_EDITS = 20
 # Generous enough for a 2-core machine shared with others; never asserted on.
@@ -100,6 +101,7 @@ RAISED_PC_QUOTAS = {
 # records the same on each link, so no scenario pays for the seeding's PATCH.
 STATUS_AFTER_CREATE = {
     "aws_review_status": "Pending Submission",
+    "aws_review_comments": "",
     "aws_sync_status": "synced",
     "aws_sync_error": "",
 }
@@ -226,6 +228,8 @@ def build_bench(workdir: str, debounce_seconds: float) -> Bench:
             "HUBSPOT_ACCESS_TOKEN": HUBSPOT_TOKEN,
             "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET,
             "HUBSPOT_PORTAL_ID": PORTAL_ID,
+            # As deployed: pcsync's own writes coming back are not synced again.
+            "HUBSPOT_APP_ID": str(HUBSPOT_APP_ID),
             "PC_ENDPOINT_URL": pc_server.url,
             "PC_CATALOG": CATALOG,
             "PCSYNC_PUBLIC_URL": f"http://127.0.0.1:{ingest_port}",

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.hubspot_events import dedup_key, interpret
 from ingest.signatures import SignatureError, SignedRequest, verify
-from models.inbox import record_events
+from models.inbox import record_new_events
 from models.schemas import load_hubspot_batch
 from pcsync import runtime
 from tasks.hubspot_sync import queue_object_syncs
@@ -109,14 +109,8 @@ def record_and_enqueue(events: list[dict]) -> dict:
         row = inbox_row(event, meaning.ignore_reason)
         interpreted.setdefault(row["dedup_key"], (row, meaning))
     with runtime.database().transaction() as session:
-        new_keys = record_events(session, [row for row, _ in interpreted.values()])
-        touched = dict.fromkeys(
-            key
-            for dedup, (_, meaning) in interpreted.items()
-            if dedup in new_keys
-            for key in meaning.touched
-        )
-        queued = queue_object_syncs(session, list(touched), settings.debounce_seconds)
+        new_keys, touched = record_new_events(session, interpreted)
+        queued = queue_object_syncs(session, touched, settings.debounce_seconds)
     new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
     return {
         "received": len(events),

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.hubspot_events import Interpretation
 from ingest.hubspot_webhook import error
-from models.inbox import record_events
+from models.inbox import record_new_events
 from models.schemas import PC_EVENT_SOURCE, PC_OPPORTUNITY_CHANGES, load_partner_central_events
 from pcsync import runtime
 from tasks.engagements import queue_engagement_events
@@ -146,14 +146,8 @@ def record_and_enqueue(events: list[tuple[dict, dict]]) -> dict:
         meaning = interpret(event, settings.pc_catalog)
         interpreted.setdefault(event["id"], (inbox_row(event, raw, meaning), meaning))
     with runtime.database().transaction() as session:
-        new_keys = record_events(session, [row for row, _ in interpreted.values()])
-        touched = dict.fromkeys(
-            key
-            for dedup, (_, meaning) in interpreted.items()
-            if dedup in new_keys
-            for key in meaning.touched
-        )
-        queued = queue_object_syncs(session, list(touched), settings.debounce_seconds)
+        new_keys, touched = record_new_events(session, interpreted)
+        queued = queue_object_syncs(session, touched, settings.debounce_seconds)
         new_payloads = [
             row["payload"] for dedup, (row, _) in interpreted.items() if dedup in new_keys
         ]

@@ -74,6 +74,21 @@ def record_events(session: Session, rows: list[dict]) -> set[str]:
     return set(session.execute(statement).scalars())
 
 
+def record_new_events(session: Session, interpreted: dict) -> tuple[set[str], list]:
+    """Insert the inbox rows of `interpreted` ({dedup key: (row, meaning)},
+    where `meaning.touched` lists (object type, id) pairs); return the keys
+    that were new and the objects only those events touched, in order, once
+    each. A duplicate delivery touches nothing."""
+    new_keys = record_events(session, [row for row, _ in interpreted.values()])
+    touched = dict.fromkeys(
+        key
+        for dedup, (_, meaning) in interpreted.items()
+        if dedup in new_keys
+        for key in meaning.touched
+    )
+    return new_keys, list(touched)
+
+
 def mark_pending(session: Session, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Mark objects dirty; return those the caller must queue a task for.
 

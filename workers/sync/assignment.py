@@ -33,8 +33,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -45,17 +44,14 @@ from models.links import OpportunityLink
 from pcsync import runtime
 from workers.engine.model import length_limits, shape_at
 from workers.errors import NotFound, PermanentError
-from workers.locks import opportunity_lock_name
 from workers.sync.aws_summary import TEXTAREA_LIMIT, team_text
 from workers.sync.context import Run
 from workers.sync.deal_status import now_iso, write_deal_status
 from workers.sync.deals import (
-    LOCK_BUSY_RETRY_SECONDS,
-    LOCK_TTL_SECONDS,
-    OpportunityBusy,
     SyncOutcome,
     audit,
     find_link,
+    opportunity_lock,
 )
 from workers.sync.rules import OWNER_PROPERTY
 
@@ -322,21 +318,6 @@ def _forget_refusal(link: OpportunityLink) -> None:
 
 
 # -- assigning ------------------------------------------------------------------------------
-
-
-@contextmanager
-def opportunity_lock(opportunity_id: str) -> Iterator[None]:
-    """The opportunity's writer lock (the push writer's), or OpportunityBusy:
-    the task is retried shortly instead of waiting."""
-    name = opportunity_lock_name(runtime.settings().pc_catalog, opportunity_id)
-    with runtime.locks().try_lock(name, LOCK_TTL_SECONDS) as held:
-        if not held:
-            raise OpportunityBusy(
-                f"opportunity {opportunity_id} is being synced elsewhere",
-                retry_after=LOCK_BUSY_RETRY_SECONDS,
-                service="pcsync",
-            )
-        yield
 
 
 def check_email(assignee: Assignee) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from models.conflicts import record_pending_conflict
 from models.customer_records import (
     COMPANY,
     CONTACT,
@@ -45,6 +44,7 @@ from workers.engine import (
     with_merged_contacts,
 )
 from workers.errors import NotFound
+from workers.sync.conflicts import record_conflict
 from workers.sync.context import Run
 from workers.sync.deal_status import now_iso
 from workers.sync.hubspot_state import DealState
@@ -89,7 +89,7 @@ class CustomerSync:
         known = self.known if self.contacts is None or deferred else self.contacts.known
         _store(session, self.state.deal_id, self.company_id, self.company_state, known)
         for conflict in self.contacts.pending_conflicts if self.contacts else []:
-            _record_conflict(session, run, self.state.deal_id, opportunity_id, conflict)
+            record_conflict(session, run, self.state.deal_id, opportunity_id, conflict)
         customer_written = any(c.path.startswith("Customer.") for c in pc_changes)
         if customer_written or (self.contacts and self.contacts.to_hubspot):
             return {LAST_SYNC_PROPERTY: now_iso()}
@@ -223,26 +223,3 @@ def _store(session, deal_id, company_id, company_state, known: list[KnownContact
         company=(company_id, company_state) if company_id else None,
         contacts=[(k.id, k.base, DELETED if k.deleted else LIVE) for k in known],
     )
-
-
-def _record_conflict(session, run: Run, deal_id: str, opportunity_id: str, conflict) -> None:
-    values = {"base": conflict.base, "hubspot": conflict.ours, "partner_central": conflict.theirs}
-    if record_pending_conflict(
-        session,
-        hubspot_deal_id=deal_id,
-        opportunity_id=opportunity_id,
-        field_path=conflict.path,
-        fingerprint=conflict.fingerprint,
-        strategy=str(conflict.strategy),
-        values=values,
-    ):
-        run.audit(
-            session,
-            action="field.conflict",
-            outcome="conflict_pending",
-            object_type="deal",
-            object_id=deal_id,
-            opportunity_id=opportunity_id,
-            diff={"path": conflict.path, **values},
-            message="MANUAL strategy: Partner Central kept, operator decides",
-        )

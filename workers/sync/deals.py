@@ -12,11 +12,12 @@ and gets the same opportunity back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from models.conflicts import record_pending_conflict
 from models.links import OpportunityLink
 from pcsync import runtime
 from workers.engine import (
@@ -34,6 +35,7 @@ from workers.engine import (
 )
 from workers.errors import ConflictError, PermanentError, RetryableError
 from workers.locks import opportunity_lock_name
+from workers.sync.conflicts import record_conflict
 from workers.sync.contacts import prepare_customer, remember_created
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
@@ -219,17 +221,24 @@ def create_opportunity(state: DealState, run: Run) -> SyncOutcome:
 # -- reconcile -----------------------------------------------------------------------------
 
 
-def reconcile(opportunity_id: str, state: DealState, run: Run) -> SyncOutcome:
-    link_lock = runtime.locks().try_lock(
-        opportunity_lock_name(runtime.settings().pc_catalog, opportunity_id), LOCK_TTL_SECONDS
-    )
-    with link_lock as held:
+@contextmanager
+def opportunity_lock(opportunity_id: str) -> Iterator[None]:
+    """The one-writer-per-opportunity lock every writer takes (push, pull,
+    submission, assignment), or OpportunityBusy: the task is retried shortly
+    instead of waiting in a worker slot."""
+    name = opportunity_lock_name(runtime.settings().pc_catalog, opportunity_id)
+    with runtime.locks().try_lock(name, LOCK_TTL_SECONDS) as held:
         if not held:
             raise OpportunityBusy(
                 f"opportunity {opportunity_id} is being synced elsewhere",
                 retry_after=LOCK_BUSY_RETRY_SECONDS,
                 service="pcsync",
             )
+        yield
+
+
+def reconcile(opportunity_id: str, state: DealState, run: Run) -> SyncOutcome:
+    with opportunity_lock(opportunity_id):
         for _ in range(MAX_CONFLICT_ROUNDS):
             try:
                 return _merge_and_write(opportunity_id, state, run)
@@ -343,31 +352,7 @@ def _write_partner_central(opportunity: dict, result, run: Run) -> tuple[list, o
 
 def _record_pending_conflicts(session, run: Run, deal_id: str, opportunity_id: str, result) -> None:
     for conflict in result.pending_conflicts:
-        values = {
-            "base": conflict.base,
-            "hubspot": conflict.ours,
-            "partner_central": conflict.theirs,
-        }
-        is_new = record_pending_conflict(
-            session,
-            hubspot_deal_id=deal_id,
-            opportunity_id=opportunity_id,
-            field_path=conflict.path,
-            fingerprint=conflict.fingerprint,
-            strategy=str(conflict.strategy),
-            values=values,
-        )
-        if is_new:
-            audit(
-                session,
-                run,
-                "field.conflict",
-                "conflict_pending",
-                deal_id,
-                opportunity_id=opportunity_id,
-                diff={"path": conflict.path, **values},
-                message="MANUAL strategy: Partner Central kept, operator decides",
-            )
+        record_conflict(session, run, deal_id, opportunity_id, conflict)
 
 
 def _outcome(pc_changes, hubspot_writes, result) -> str:

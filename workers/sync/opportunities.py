@@ -18,10 +18,9 @@ from sqlalchemy import select
 from models.links import OpportunityLink
 from pcsync import runtime
 from workers.errors import NotFound
-from workers.locks import opportunity_lock_name
 from workers.sync.aws_summary import write_summary
 from workers.sync.context import Run
-from workers.sync.deals import LOCK_BUSY_RETRY_SECONDS, LOCK_TTL_SECONDS, OpportunityBusy, sync_deal
+from workers.sync.deals import opportunity_lock, sync_deal
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +83,7 @@ def pull_aws_summary(opportunity_id: str, deal_id: str, run: Run) -> str:
     """GetAwsOpportunitySummary into the deal's output properties, under the
     opportunity's lock: the link's record of what was written to the deal is
     read, written to HubSpot and updated by one writer at a time."""
-    name = opportunity_lock_name(runtime.settings().pc_catalog, opportunity_id)
-    with runtime.locks().try_lock(name, LOCK_TTL_SECONDS) as held:
-        if not held:
-            raise OpportunityBusy(
-                f"opportunity {opportunity_id} is being synced elsewhere",
-                retry_after=LOCK_BUSY_RETRY_SECONDS,
-                service="pcsync",
-            )
+    with opportunity_lock(opportunity_id):
         try:
             summary = runtime.partner_central().call(
                 "GetAwsOpportunitySummary",

@@ -32,11 +32,10 @@ from models.links import OpportunityLink
 from pcsync import runtime
 from workers.engine import client_token
 from workers.errors import PermanentError, RetryableError
-from workers.locks import opportunity_lock_name
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
-from workers.sync.deals import LOCK_BUSY_RETRY_SECONDS, LOCK_TTL_SECONDS, OpportunityBusy, find_link
 from workers.sync.deals import audit as audit_deal
+from workers.sync.deals import find_link, opportunity_lock
 
 log = logging.getLogger(__name__)
 
@@ -139,16 +138,7 @@ def submit(deal_id: str, run: Run) -> Submitted:
             )
             return Submitted(f"already_{link.submission_status}")
         opportunity_id = link.opportunity_id
-    lock = runtime.locks().try_lock(
-        opportunity_lock_name(runtime.settings().pc_catalog, opportunity_id), LOCK_TTL_SECONDS
-    )
-    with lock as held:
-        if not held:
-            raise OpportunityBusy(
-                f"opportunity {opportunity_id} is being synced elsewhere",
-                retry_after=LOCK_BUSY_RETRY_SECONDS,
-                service="pcsync",
-            )
+    with opportunity_lock(opportunity_id):
         try:
             with runtime.database().transaction() as session:
                 link = find_link(session, deal_id)

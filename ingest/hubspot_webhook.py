@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Blueprint, jsonify, request
-from kombu.exceptions import OperationalError as BrokerError
+from flask import Blueprint, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.hubspot_events import dedup_key, interpret
+from ingest.responses import accept, error
 from ingest.signatures import SignatureError, SignedRequest, verify
 from models.inbox import record_new_events
 from models.schemas import load_hubspot_batch
@@ -34,11 +33,6 @@ def public_request_uri() -> str:
     if not raw:
         raw = request.full_path if request.query_string else request.path
     return runtime.settings().public_url + request.script_root + raw
-
-
-def error(status: int, event: str, message: str, **details):
-    log.warning(event, extra={"status": status, "reason": message, **details})
-    return jsonify(error=message, **details), status
 
 
 @blueprint.post("/webhooks/hubspot")
@@ -65,16 +59,7 @@ def receive_hubspot_events():
         events = load_hubspot_batch(payload)
     except ValidationError as exc:
         return error(400, "webhook.rejected.validation", "invalid event batch", fields=exc.messages)
-    try:
-        counts = record_and_enqueue(events)
-    except SQLAlchemyError as exc:
-        log.error("webhook.unavailable.database", extra={"error": type(exc).__name__})
-        return jsonify(error="database unavailable, retry later"), 503
-    except (BrokerError, ConnectionError, OSError) as exc:
-        log.error("webhook.unavailable.broker", extra={"error": type(exc).__name__})
-        return jsonify(error="task broker unavailable, retry later"), 503
-    log.info("webhook.accepted", extra={"signature_version": version, **counts})
-    return jsonify(counts), 200
+    return accept("webhook", lambda: record_and_enqueue(events), signature_version=version)
 
 
 def inbox_row(event: dict, ignore_reason: str | None) -> dict:

@@ -15,13 +15,11 @@ import json
 import logging
 from datetime import datetime
 
-from flask import Blueprint, jsonify, request
-from kombu.exceptions import OperationalError as BrokerError
+from flask import Blueprint, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.hubspot_events import Interpretation
-from ingest.hubspot_webhook import error
+from ingest.responses import accept, error
 from models.inbox import record_new_events
 from models.schemas import PC_EVENT_SOURCE, PC_OPPORTUNITY_CHANGES, load_partner_central_events
 from pcsync import runtime
@@ -77,16 +75,8 @@ def receive_partner_central_events():
     except ValidationError as exc:
         return error(400, "pc_events.rejected.validation", "invalid event", fields=exc.messages)
     raw_events = [payload] if isinstance(payload, dict) else payload
-    try:
-        counts = record_and_enqueue(list(zip(events, raw_events, strict=True)))
-    except SQLAlchemyError as exc:
-        log.error("pc_events.unavailable.database", extra={"error": type(exc).__name__})
-        return jsonify(error="database unavailable, retry later"), 503
-    except (BrokerError, ConnectionError, OSError) as exc:
-        log.error("pc_events.unavailable.broker", extra={"error": type(exc).__name__})
-        return jsonify(error="task broker unavailable, retry later"), 503
-    log.info("pc_events.accepted", extra=counts)
-    return jsonify(counts), 200
+    pairs = list(zip(events, raw_events, strict=True))
+    return accept("pc_events", lambda: record_and_enqueue(pairs))
 
 
 def opportunity_id(event: dict) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import validate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
@@ -22,6 +22,8 @@ from pcsync import runtime
 
 SESSION_OPERATOR = "operator"
 OPEN_ENDPOINTS = frozenset({"console.login", "console.static"})
+# Templates put `{{ csrf_token() }}` in every form's hidden field.
+blueprint.add_app_template_global(generate_csrf, "csrf_token")
 
 
 def current_operator() -> str | None:
@@ -45,7 +47,7 @@ def check_csrf():
 def require_session():
     g.operator = current_operator()
     if g.operator is None and request.endpoint not in OPEN_ENDPOINTS:
-        wanted = request.full_path if request.method == "GET" else None
+        wanted = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("console.login", next=wanted))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kombu.exceptions import OperationalError
+from kombu.exceptions import ChannelError, OperationalError
 from sqlalchemy import func, select
 
 from ingest.console.chart import build_chart, writes_per_hour
@@ -63,6 +63,8 @@ def queued_tasks() -> int | None:
             declared = connection.default_channel.queue_declare(
                 queue=celery.conf.task_default_queue, passive=True
             )
+    except ChannelError:
+        return 0  # the broker keeps no queue while it is empty (a Redis list)
     except (OSError, OperationalError):
         return None
     return declared.message_count

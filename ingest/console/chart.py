@@ -55,6 +55,7 @@ def build_chart(counts: list[int], now: datetime, per_second: int, per_day: int)
     def y_of(value: float) -> float:
         return TOP + plot_height * (1 - value / top)
 
+    average = round(per_day / HOURS)
     first_hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     first_hour -= timedelta(hours=len(counts) - 1)
     bars = [
@@ -70,7 +71,7 @@ def build_chart(counts: list[int], now: datetime, per_second: int, per_day: int)
     ]
     lines = [
         Line(y_of(ceiling), ceiling, f"{per_second}/s = {ceiling:,}/h"),
-        Line(y_of(per_day / HOURS), per_day // HOURS, f"{per_day:,}/day ≈ {per_day // HOURS}/h"),
+        Line(y_of(per_day / HOURS), average, f"{per_day:,}/day ≈ {average}/h"),
     ]
     return {
         "width": WIDTH,

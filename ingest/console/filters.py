@@ -10,12 +10,17 @@ from ingest.console import blueprint
 
 @blueprint.app_template_filter("console_value")
 def console_value(value) -> str:
-    """A field value as text: strings as they are, structures as compact JSON."""
-    if value is None:
+    """A field value as an operator reads it: strings as they are, a record
+    as "Amount 12000, CurrencyCode USD", a list of records one after another."""
+    if value is None or value == []:
         return "—"
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, list):
+        return "; ".join(console_value(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {console_value(item)}" for key, item in value.items())
+    return json.dumps(value)
 
 
 @blueprint.app_template_filter("console_when")

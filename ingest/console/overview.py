@@ -36,7 +36,9 @@ def _counts(session, now: datetime) -> dict:
 
     return {
         "links": count(OpportunityLink),
-        "pending_objects": count(PendingObject, PendingObject.scheduled.is_(True)),
+        "pending_deals": count(
+            PendingObject, PendingObject.object_type == "deal", PendingObject.scheduled.is_(True)
+        ),
         "failures": count(FailedTask, FailedTask.status == "failed"),
         "needs_input": count(OpportunityLink, OpportunityLink.sync_status == NEEDS_INPUT),
         "conflicts": count(Conflict, Conflict.status == "pending"),

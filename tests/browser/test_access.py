@@ -87,3 +87,36 @@ def test_a_forged_form_post_is_refused(console, stack):
         assert answer.status == 400
         assert "This form was refused" in answer.text()
     assert audit_count(stack) == before
+
+
+def test_keyboard_reaches_everything_with_visible_focus(console):
+    console.sign_in()
+    page = console.page
+
+    def focused() -> dict:
+        return page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return {text: e.innerText, outline: getComputedStyle(e).outlineStyle}; }"
+        )
+
+    page.keyboard.press("Tab")
+    assert focused() == {"text": "Skip to content", "outline": "solid"}
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # past the header, into the page's own links
+    assert focused()["text"] == "0\nfailures"
+    # From the top, the tab order walks the header: brand, pages, sign-out.
+    console.visit("/console")
+    order = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        order.append(focused())
+    assert [f["text"] for f in order[:6]] == [
+        "Skip to content",
+        "pcsync console",
+        "Overview",
+        "Conflicts",
+        "Failures",
+        "Referrals",
+    ]
+    assert all(f["outline"] == "solid" for f in order)

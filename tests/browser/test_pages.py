@@ -214,3 +214,27 @@ def test_accepting_a_referral_from_the_page(console, stack):
         "SELECT actor, diff FROM audit_entries WHERE action = 'invitation.decision'"
     )
     assert [r["actor"] for r in requested] == [OPERATOR]
+
+
+def test_rejecting_a_referral_needs_a_documented_reason(console, stack):
+    invitation_id = refer(stack)
+    poll(stack)
+    console.sign_in()
+    console.visit("/console/referrals")
+    page = console.page
+    card = page.locator("section.card")
+    reject = card.get_by_role("button", name="Reject")
+    reject.click()  # no reason chosen: the browser keeps the form (required)
+    assert page.url == console.url("/console/referrals")
+    assert stack.pc.calls("RejectEngagementInvitation") == []
+
+    card.get_by_label("Rejection reason").select_option("Unable to support")
+    with stack.worker():
+        reject.click()
+        assert page.get_by_role("status").inner_text() == f"reject of {invitation_id} queued"
+        wait_for(lambda: invitation_row(stack, invitation_id)["state"] == "rejected")
+    (call,) = stack.pc.calls("RejectEngagementInvitation")
+    assert call["parameters"]["RejectionReason"] == "Unable to support"
+    console.visit("/console/referrals")
+    assert card.locator("dl.pairs").inner_text().startswith("State\nrejected")
+    assert card.get_by_role("button", name="Accept").count() == 0

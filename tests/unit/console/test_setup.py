@@ -107,3 +107,16 @@ def test_a_refused_resolution_changes_nothing(make_app):
     with database.transaction() as session:
         assert session.execute(text("SELECT status FROM conflicts")).scalars().all() == ["pending"]
         assert session.execute(text("SELECT count(*) FROM audit_entries")).scalar() == 0
+
+
+def test_a_rejection_without_a_documented_reason_is_refused(make_app):
+    client = make_app().test_client()
+    sign_in(client)
+    token = csrf_token(client, "/console/referrals")
+    for reason in ("", "Because"):
+        answer = client.post(
+            "/console/referrals/engi-1/reject",
+            data={"reason": reason, "csrf_token": token},
+            follow_redirects=True,
+        )
+        assert "choose a rejection reason: Customer problem unclear" in answer.text

@@ -68,6 +68,8 @@ class Console:
         self.visit("/console/login")
         self.page.get_by_label("API token").fill(token)
         self.page.get_by_role("button", name="Sign in").click()
+        # The click returns once the next page starts; wait for its stylesheet.
+        self.page.wait_for_load_state("load")
 
     def check(self, name: str) -> None:
         """At desktop and phone widths: no serious accessibility violation

@@ -182,13 +182,17 @@ def test_replaying_a_failure_from_the_page(console, stack):
     assert page.get_by_text("No failed tasks waiting for replay.").is_visible()
 
 
-def test_accepting_a_referral_from_the_page(console, stack):
+def referral_on_the_page(console, stack):
+    """A referral imported from Partner Central, shown on the referrals page."""
     invitation_id = refer(stack)
     poll(stack)
     console.sign_in()
     console.visit("/console/referrals")
-    page = console.page
-    card = page.locator("section.card")
+    return invitation_id, console.page, console.page.locator("section.card")
+
+
+def test_accepting_a_referral_from_the_page(console, stack):
+    invitation_id, page, card = referral_on_the_page(console, stack)
     assert card.get_by_role("heading").inner_text() == REFERRAL_PROJECT["Title"]
     assert re.fullmatch(r"1[45] d \d+ h left", card.locator(".countdown").inner_text())
     assert card.get_by_label("Rejection reason").locator("option").all_inner_texts()[1:] == [
@@ -217,12 +221,7 @@ def test_accepting_a_referral_from_the_page(console, stack):
 
 
 def test_rejecting_a_referral_needs_a_documented_reason(console, stack):
-    invitation_id = refer(stack)
-    poll(stack)
-    console.sign_in()
-    console.visit("/console/referrals")
-    page = console.page
-    card = page.locator("section.card")
+    invitation_id, page, card = referral_on_the_page(console, stack)
     reject = card.get_by_role("button", name="Reject")
     reject.click()  # no reason chosen: the browser keeps the form (required)
     assert page.url == console.url("/console/referrals")

@@ -7,7 +7,6 @@ lives in `workers.failures` and the limiter; these handlers only translate.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 
 from flask import request
@@ -15,7 +14,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from ingest.api import require_bearer_token
+from ingest.api import operator_actor_for, require_bearer_token
 from models.conflicts import Conflict
 from models.links import OpportunityLink
 from pcsync import runtime
@@ -41,7 +40,7 @@ SECURITY = [{"bearerAuth": []}]
 def operator_actor() -> str:
     """Who did it, for the audit trail, without storing the token itself."""
     _, _, token = request.headers.get("Authorization", "").partition(" ")
-    return "operator:" + hashlib.sha256(token.encode()).hexdigest()[:12]
+    return operator_actor_for(token)
 
 
 # -- failures ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from ingest.api import require_bearer_token
 from ingest.api_operations import operator_actor
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
-from tasks.referrals import queue_decision, record_decision_request
+from tasks.referrals import DecisionRefused, request_decision
 from tasks.submission import queue_submission
 from workers.sync import referrals
 from workers.sync.context import Run
@@ -97,28 +97,10 @@ def list_invitations(query):
 
 
 def _decide(invitation_id: str, decision: str, reason: str | None = None) -> dict:
-    run = operator_run()
-    with runtime.database().transaction() as session:
-        row = session.get(Invitation, invitation_id)
-        if row is None:
-            abort(404, message=f"no invitation {invitation_id}")
-        if row.hubspot_deal_id is None:
-            abort(409, message="the invitation's deal is still being created; try again shortly")
-        if row.state not in referrals.OPEN_STATES:
-            abort(409, message=f"the invitation is {row.state}")
-        if referrals.is_past_deadline(row):
-            abort(409, message="the invitation's 15-day deadline has passed")
-        record_decision_request(session, row, decision, run, reason=reason)
-        # Published before the commit: a broker failure rolls the audit back.
-        with runtime.celery_app().producer_or_acquire() as producer:
-            queue_decision(
-                invitation_id,
-                decision,
-                reason=reason,
-                requested_by=run.actor,
-                source=run.source,
-                producer=producer,
-            )
+    try:
+        request_decision(invitation_id, decision, operator_run(), reason=reason)
+    except DecisionRefused as exc:
+        abort(exc.status, message=str(exc))
     return {"queued": True, "invitation_id": invitation_id, "decision": decision}
 
 

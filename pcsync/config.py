@@ -68,6 +68,9 @@ class Settings:
     assignee_business_title: str = "PartnerAccountManager"
     # Beat's engagement lifecycle cycle runs this often (minutes).
     engagement_sync_minutes: int = 30
+    # Signs the operator console's session cookie and CSRF tokens; None means
+    # "generate one and keep it under the data dir" (ingest/console/keys.py).
+    secret_key: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -88,7 +91,12 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
-        values = [self.hubspot_access_token, self.hubspot_client_secret, self.events_secret]
+        values = [
+            self.hubspot_access_token,
+            self.hubspot_client_secret,
+            self.events_secret,
+            self.secret_key,
+        ]
         values.extend(self.api_tokens)
         return [v for v in values if v]
 
@@ -165,6 +173,13 @@ def _tokens(raw: str) -> tuple[str, ...]:
     if short:
         raise ValueError("each token must be at least 16 characters")
     return tokens
+
+
+def _optional_secret_key(raw: str) -> str | None:
+    key = raw.strip()
+    if key and len(key) < 32:
+        raise ValueError("must be at least 32 characters (or unset to generate one)")
+    return key or None
 
 
 def _positive_float(raw: str) -> float:
@@ -294,6 +309,8 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     ),
     # How often beat refreshes AWS engagements on deals (workers/sync/engagements.py).
     "PCSYNC_ENGAGEMENT_SYNC_MINUTES": ("engagement_sync_minutes", _positive_int, "30"),
+    # Operator console sessions and CSRF tokens.
+    "PCSYNC_SECRET_KEY": ("secret_key", _optional_secret_key, ""),
 }
 
 

@@ -69,6 +69,43 @@ def record_decision_request(
     )
 
 
+class DecisionRefused(Exception):
+    """An operator's decision that cannot be taken now; `status` is the HTTP
+    answer (404 unknown invitation, 409 not possible in its state)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def request_decision(invitation_id: str, decision: str, run: Run, reason: str | None = None):
+    """An operator's accept or reject (API and console): checked, audited and
+    queued in one transaction, or DecisionRefused with nothing changed."""
+    with runtime.database().transaction() as session:
+        row = session.get(Invitation, invitation_id)
+        if row is None:
+            raise DecisionRefused(404, f"no invitation {invitation_id}")
+        if row.hubspot_deal_id is None:
+            raise DecisionRefused(
+                409, "the invitation's deal is still being created; try again shortly"
+            )
+        if row.state not in referrals.OPEN_STATES:
+            raise DecisionRefused(409, f"the invitation is {row.state}")
+        if referrals.is_past_deadline(row):
+            raise DecisionRefused(409, "the invitation's 15-day deadline has passed")
+        record_decision_request(session, row, decision, run, reason=reason)
+        # Published before the commit: a broker failure rolls the audit back.
+        with runtime.celery_app().producer_or_acquire() as producer:
+            queue_decision(
+                invitation_id,
+                decision,
+                reason=reason,
+                requested_by=run.actor,
+                source=run.source,
+                producer=producer,
+            )
+
+
 def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool:
     """A referral deal whose `aws_invitation_decision` says accept or reject,
     while the invitation is still open: queue the decision once."""

@@ -171,6 +171,23 @@ class RateLimiter:
         """``budget`` for every configured group."""
         return {name: self.budget(name) for name in self._groups}
 
+    def hits_within(self, group: str, seconds: float) -> int | None:
+        """Tokens ``group`` handed out in the last ``seconds``, for operators'
+        charts; ``seconds`` at most the longest window. Only a moving window
+        logs each hit's time, so None when the longest window is not one."""
+        policy = self._policy(group)
+        window = policy.windows[-1]
+        if window.strategy_name != "moving-window":
+            return None
+        key = window.item.key_for(policy.name)
+        try:
+            _, count = self._storage.get_moving_window(key, window.item.amount, int(seconds))
+        except StorageError as exc:
+            raise RetryableError(
+                f"rate limiter storage unavailable for {group!r}: {exc}", service="limiter"
+            ) from exc
+        return count
+
     def reset(self, group: str) -> None:
         """Forget all counted hits of ``group`` (operators, tests)."""
         policy = self._policy(group)

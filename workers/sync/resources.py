@@ -22,6 +22,7 @@ from models.resources import RelatedEntityBase
 from models.sync_state import get_state, set_state
 from pcsync import runtime
 from workers.engine.related_entities import (
+    DEAL_PROPERTIES,
     DISASSOCIATE,
     as_lists,
     as_sets,
@@ -34,6 +35,7 @@ from workers.errors import NotFound
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import SyncOutcome, audit, find_link, opportunity_lock
+from workers.sync.opportunities import find_link_by_opportunity
 
 ACTION = "opportunity.related_entities"
 STATUS_PROPERTY = "aws_related_entities_status"
@@ -209,3 +211,32 @@ def active_solutions(run: Run, refresh: bool = False) -> set[str]:
     with runtime.database().transaction() as session:
         set_state(session, SOLUTIONS_CACHE_KEY, json.dumps({"at": time.time(), "ids": ids}))
     return set(ids)
+
+
+# -- a change asked for through the management API -----------------------------------------
+
+
+def change_requested(opportunity_id: str, kind: str, identifier: str, add: bool, run: Run) -> str:
+    """Add or remove one entity as the deal's property would: the deal shows
+    the result afterwards, so HubSpot stays where people look."""
+    with runtime.database().transaction() as session:
+        link = find_link_by_opportunity(session, opportunity_id)
+        if link is None:
+            run.audit(
+                session,
+                action=ACTION,
+                outcome="not_linked",
+                object_type="opportunity",
+                object_id=opportunity_id,
+                opportunity_id=opportunity_id,
+            )
+            return "not_linked"
+        deal_id = link.hubspot_deal_id
+    deal = runtime.hubspot().get_object("deals", deal_id, DEAL_PROPERTIES)
+    shown = from_properties(deal["properties"])
+    ours = {name: set(values) for name, values in shown.items()}
+    if add:
+        ours[kind].add(identifier)
+    else:
+        ours[kind].discard(identifier)
+    return reconcile(deal_id, opportunity_id, ours, shown, run)

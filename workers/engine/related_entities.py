@@ -11,10 +11,11 @@ else nothing is sent and the deal needs input.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
-from workers.engine.model import pattern_of
+from workers.engine.model import max_length, shape_at
 
 
 @dataclass(frozen=True)
@@ -45,17 +46,26 @@ DEAL_PROPERTIES = tuple(kind.deal_property for kind in KINDS.values())
 # The model gives AwsProducts no pattern; its doc string shows codes such as
 # "AmazonRedshift", "AWSAppFabric", "AWSCleanRooms" (the published list in
 # aws-samples/partner-crm-integration-samples resources/aws_products.json).
-PRODUCT_CODE = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,254}")
+PRODUCT_CODE = re.compile(r"[A-Za-z][A-Za-z0-9-]+")
+# AssociateOpportunityRequest.RelatedEntityIdentifier: 1-255 characters.
+MAX_IDENTIFIER = max_length("AssociateOpportunityRequest", "RelatedEntityIdentifier")
 
 
 def entity_type_of(kind: str, identifier: str) -> str | None:
     """The RelatedEntityType an identifier of this kind has by its documented
     form (model patterns), or None when it has none of them."""
+    if len(identifier) > MAX_IDENTIFIER:
+        return None
     for entity_type in KINDS[kind].entity_types:
-        pattern = pattern_of("RelatedEntityIdentifiers", entity_type) or PRODUCT_CODE
-        if pattern.fullmatch(identifier):
+        if _pattern(entity_type).fullmatch(identifier):
             return entity_type
     return None
+
+
+@functools.cache
+def _pattern(entity_type: str) -> re.Pattern[str]:
+    raw = shape_at("RelatedEntityIdentifiers", entity_type).member.metadata.get("pattern")
+    return re.compile(raw) if raw else PRODUCT_CODE
 
 
 def parse_values(raw: str | None) -> list[str]:

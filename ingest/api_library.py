@@ -231,17 +231,12 @@ def delete_resource(resourceId: int):
                 ResourceAttachment.resource_id == resourceId
             )
         ).all()
-        for attachment in session.scalars(
-            select(ResourceAttachment).where(ResourceAttachment.resource_id == resourceId)
-        ):
-            session.delete(attachment)
-        session.delete(row)
+        session.delete(row)  # its attachments go with it (ON DELETE CASCADE)
         _audit(session, "resource.delete", resourceId, diff={"detached_from": list(deal_ids)})
-        with runtime.celery_app().producer_or_acquire() as producer:
-            queue_mirror(deal_ids, requested_by=operator_actor(), producer=producer)
         key = row.storage_key
     if key:
         runtime.resource_store().delete(key)  # after the commit: a rollback keeps the file
+    _mirror(deal_ids)
 
 
 @blueprint.route("/opportunities/<opportunityId>/library", methods=["POST"])
@@ -287,11 +282,18 @@ def _change_attachment(opportunity_id: str, resource_id: int, attached: bool) ->
             opportunity_id=opportunity_id,
             diff={"hubspot_deal_id": link.hubspot_deal_id},
         )
-        with runtime.celery_app().producer_or_acquire() as producer:
-            queue_mirror([link.hubspot_deal_id], requested_by=operator_actor(), producer=producer)
-        return {
-            "resource_id": resource_id,
-            "opportunity_id": opportunity_id,
-            "hubspot_deal_id": link.hubspot_deal_id,
-            "attached": attached,
-        }
+        deal_id = link.hubspot_deal_id
+    _mirror([deal_id])
+    return {
+        "resource_id": resource_id,
+        "opportunity_id": opportunity_id,
+        "hubspot_deal_id": deal_id,
+        "attached": attached,
+    }
+
+
+def _mirror(deal_ids) -> None:
+    """Queue the deal mirror after the commit, so the task reads the change.
+    Mirroring is idempotent: repeating the request queues it again."""
+    with runtime.celery_app().producer_or_acquire() as producer:
+        queue_mirror(deal_ids, requested_by=operator_actor(), producer=producer)

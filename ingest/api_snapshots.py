@@ -73,10 +73,11 @@ def create(body: dict, opportunityId: str):  # the documented path parameter's n
         if not link.engagement_id:
             abort(409, message=f"{opportunityId} is in no engagement yet: submit it to AWS first")
         row = request_snapshot(session, link, body["template"], run)
-        # Published before the commit: a broker failure rolls the request back.
-        with runtime.celery_app().producer_or_acquire() as producer:
-            queue_snapshot(row.id, requested_by=run.actor, producer=producer)
-        return snapshot_view(row)
+    # Queued after the commit so the task finds the request; it is idempotent
+    # (its ClientToken comes from the request), so a redelivery is harmless.
+    with runtime.celery_app().producer_or_acquire() as producer:
+        queue_snapshot(row.id, requested_by=run.actor, producer=producer)
+    return snapshot_view(row)
 
 
 @blueprint.route("/opportunities/<opportunityId>/snapshots")

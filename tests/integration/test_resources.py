@@ -320,7 +320,9 @@ def test_a_snapshot_is_created_in_the_engagement_and_listed(stack):
     listed = client.get(url, headers=AUTH).json
     assert [s["id"] for s in listed] == [snapshot_id]
     summary = created["payload"]["OpportunitySummary"]
-    assert summary["Project"]["Title"] == stack.opportunity(opportunity_id)["Project"]["Title"]
+    opportunity = stack.opportunity(opportunity_id)
+    assert summary["Lifecycle"]["Stage"] == opportunity["LifeCycle"]["Stage"]
+    assert summary["RelatedEntityIdentifiers"]["Solutions"] == ["S-1234567"]
     (call,) = stack.pc_calls("CreateResourceSnapshot")
     token = call["parameters"]["ClientToken"]
     assert token.startswith("pcsync") and len(token) <= 64

@@ -27,6 +27,9 @@ class RelatedEntityBase(Base):
     opportunity_id: Mapped[str] = mapped_column(String(32))
     # {"solution": [...], "aws_product": [...], "marketplace_offer": [...]}
     base: Mapped[dict] = mapped_column(JsonColumn, default=dict)
+    # What the deal asked for when last reconciled: the same request again
+    # (an echo, or a refused one not yet fixed) needs no new look.
+    asked: Mapped[dict] = mapped_column(JsonColumn, default=dict)
     # "synced", or "needs_input" with `problem` naming what to fix.
     status: Mapped[str] = mapped_column(String(16), default="synced")
     problem: Mapped[str | None] = mapped_column(Text)

@@ -211,15 +211,20 @@ class Stack:
         assert rejected == [], f"Partner Central model rejected: {rejected}"
 
 
-def build_stack(
-    make_settings, database_url: str, redis_url: str, monkeypatch, **overrides
-) -> Stack:
+def use_test_aws_credentials(monkeypatch) -> None:
+    """boto3 signs every request; the simulators accept any key."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "TEST",
         "AWS_SECRET_ACCESS_KEY": "TEST",
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
+
+
+def build_stack(
+    make_settings, database_url: str, redis_url: str, monkeypatch, **overrides
+) -> Stack:
+    use_test_aws_credentials(monkeypatch)
     pc_app = pc_sim.create_app()
     hubspot_app = hubspot_sim.create_app(
         access_token=HUBSPOT_TOKEN, client_secret=TEST_CLIENT_SECRET, webhook_batch_delay=0.1

@@ -14,7 +14,7 @@ from moto.server import ThreadedMotoServer
 
 from pcsync.resource_store import S3Store
 from tests.conftest import TEST_API_TOKEN
-from tests.integration.stack import build_stack, free_port
+from tests.integration.stack import build_stack, free_port, use_test_aws_credentials
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
 BUCKET = "pcsync-partner-resources"
@@ -22,12 +22,7 @@ BUCKET = "pcsync-partner-resources"
 
 @pytest.fixture
 def s3_url(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "TEST",
-        "AWS_SECRET_ACCESS_KEY": "TEST",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
+    use_test_aws_credentials(monkeypatch)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

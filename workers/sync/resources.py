@@ -35,7 +35,7 @@ from workers.errors import NotFound
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import SyncOutcome, audit, find_link, opportunity_lock
-from workers.sync.opportunities import find_link_by_opportunity
+from workers.sync.opportunities import linked_deal_id
 
 ACTION = "opportunity.related_entities"
 STATUS_PROPERTY = "aws_related_entities_status"
@@ -55,8 +55,8 @@ def sync_related_entities(result: SyncOutcome, run: Run) -> str | None:
     ours = from_properties(result.state.properties)
     with runtime.database().transaction() as session:
         row = session.get(RelatedEntityBase, result.state.deal_id)
-        settled = row is not None and row.status == "synced" and as_sets(row.base) == ours
-    if run.source != "partner_central" and (settled or (row is None and not any(ours.values()))):
+        asked = as_sets(row.asked if row else None)
+    if run.source != "partner_central" and asked == ours:
         return None
     return reconcile(result.state.deal_id, result.opportunity_id, ours, ours, run)
 
@@ -77,11 +77,11 @@ def reconcile(deal_id: str, opportunity_id: str, ours: dict, shown: dict, run: R
         ):
             decided = plan(base, ours, theirs, active_solutions(run, refresh=True))
         if decided.problems:
-            return _needs_input(deal_id, opportunity_id, decided.problems, run)
+            return _needs_input(deal_id, opportunity_id, ours, decided.problems, run)
         for operation, entity_type, identifier in decided.calls:
             _send(deal_id, opportunity_id, operation, entity_type, identifier, run)
         writes = property_writes(decided.result, shown)
-        return _settled(deal_id, opportunity_id, decided, writes, run)
+        return _settled(deal_id, opportunity_id, ours, decided, writes, run)
 
 
 def _send(deal_id, opportunity_id, operation, entity_type, identifier, run: Run) -> None:
@@ -109,10 +109,12 @@ def _send(deal_id, opportunity_id, operation, entity_type, identifier, run: Run)
         )
 
 
-def _settled(deal_id, opportunity_id, decided, writes: dict, run: Run) -> str:
+def _settled(deal_id, opportunity_id, ours, decided, writes: dict, run: Run) -> str:
     outcome = "updated" if decided.calls or writes else "unchanged"
     with runtime.database().transaction() as session:
-        _remember(session, deal_id, opportunity_id, as_lists(decided.result), "synced", None)
+        result = as_lists(decided.result)
+        # The deal now shows the result: that is what it asks for from here on.
+        _remember(session, deal_id, opportunity_id, result, result, "synced", None)
         link = find_link(session, deal_id)
         if link is not None:
             write_deal_status(
@@ -138,12 +140,12 @@ def _settled(deal_id, opportunity_id, decided, writes: dict, run: Run) -> str:
     return outcome
 
 
-def _needs_input(deal_id, opportunity_id, problems: list[str], run: Run) -> str:
+def _needs_input(deal_id, opportunity_id, ours, problems: list[str], run: Run) -> str:
     message = "; ".join(problems)
     with runtime.database().transaction() as session:
         row = session.get(RelatedEntityBase, deal_id)
         base = row.base if row else as_lists(as_sets(None))
-        _remember(session, deal_id, opportunity_id, base, "needs_input", message)
+        _remember(session, deal_id, opportunity_id, base, as_lists(ours), "needs_input", message)
         link = find_link(session, deal_id)
         if link is not None:
             write_deal_status(
@@ -164,12 +166,13 @@ def _needs_input(deal_id, opportunity_id, problems: list[str], run: Run) -> str:
     return "needs_input"
 
 
-def _remember(session, deal_id, opportunity_id, base: dict, status: str, problem) -> None:
+def _remember(session, deal_id, opportunity_id, base: dict, asked: dict, status: str, problem):
     row = session.get(RelatedEntityBase, deal_id)
     if row is None:
         row = RelatedEntityBase(hubspot_deal_id=deal_id)
         session.add(row)
-    row.opportunity_id, row.base, row.status, row.problem = opportunity_id, base, status, problem
+    row.opportunity_id, row.base, row.asked = opportunity_id, base, asked
+    row.status, row.problem = status, problem
 
 
 # -- the cached list of Active solutions ---------------------------------------------------
@@ -219,19 +222,9 @@ def active_solutions(run: Run, refresh: bool = False) -> set[str]:
 def change_requested(opportunity_id: str, kind: str, identifier: str, add: bool, run: Run) -> str:
     """Add or remove one entity as the deal's property would: the deal shows
     the result afterwards, so HubSpot stays where people look."""
-    with runtime.database().transaction() as session:
-        link = find_link_by_opportunity(session, opportunity_id)
-        if link is None:
-            run.audit(
-                session,
-                action=ACTION,
-                outcome="not_linked",
-                object_type="opportunity",
-                object_id=opportunity_id,
-                opportunity_id=opportunity_id,
-            )
-            return "not_linked"
-        deal_id = link.hubspot_deal_id
+    deal_id = linked_deal_id(opportunity_id, run, ACTION)
+    if deal_id is None:
+        return "not_linked"
     deal = runtime.hubspot().get_object("deals", deal_id, DEAL_PROPERTIES)
     shown = from_properties(deal["properties"])
     ours = {name: set(values) for name, values in shown.items()}

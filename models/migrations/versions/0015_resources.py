@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("hubspot_deal_id", sa.String(length=64), nullable=False),
         sa.Column("opportunity_id", sa.String(length=32), nullable=False),
         sa.Column("base", _json(), nullable=False),
+        sa.Column("asked", _json(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("problem", sa.Text(), nullable=True),
         _timestamp("updated_at"),

@@ -81,7 +81,7 @@ def reconcile(deal_id: str, opportunity_id: str, ours: dict, shown: dict, run: R
         for operation, entity_type, identifier in decided.calls:
             _send(deal_id, opportunity_id, operation, entity_type, identifier, run)
         writes = property_writes(decided.result, shown)
-        return _settled(deal_id, opportunity_id, ours, decided, writes, run)
+        return _settled(deal_id, opportunity_id, decided, writes, run)
 
 
 def _send(deal_id, opportunity_id, operation, entity_type, identifier, run: Run) -> None:
@@ -109,20 +109,20 @@ def _send(deal_id, opportunity_id, operation, entity_type, identifier, run: Run)
         )
 
 
-def _settled(deal_id, opportunity_id, ours, decided, writes: dict, run: Run) -> str:
+def _settled(deal_id, opportunity_id, decided, writes: dict, run: Run) -> str:
     outcome = "updated" if decided.calls or writes else "unchanged"
     with runtime.database().transaction() as session:
+        row = session.get(RelatedEntityBase, deal_id)
+        # A pull that finds nothing new writes nothing, not even the status.
+        status = {STATUS_PROPERTY: "synced", PROBLEM_PROPERTY: ""}
+        if outcome == "unchanged" and (row is None or row.status == "synced"):
+            status = {}
         result = as_lists(decided.result)
         # The deal now shows the result: that is what it asks for from here on.
         _remember(session, deal_id, opportunity_id, result, result, "synced", None)
         link = find_link(session, deal_id)
         if link is not None:
-            write_deal_status(
-                runtime.hubspot(),
-                link,
-                {STATUS_PROPERTY: "synced", PROBLEM_PROPERTY: ""},
-                extra=writes,
-            )
+            write_deal_status(runtime.hubspot(), link, status, extra=writes)
         if outcome == "updated":
             audit(
                 session,

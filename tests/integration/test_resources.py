@@ -13,7 +13,9 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 
+from tasks.resources import change_related_entity, create_snapshot
 from tests.conftest import TEST_API_TOKEN
 from tests.integration.factories import create_company, create_contact, create_deal
 from tests.integration.stack import build_stack, wait_for
@@ -261,6 +263,13 @@ def test_the_api_adds_and_removes_each_type_and_writes_the_deal(stack):
             aws_product_codes="AmazonS3",
             aws_marketplace_offer=OFFER,
         )
+        # The same message delivered again (a worker died before acknowledging it).
+        with stack.app.app_context():
+            again = change_related_entity.apply(
+                (opportunity_id, "solution", MIGRATION_SOLUTION, True)
+            )
+        assert again.get() == "unchanged"
+        assert len(stack.pc_calls("AssociateOpportunity")) == 3
         wait_for(lambda: client.get(url, headers=AUTH).json["marketplace_offer"] == OFFER)
         # A second offer is over the limit of one: refused before anything is queued.
         second = client.post(url, json={"type": "marketplace_offer", "id": OFFER_2}, headers=AUTH)
@@ -317,13 +326,28 @@ def test_a_snapshot_is_created_in_the_engagement_and_listed(stack):
         )
         props = wait_for(lambda: deal_properties(stack, deal).get("aws_last_snapshot_at"))
     assert props
+    # A worker that died after Partner Central created the snapshot but before
+    # pcsync stored it: the redelivered task sends the same ClientToken and
+    # gets the same snapshot back, not a second revision.
+    with stack.app.extensions["pcsync.db"].engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE resource_snapshots SET status = 'requested' WHERE id = :i"),
+            {"i": snapshot_id},
+        )
+    with stack.app.app_context():
+        assert create_snapshot.apply((snapshot_id,)).get() == "created"
+    first, second = stack.pc_calls("CreateResourceSnapshot")
+    assert first["parameters"] == second["parameters"]
+    # (The submission itself took revision 1 of this template.)
+    assert client.get(f"{url}/{snapshot_id}", headers=AUTH).json["revision"] == created["revision"]
+    assert created["revision"] == 2
     listed = client.get(url, headers=AUTH).json
     assert [s["id"] for s in listed] == [snapshot_id]
     summary = created["payload"]["OpportunitySummary"]
     opportunity = stack.opportunity(opportunity_id)
     assert summary["Lifecycle"]["Stage"] == opportunity["LifeCycle"]["Stage"]
     assert summary["RelatedEntityIdentifiers"]["Solutions"] == ["S-1234567"]
-    (call,) = stack.pc_calls("CreateResourceSnapshot")
+    call = first
     token = call["parameters"]["ClientToken"]
     assert token.startswith("pcsync") and len(token) <= 64
     assert call["parameters"]["ResourceSnapshotTemplateIdentifier"] == "OpportunitySummaryView"

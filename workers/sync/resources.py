@@ -31,7 +31,7 @@ from workers.engine.related_entities import (
     plan,
     property_writes,
 )
-from workers.errors import NotFound
+from workers.errors import NotFound, PermanentError
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import SyncOutcome, audit, find_link, opportunity_lock
@@ -79,7 +79,13 @@ def reconcile(deal_id: str, opportunity_id: str, ours: dict, shown: dict, run: R
         if decided.problems:
             return _needs_input(deal_id, opportunity_id, ours, decided.problems, run)
         for operation, entity_type, identifier in decided.calls:
-            _send(deal_id, opportunity_id, operation, entity_type, identifier, run)
+            try:
+                _send(deal_id, opportunity_id, operation, entity_type, identifier, run)
+            except PermanentError as exc:
+                # Refused by Partner Central (say, an offer from another seller
+                # account): shown on the deal like our own checks, not retried.
+                refusal = f"Partner Central refused {identifier}: {exc.api_message or exc}"
+                return _needs_input(deal_id, opportunity_id, ours, [refusal], run)
         writes = property_writes(decided.result, shown)
         return _settled(deal_id, opportunity_id, decided, writes, run)
 

@@ -104,6 +104,8 @@ class Plan:
     result: dict[str, set[str]]
     calls: list[tuple[str, str, str]] = field(default_factory=list)  # (operation, type, id)
     problems: list[str] = field(default_factory=list)
+    # Solutions to send that the list of Active ones lacks (a stale list?).
+    unlisted_solutions: list[str] = field(default_factory=list)
 
 
 def identifier_problems(kind: str, identifiers, active_solutions: set[str]) -> list[str]:
@@ -136,6 +138,7 @@ def plan(
     for name in KINDS:
         decided.problems += identifier_problems(name, result[name] - theirs[name], active_solutions)
     decided.problems += limit_problems(result)
+    decided.unlisted_solutions = sorted(result["solution"] - theirs["solution"] - active_solutions)
     if decided.problems:
         return decided
     first, then, last = [], [], []

@@ -72,9 +72,7 @@ def reconcile(deal_id: str, opportunity_id: str, ours: dict, shown: dict, run: R
             row = session.get(RelatedEntityBase, deal_id)
             base = as_sets(row.base if row else None)
         decided = plan(base, ours, theirs, active_solutions(run))
-        if any("not Active" in p for p in decided.problems) and _cache_age() > (
-            SOLUTIONS_REFRESH_FLOOR_SECONDS
-        ):
+        if decided.unlisted_solutions and _cache_age() > SOLUTIONS_REFRESH_FLOOR_SECONDS:
             decided = plan(base, ours, theirs, active_solutions(run, refresh=True))
         if decided.problems:
             return _needs_input(deal_id, opportunity_id, ours, decided.problems, run)

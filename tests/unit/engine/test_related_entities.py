@@ -72,6 +72,7 @@ def test_an_offer_is_replaced_by_removing_the_old_one_first():
 def test_unknown_or_inactive_solutions_and_limits_mean_no_calls():
     unknown = plan(sides(), sides(solution={"S-9"}), sides(), ACTIVE)
     assert unknown.calls == [] and "S-9" in unknown.problems[0]
+    assert unknown.unlisted_solutions == ["S-9"]  # worth listing the solutions again
     offers = plan(sides(), sides(marketplace_offer={OFFER, OFFER_2}), sides(), ACTIVE)
     assert offers.calls == [] and "at most 1" in offers.problems[0]
     products = {f"Product{i}" for i in range(21)}

@@ -213,6 +213,25 @@ def test_unknown_or_inactive_solutions_and_limits_leave_the_deal_needing_input(s
     assert outcomes(stack, deal).count("needs_input") >= 4
 
 
+def test_the_api_refuses_an_eleventh_solution_before_any_call(stack):
+    for number in range(1, 10):
+        stack.pc.add_solution(f"S-300000{number}", f"Solution {number}")
+    ten = [SANDBOX_SOLUTION] + [f"S-300000{n}" for n in range(1, 10)]
+    client = stack.app.test_client()
+    with stack.worker():
+        deal, opportunity_id = linked_deal(stack, aws_solution_ids=";".join(ten))
+        opportunity_has(stack, opportunity_id, Solutions=ten)
+        url = f"/api/opportunities/{opportunity_id}/resources"
+        wait_for(lambda: len(client.get(url, headers=AUTH).json["solutions"]) == 10)
+        eleventh = client.post(
+            url, json={"type": "solution", "id": MIGRATION_SOLUTION}, headers=AUTH
+        )
+    assert eleventh.status_code == 409
+    assert "at most 10" in eleventh.json["error"]
+    assert len(stack.pc_calls("AssociateOpportunity")) == 10
+    assert "requested" not in outcomes(stack, deal)
+
+
 def test_a_change_made_in_partner_central_appears_on_the_deal(stack):
     client = stack.boto()
     with stack.worker():

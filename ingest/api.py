@@ -65,8 +65,9 @@ API_DESCRIPTION = (
     " opportunity. The AWS Partner Central Selling API has no document upload: no operation"
     " accepts a file or an attachment. Partners keep case studies, whitepapers and other"
     " documents in pcsync's resource library (/api/resources) and share them as links: the"
-    " links are shown on the HubSpot deal, and a partner who wants AWS to see one can add it"
-    " to the opportunity's AdditionalComments, which resource snapshots capture."
+    " links are shown on the HubSpot deal, and a partner who wants AWS to see one can put its"
+    " link in the opportunity's Project.AdditionalComments (resource snapshots do not carry"
+    " that field)."
 )
 
 

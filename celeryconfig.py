@@ -49,6 +49,7 @@ imports = (
     "tasks.referrals",
     "tasks.submission",
     "tasks.assignment",
+    "tasks.resources",
 )
 
 ENGAGEMENT_BEAT_ENTRY = "sync-engagements"

@@ -67,6 +67,17 @@ def status():
         }
 
 
+API_DESCRIPTION = (
+    "Manage pcsync: sync status, failures, referrals, assignment and the resources of each"
+    " opportunity. The AWS Partner Central Selling API has no document upload: no operation"
+    " accepts a file or an attachment. Partners keep case studies, whitepapers and other"
+    " documents in pcsync's resource library (/api/resources) and share them as links: the"
+    " links are shown on the HubSpot deal, and a partner who wants AWS to see one can put its"
+    " link in the opportunity's Project.AdditionalComments (resource snapshots do not carry"
+    " that field)."
+)
+
+
 def init_api(app) -> Api:
     app.config.update(
         API_TITLE="pcsync management API",
@@ -74,6 +85,7 @@ def init_api(app) -> Api:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
     api = Api(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
@@ -87,4 +99,10 @@ def init_api(app) -> Api:
     from ingest.api_assignment import blueprint as assignment  # late: it imports this module
 
     api.register_blueprint(assignment)
+    from ingest.api_library import blueprint as library  # late: it imports this module
+    from ingest.api_resources import blueprint as resources
+    from ingest.api_snapshots import blueprint as snapshots
+
+    for resource_blueprint in (resources, snapshots, library):
+        api.register_blueprint(resource_blueprint)
     return api

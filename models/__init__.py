@@ -14,6 +14,12 @@ from models.failures import FailedTask
 from models.inbox import InboxEvent, PendingObject
 from models.invitations import Invitation
 from models.links import OpportunityLink
+from models.resources import (
+    LibraryResource,
+    RelatedEntityBase,
+    ResourceAttachment,
+    ResourceSnapshot,
+)
 from models.sync_state import SyncState, get_state, set_state
 
 __all__ = [
@@ -27,8 +33,12 @@ __all__ = [
     "FailedTask",
     "InboxEvent",
     "Invitation",
+    "LibraryResource",
     "OpportunityLink",
     "PendingObject",
+    "RelatedEntityBase",
+    "ResourceAttachment",
+    "ResourceSnapshot",
     "SyncState",
     "get_state",
     "record_audit",

@@ -20,6 +20,22 @@ CATALOGS = ("Sandbox", "AWS")
 SANDBOX_SOLUTION_ID = "S-1234567"
 SIMULATOR_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+RESOURCE_STORES = ("local", "s3")
+# Documents partners share: PDF, Office and OpenDocument files, images,
+# video, plain text and Markdown.
+DEFAULT_RESOURCE_CONTENT_TYPES = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "image/png",
+    "image/jpeg",
+    "video/mp4",
+    "text/plain",
+    "text/markdown",
+)
 # What AssignOpportunity's BusinessTitle may say for the opportunity owner
 # (partner-central-api.md §4; the model only bounds the length).
 ASSIGNEE_BUSINESS_TITLES = ("PartnerAccountManager", "OpportunityOwner")
@@ -71,6 +87,14 @@ class Settings:
     # Signs the operator console's session cookie and CSRF tokens; None means
     # "generate one and keep it under the data dir" (ingest/console/keys.py).
     secret_key: str | None = None
+    # The partner resource library (pcsync/resource_store.py): where uploaded
+    # files are kept, how big they may be, and how long a download link lives.
+    resource_store: str = "local"
+    resource_bucket: str | None = None
+    resource_s3_endpoint_url: str | None = None
+    resource_max_bytes: int = 25 * 1024 * 1024
+    resource_content_types: tuple[str, ...] = DEFAULT_RESOURCE_CONTENT_TYPES
+    resource_link_seconds: int = 300
     extra: dict = field(default_factory=dict)
 
     @property
@@ -259,6 +283,14 @@ def _owner_map(raw: str) -> dict[str, dict[str, str]]:
     return mapped
 
 
+def _content_types(raw: str) -> tuple[str, ...]:
+    types = tuple(dict.fromkeys(t.strip().lower() for t in raw.split(",") if t.strip()))
+    bad = [t for t in types if not re.fullmatch(r"[a-z0-9.+-]+/[a-z0-9.+-]+", t)]
+    if bad or not types:
+        raise ValueError(f"must be a comma-separated list of media types, got {raw!r}")
+    return types
+
+
 def _bind(raw: str) -> str:
     host, sep, port = raw.rpartition(":")
     if not sep or not host or not port.isdigit():
@@ -311,6 +343,18 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     "PCSYNC_ENGAGEMENT_SYNC_MINUTES": ("engagement_sync_minutes", _positive_int, "30"),
     # Operator console sessions and CSRF tokens.
     "PCSYNC_SECRET_KEY": ("secret_key", _optional_secret_key, ""),
+    # The partner resource library: "local" keeps files under the data dir,
+    # "s3" in PCSYNC_RESOURCE_BUCKET (an S3-compatible endpoint may be given).
+    "PCSYNC_RESOURCE_STORE": ("resource_store", _one_of(RESOURCE_STORES), "local"),
+    "PCSYNC_RESOURCE_BUCKET": ("resource_bucket", _optional, ""),
+    "PCSYNC_RESOURCE_S3_ENDPOINT_URL": ("resource_s3_endpoint_url", _optional_http_url, ""),
+    "PCSYNC_RESOURCE_MAX_BYTES": ("resource_max_bytes", _positive_int, str(25 * 1024 * 1024)),
+    "PCSYNC_RESOURCE_CONTENT_TYPES": (
+        "resource_content_types",
+        _content_types,
+        ",".join(DEFAULT_RESOURCE_CONTENT_TYPES),
+    ),
+    "PCSYNC_RESOURCE_LINK_SECONDS": ("resource_link_seconds", _positive_int, "300"),
 }
 
 
@@ -334,6 +378,8 @@ def load_settings(
             values[attr] = parse(raw)
         except ValueError as exc:
             problems.append(f"{name}: {exc}")
+    if values.get("resource_store") == "s3" and not values.get("resource_bucket"):
+        problems.append("PCSYNC_RESOURCE_BUCKET: must be set when PCSYNC_RESOURCE_STORE is s3")
     if problems:
         raise ConfigError(problems)
     settings = Settings(**values)

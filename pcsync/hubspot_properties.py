@@ -118,6 +118,37 @@ OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
         "When pcsync last changed the engagement properties",
         "datetime",
     ),
+    # Resources (workers/sync/resources.py, snapshots.py, library.py).
+    _property(
+        "aws_related_entities_status",
+        "AWS solutions/products status",
+        "synced, or needs_input when a solution, product or offer cannot be associated",
+    ),
+    _property(
+        "aws_related_entities_error",
+        "AWS solutions/products problem",
+        "What to fix in the solutions, AWS products or Marketplace offer",
+        "textarea",
+    ),
+    _property(
+        "aws_last_snapshot_at",
+        "AWS last snapshot",
+        "When pcsync last created a resource snapshot of the opportunity",
+        "datetime",
+    ),
+    _property(
+        "aws_partner_resources",
+        "AWS partner resources",
+        "Partner resources attached to the opportunity: title and link, one a line",
+        "textarea",
+    ),
+    _property("aws_total_resources", "AWS total resources", "Partner resources attached", "number"),
+    _property(
+        "aws_last_resource_upload",
+        "AWS last resource upload",
+        "When a partner resource was last attached to the opportunity",
+        "datetime",
+    ),
 )
 
 INPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
@@ -134,6 +165,22 @@ INPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
         "Accept or reject this AWS referral",
         "select",
         (("accept", "Accept"), ("reject", "Reject")),
+    ),
+    # Multiple values are ;-separated, as HubSpot stores multi-value properties.
+    _property(
+        "aws_solution_ids",
+        "AWS solutions",
+        "Partner Central solution ids (S-…), ;-separated, at most 10",
+    ),
+    _property(
+        "aws_product_codes",
+        "AWS products",
+        "AWS product codes such as AmazonRedshift, ;-separated, at most 20",
+    ),
+    _property(
+        "aws_marketplace_offer",
+        "AWS Marketplace offer",
+        "ARN of one AWS Marketplace private offer or offer set",
     ),
 )
 

@@ -77,3 +77,9 @@ def engine_config():
     return _per_app(
         "pcsync.engine_config", lambda: load_engine_config(settings().engine_config_path)
     )
+
+
+def resource_store():
+    from pcsync.resource_store import open_store
+
+    return _per_app("pcsync.resource_store", lambda: open_store(settings()))

@@ -27,6 +27,7 @@ from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import find_link, sync_deal
 from workers.sync.opportunities import sync_opportunity
+from workers.sync.resources import sync_related_entities
 from workers.task_policy import retrying
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def sync_linked_deal(deal_id: str, run: Run) -> str:
         surface_failure(deal_id, exc, run)
         raise
     sync_assignment(result, run)  # the opportunity's assignee follows the deal owner
+    sync_related_entities(result, run)  # solutions, AWS products, Marketplace offer
     # What the deal asks for besides sync: a referral decision, a submission.
     queue_deal_requests(deal_id, result, run)
     return result.outcome

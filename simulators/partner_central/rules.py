@@ -216,7 +216,10 @@ ASSOCIATION_LIMITS = {
     "AwsMarketplaceOffers": 1,
     "AwsMarketplaceOfferSets": 1,
 }
-# An opportunity carries one private offer or one offer set, never both.
+# An opportunity carries one private offer or one offer set, never both. Sources:
+# the quotas page ("1 Marketplace private offer" per opportunity) and the model's
+# RelatedEntityIdentifiers.AwsMarketplaceOffers doc string ("Takes one value per
+# opportunity").
 MUTUALLY_EXCLUSIVE_ASSOCIATIONS = ("AwsMarketplaceOffers", "AwsMarketplaceOfferSets")
 # What counts as "a solution" for submission.
 SUBMISSION_SOLUTION_TYPES = ("Solutions", "AwsMarketplaceSolutions")
@@ -260,6 +263,22 @@ def association_errors(related: dict, entity_type: str, identifier: str) -> list
                 )
             ]
     return []
+
+
+def solution_status_errors(solution: dict) -> list[FieldError]:
+    """Only Active solutions are associated: the model's SolutionBase.Status doc
+    string says "Filter for Active solutions for association to an opportunity"
+    (Inactive and Draft are its other values)."""
+    if solution.get("Status") == "Active":
+        return []
+    return [
+        FieldError(
+            "RelatedEntityIdentifier",
+            f"Solution {solution['Id']} is {solution.get('Status')}; only Active solutions"
+            " can be associated.",
+            "INVALID_RESOURCE_STATE",
+        )
+    ]
 
 
 def has_solution(related: dict) -> bool:

@@ -20,6 +20,7 @@ from celery.contrib.testing.worker import start_worker
 
 from ingest import create_app
 from pcsync import runtime
+from pcsync.hubspot_properties import INPUT_DEAL_PROPERTIES
 from simulators import hubspot as hubspot_sim
 from simulators import partner_central as pc_sim
 from simulators.serving import RunningServer, serve_in_thread
@@ -27,7 +28,7 @@ from tests.conftest import TEST_CLIENT_SECRET
 from workers.sync.hubspot_setup import ensure_deal_properties
 
 HUBSPOT_TOKEN = "sim-hubspot-token"
-INPUT_SUBSCRIPTIONS = ("aws_sync_enabled", "aws_submit_to_aws", "aws_invitation_decision")
+INPUT_SUBSCRIPTIONS = tuple(p["name"] for p in INPUT_DEAL_PROPERTIES)
 
 
 def free_port() -> int:
@@ -210,15 +211,20 @@ class Stack:
         assert rejected == [], f"Partner Central model rejected: {rejected}"
 
 
-def build_stack(
-    make_settings, database_url: str, redis_url: str, monkeypatch, **overrides
-) -> Stack:
+def use_test_aws_credentials(monkeypatch) -> None:
+    """boto3 signs every request; the simulators accept any key."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "TEST",
         "AWS_SECRET_ACCESS_KEY": "TEST",
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
+
+
+def build_stack(
+    make_settings, database_url: str, redis_url: str, monkeypatch, **overrides
+) -> Stack:
+    use_test_aws_credentials(monkeypatch)
     pc_app = pc_sim.create_app()
     hubspot_app = hubspot_sim.create_app(
         access_token=HUBSPOT_TOKEN, client_secret=TEST_CLIENT_SECRET, webhook_batch_delay=0.1

@@ -53,6 +53,7 @@ from workers.sync.deals import (
     find_link,
     opportunity_lock,
 )
+from workers.sync.opportunities import linked_deal_id
 from workers.sync.rules import OWNER_PROPERTY
 
 log = logging.getLogger(__name__)
@@ -481,20 +482,9 @@ def assign_manually(
     to an explicit `{"email", "first_name", "last_name", "business_title"?}`.
     Always sent (Partner Central may have been changed by hand since), and
     held until the deal's owner changes."""
-    with runtime.database().transaction() as session:
-        link = find_link_by_opportunity(session, opportunity_id)
-        if link is None:
-            run.audit(
-                session,
-                action=ACTION,
-                outcome="not_linked",
-                object_type="opportunity",
-                object_id=opportunity_id,
-                opportunity_id=opportunity_id,
-                message="no deal is linked to this opportunity",
-            )
-            return "not_linked"
-        deal_id = link.hubspot_deal_id
+    deal_id = linked_deal_id(opportunity_id, run, ACTION)
+    if deal_id is None:
+        return "not_linked"
     if owner_id is not None:
         owner = lookup_owner(owner_id)
         if owner is None:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from workers.clients.hubspot import HubSpot
 from workers.engine import EngineConfig, hubspot_properties_to_read
+from workers.engine.related_entities import DEAL_PROPERTIES as RELATED_ENTITY_PROPERTIES
 from workers.errors import NotFound
 from workers.sync.rules import RULE_PROPERTIES
 
@@ -54,7 +55,9 @@ def _primary_company(companies: dict[str, set[str]]) -> str | None:
 def read_deal_state(hubspot: HubSpot, deal_id: str, config: EngineConfig) -> DealState | None:
     """The deal's current state, or None when HubSpot no longer has it."""
     wanted = hubspot_properties_to_read(config)
-    deal_properties = list(dict.fromkeys([*wanted["deal"], *RULE_PROPERTIES]))
+    deal_properties = list(
+        dict.fromkeys([*wanted["deal"], *RULE_PROPERTIES, *RELATED_ENTITY_PROPERTIES])
+    )
     try:
         deal = hubspot.get_object(
             "deals",

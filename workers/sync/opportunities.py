@@ -40,6 +40,24 @@ def find_link_by_opportunity(session, opportunity_id: str) -> OpportunityLink | 
     )
 
 
+def linked_deal_id(opportunity_id: str, run: Run, action: str) -> str | None:
+    """The deal linked to an opportunity, or None with a `not_linked` audit row."""
+    with runtime.database().transaction() as session:
+        link = find_link_by_opportunity(session, opportunity_id)
+        if link is not None:
+            return link.hubspot_deal_id
+        run.audit(
+            session,
+            action=action,
+            outcome="not_linked",
+            object_type="opportunity",
+            object_id=opportunity_id,
+            opportunity_id=opportunity_id,
+            message="no deal is linked to this opportunity",
+        )
+        return None
+
+
 def audit_pull(session, run: Run, outcome: str, opportunity_id: str, deal_id=None, **details):
     run.audit(
         session,

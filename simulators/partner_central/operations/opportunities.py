@@ -255,6 +255,8 @@ def associate_opportunity(sim: Simulator, state: CatalogState, params: dict) -> 
     _raise_if(rules.related_identifier_errors(entity_type, identifier))
     if entity_type == "Solutions" and identifier not in state.solutions:
         raise NotFound(f"Solution {identifier} not found in catalog {state.name}.")
+    if entity_type == "Solutions":
+        _raise_if(rules.solution_status_errors(state.solutions[identifier]))
     related = record["RelatedEntityIdentifiers"]
     _raise_if(rules.association_errors(related, entity_type, identifier))
     if identifier not in related[entity_type]:

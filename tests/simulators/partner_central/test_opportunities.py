@@ -424,6 +424,21 @@ def test_association_limits(client):
         associate("AwsMarketplaceOfferSets", offer_set)
 
 
+def test_only_active_solutions_can_be_associated(client):
+    opportunity_id = _create(client)["Id"]
+    # S-2000001 is seeded Inactive (docs/simulators/partner-central.md).
+    with pytest.raises(client.exceptions.ValidationException) as caught:
+        client.associate_opportunity(
+            Catalog="Sandbox",
+            OpportunityIdentifier=opportunity_id,
+            RelatedEntityType="Solutions",
+            RelatedEntityIdentifier="S-2000001",
+        )
+    assert codes_by_field(caught.value) == {"RelatedEntityIdentifier": "INVALID_RESOURCE_STATE"}
+    related = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
+    assert related["RelatedEntityIdentifiers"]["Solutions"] == []
+
+
 def test_submit_needs_a_solution_and_moves_to_submitted(client):
     opportunity_id = _create(client)["Id"]
     with pytest.raises(client.exceptions.ValidationException) as caught:

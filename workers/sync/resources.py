@@ -1,0 +1,239 @@
+"""Reconcile a deal's solutions, AWS products and Marketplace offer with the
+`RelatedEntityIdentifiers` of its opportunity.
+
+Called once after each deal sync (`tasks.hubspot_sync.sync_linked_deal`), so
+it runs for HubSpot changes (push) and Partner Central changes (pull) alike,
+and by the management API's task. Under the opportunity's lock it reads the
+opportunity, merges the three sets (`workers.engine.related_entities`),
+validates what it would send (solutions against a cached `ListSolutions` of
+Active ones, other ids against their documented form, the limits), then
+associates and disassociates through the write limiter and writes the
+result back to the deal. Anything invalid is never sent: the deal shows
+`needs_input` with what to fix. Idempotent: a redelivered run finds the
+associations made and sends nothing again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from models.resources import RelatedEntityBase
+from models.sync_state import get_state, set_state
+from pcsync import runtime
+from workers.engine.related_entities import (
+    DEAL_PROPERTIES,
+    DISASSOCIATE,
+    as_lists,
+    as_sets,
+    from_opportunity,
+    from_properties,
+    plan,
+    property_writes,
+)
+from workers.errors import NotFound, PermanentError
+from workers.sync.context import Run
+from workers.sync.deal_status import write_deal_status
+from workers.sync.deals import SyncOutcome, audit, find_link, opportunity_lock
+from workers.sync.opportunities import linked_deal_id
+
+ACTION = "opportunity.related_entities"
+STATUS_PROPERTY = "aws_related_entities_status"
+PROBLEM_PROPERTY = "aws_related_entities_error"
+SOLUTIONS_CACHE_KEY = "pc.solutions.active"
+SOLUTIONS_CACHE_SECONDS = 900
+# An id missing from the cache triggers one early refresh, at most this often.
+SOLUTIONS_REFRESH_FLOOR_SECONDS = 60
+
+
+def sync_related_entities(result: SyncOutcome, run: Run) -> str | None:
+    """The step after a deal sync. A HubSpot-triggered run whose deal asks for
+    nothing new costs no call; a Partner Central-triggered one reads the
+    opportunity, so changes made there reach the deal."""
+    if result.state is None or result.opportunity_id is None:
+        return None
+    ours = from_properties(result.state.properties)
+    with runtime.database().transaction() as session:
+        row = session.get(RelatedEntityBase, result.state.deal_id)
+        asked = as_sets(row.asked if row else None)
+    if run.source != "partner_central" and asked == ours:
+        return None
+    return reconcile(result.state.deal_id, result.opportunity_id, ours, ours, run)
+
+
+def reconcile(deal_id: str, opportunity_id: str, ours: dict, shown: dict, run: Run) -> str:
+    """Bring both sides to the merged sets. `ours` is what HubSpot (or the
+    API) asks for, `shown` what the deal's properties hold now."""
+    pc = runtime.partner_central()
+    with opportunity_lock(opportunity_id):
+        opportunity = pc.call("GetOpportunity", priority=run.priority, Identifier=opportunity_id)
+        theirs = from_opportunity(opportunity.get("RelatedEntityIdentifiers"))
+        with runtime.database().transaction() as session:
+            row = session.get(RelatedEntityBase, deal_id)
+            base = as_sets(row.base if row else None)
+        decided = plan(base, ours, theirs, active_solutions(run))
+        if decided.unlisted_solutions and _cache_age() > SOLUTIONS_REFRESH_FLOOR_SECONDS:
+            decided = plan(base, ours, theirs, active_solutions(run, refresh=True))
+        if decided.problems:
+            return _needs_input(deal_id, opportunity_id, ours, decided.problems, run)
+        for operation, entity_type, identifier in decided.calls:
+            try:
+                _send(deal_id, opportunity_id, operation, entity_type, identifier, run)
+            except PermanentError as exc:
+                # Refused by Partner Central (say, an offer from another seller
+                # account): shown on the deal like our own checks, not retried.
+                refusal = f"Partner Central refused {identifier}: {exc.api_message or exc}"
+                return _needs_input(deal_id, opportunity_id, ours, [refusal], run)
+        writes = property_writes(decided.result, shown)
+        return _settled(deal_id, opportunity_id, decided, writes, run)
+
+
+def _send(deal_id, opportunity_id, operation, entity_type, identifier, run: Run) -> None:
+    try:
+        runtime.partner_central().call(
+            operation,
+            priority=run.priority,
+            OpportunityIdentifier=opportunity_id,
+            RelatedEntityType=entity_type,
+            RelatedEntityIdentifier=identifier,
+        )
+    except NotFound:
+        if operation != DISASSOCIATE:
+            raise
+        # Already gone: a redelivered run, or someone removed it meanwhile.
+    with runtime.database().transaction() as session:
+        audit(
+            session,
+            run,
+            "opportunity.associate" if operation != DISASSOCIATE else "opportunity.disassociate",
+            "associated" if operation != DISASSOCIATE else "disassociated",
+            deal_id,
+            opportunity_id=opportunity_id,
+            diff={entity_type: identifier},
+        )
+
+
+def _settled(deal_id, opportunity_id, decided, writes: dict, run: Run) -> str:
+    outcome = "updated" if decided.calls or writes else "unchanged"
+    with runtime.database().transaction() as session:
+        row = session.get(RelatedEntityBase, deal_id)
+        # A pull that finds nothing new writes nothing, not even the status.
+        status = {STATUS_PROPERTY: "synced", PROBLEM_PROPERTY: ""}
+        if outcome == "unchanged" and (row is None or row.status == "synced"):
+            status = {}
+        result = as_lists(decided.result)
+        # The deal now shows the result: that is what it asks for from here on.
+        _remember(session, deal_id, opportunity_id, result, result, "synced", None)
+        link = find_link(session, deal_id)
+        if link is not None:
+            write_deal_status(runtime.hubspot(), link, status, extra=writes)
+        if outcome == "updated":
+            audit(
+                session,
+                run,
+                ACTION,
+                outcome,
+                deal_id,
+                opportunity_id=opportunity_id,
+                diff={
+                    "calls": [list(call) for call in decided.calls],
+                    "hubspot": writes,
+                    "result": as_lists(decided.result),
+                },
+            )
+    return outcome
+
+
+def _needs_input(deal_id, opportunity_id, ours, problems: list[str], run: Run) -> str:
+    message = "; ".join(problems)
+    with runtime.database().transaction() as session:
+        row = session.get(RelatedEntityBase, deal_id)
+        base = row.base if row else as_lists(as_sets(None))
+        _remember(session, deal_id, opportunity_id, base, as_lists(ours), "needs_input", message)
+        link = find_link(session, deal_id)
+        if link is not None:
+            write_deal_status(
+                runtime.hubspot(),
+                link,
+                {STATUS_PROPERTY: "needs_input", PROBLEM_PROPERTY: message[:65000]},
+            )
+        audit(
+            session,
+            run,
+            ACTION,
+            "needs_input",
+            deal_id,
+            opportunity_id=opportunity_id,
+            diff={"problems": problems},
+            message=message,
+        )
+    return "needs_input"
+
+
+def _remember(session, deal_id, opportunity_id, base: dict, asked: dict, status: str, problem):
+    row = session.get(RelatedEntityBase, deal_id)
+    if row is None:
+        row = RelatedEntityBase(hubspot_deal_id=deal_id)
+        session.add(row)
+    row.opportunity_id, row.base, row.asked = opportunity_id, base, asked
+    row.status, row.problem = status, problem
+
+
+# -- the cached list of Active solutions ---------------------------------------------------
+
+
+def _cached() -> dict | None:
+    with runtime.database().transaction() as session:
+        raw = get_state(session, SOLUTIONS_CACHE_KEY)
+    return json.loads(raw) if raw else None
+
+
+def _cache_age() -> float:
+    cached = _cached()
+    return time.time() - cached["at"] if cached else float("inf")
+
+
+def cached_active_solutions() -> set[str] | None:
+    """The Active solutions as last listed, for checks that make no call
+    (the management API); None when never listed."""
+    cached = _cached()
+    return set(cached["ids"]) if cached else None
+
+
+def active_solutions(run: Run, refresh: bool = False) -> set[str]:
+    """Solutions that may be associated: `ListSolutions` filtered to Active
+    (SolutionBase.Status doc string: "Filter for Active solutions for
+    association to an opportunity"), re-listed every SOLUTIONS_CACHE_SECONDS."""
+    cached = _cached()
+    if cached and not refresh and time.time() - cached["at"] < SOLUTIONS_CACHE_SECONDS:
+        return set(cached["ids"])
+    listed = runtime.partner_central().paginate(
+        "ListSolutions",
+        "SolutionSummaries",
+        priority=run.priority,
+        Status=["Active"],
+        MaxResults=100,
+    )
+    ids = sorted(s["Id"] for s in listed if s.get("Status") == "Active")
+    with runtime.database().transaction() as session:
+        set_state(session, SOLUTIONS_CACHE_KEY, json.dumps({"at": time.time(), "ids": ids}))
+    return set(ids)
+
+
+# -- a change asked for through the management API -----------------------------------------
+
+
+def change_requested(opportunity_id: str, kind: str, identifier: str, add: bool, run: Run) -> str:
+    """Add or remove one entity as the deal's property would: the deal shows
+    the result afterwards, so HubSpot stays where people look."""
+    deal_id = linked_deal_id(opportunity_id, run, ACTION)
+    if deal_id is None:
+        return "not_linked"
+    deal = runtime.hubspot().get_object("deals", deal_id, DEAL_PROPERTIES)
+    shown = from_properties(deal["properties"])
+    ours = {name: set(values) for name, values in shown.items()}
+    if add:
+        ours[kind].add(identifier)
+    else:
+        ours[kind].discard(identifier)
+    return reconcile(deal_id, opportunity_id, ours, shown, run)

@@ -1,0 +1,163 @@
+"""Resource snapshots of an opportunity inside its engagement, on request.
+
+A resource snapshot is an immutable, template-defined copy of some of the
+opportunity's fields that Partner Central shares with the engagement's
+members; it is not a file. The request is a row (`ResourceSnapshot`,
+status `requested`); the task creates it with a ClientToken derived from
+that row, so a redelivered task gets the same snapshot back instead of a
+new revision, then reads what was captured and shows the time on the deal
+(`aws_last_snapshot_at`).
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from models.links import OpportunityLink
+from models.resources import ResourceSnapshot
+from pcsync import runtime
+from workers.engine import client_token
+from workers.errors import PermanentError
+from workers.sync.context import Run
+from workers.sync.deal_status import write_deal_status
+from workers.sync.deals import audit, find_link, opportunity_lock
+
+ACTION = "opportunity.snapshot"
+DEAL_PROPERTY = "aws_last_snapshot_at"
+# The template names the EventBridge events documentation uses for the two
+# snapshot payload views (CreateResourceSnapshotRequest's
+# ResourceSnapshotTemplateIdentifier must name "an existing and valid
+# template"; AWS publishes no other list).
+TEMPLATES = ("OpportunitySummaryView", "AwsOpportunitySummaryFullView")
+
+
+def request_snapshot(session, link: OpportunityLink, template: str, run: Run) -> ResourceSnapshot:
+    """Record a request in the caller's transaction."""
+    row = ResourceSnapshot(
+        hubspot_deal_id=link.hubspot_deal_id,
+        opportunity_id=link.opportunity_id,
+        engagement_id=link.engagement_id,
+        template=template,
+        status="requested",
+        requested_by=run.actor,
+    )
+    session.add(row)
+    session.flush()
+    audit(
+        session,
+        run,
+        ACTION,
+        "requested",
+        link.hubspot_deal_id,
+        opportunity_id=link.opportunity_id,
+        diff={"snapshot_id": row.id, "template": template, "engagement_id": link.engagement_id},
+    )
+    return row
+
+
+def create_snapshot(snapshot_id: int, run: Run) -> str:
+    with runtime.database().transaction() as session:
+        row = session.get(ResourceSnapshot, snapshot_id)
+        if row is None or row.status != "requested":
+            return row.status if row else "gone"
+        request = {
+            "EngagementIdentifier": row.engagement_id,
+            "ResourceType": "Opportunity",
+            "ResourceIdentifier": row.opportunity_id,
+            "ResourceSnapshotTemplateIdentifier": row.template,
+            "ClientToken": client_token(
+                runtime.settings().hubspot_portal_id or "0",
+                row.hubspot_deal_id,
+                f"snapshot-{row.id}",
+            ),
+        }
+    pc = runtime.partner_central()
+    with opportunity_lock(request["ResourceIdentifier"]):
+        try:
+            created = pc.call("CreateResourceSnapshot", priority=run.priority, **request)
+            snapshot = pc.call(
+                "GetResourceSnapshot",
+                priority=run.priority,
+                **{k: v for k, v in request.items() if k != "ClientToken"},
+                Revision=created["Revision"],
+            )
+        except PermanentError as exc:
+            _failed(snapshot_id, exc.api_message or str(exc), run)
+            raise
+    return _created(snapshot_id, snapshot, run)
+
+
+def _jsonable(value) -> dict:
+    """The response as JSON (its timestamps as ISO 8601)."""
+    return json.loads(json.dumps(value, default=lambda v: v.isoformat()))
+
+
+def _created(snapshot_id: int, snapshot: dict, run: Run) -> str:
+    with runtime.database().transaction() as session:
+        row = session.get(ResourceSnapshot, snapshot_id)
+        row.status = "created"
+        row.revision = snapshot["Revision"]
+        row.arn = snapshot.get("Arn")
+        row.payload = _jsonable(snapshot.get("Payload") or {})
+        row.created_at = snapshot.get("CreatedAt")
+        link = find_link(session, row.hubspot_deal_id)
+        if link is not None and row.created_at is not None:
+            write_deal_status(
+                runtime.hubspot(),
+                link,
+                {DEAL_PROPERTY: row.created_at.isoformat(timespec="milliseconds")},
+            )
+        audit(
+            session,
+            run,
+            ACTION,
+            "created",
+            row.hubspot_deal_id,
+            opportunity_id=row.opportunity_id,
+            diff={"snapshot_id": row.id, "arn": row.arn, "revision": row.revision},
+        )
+    return "created"
+
+
+def _failed(snapshot_id: int, message: str, run: Run) -> None:
+    with runtime.database().transaction() as session:
+        row = session.get(ResourceSnapshot, snapshot_id)
+        row.status, row.error = "failed", message
+        audit(
+            session,
+            run,
+            ACTION,
+            "failed",
+            row.hubspot_deal_id,
+            opportunity_id=row.opportunity_id,
+            diff={"snapshot_id": row.id},
+            message=message,
+        )
+
+
+def snapshot_view(row: ResourceSnapshot, with_payload: bool = False) -> dict:
+    view = {
+        "id": row.id,
+        "template": row.template,
+        "engagement_id": row.engagement_id,
+        "status": row.status,
+        "revision": row.revision,
+        "arn": row.arn,
+        "error": row.error,
+        "requested_at": row.requested_at.isoformat(),
+        "created_at": row.created_at.isoformat() if row.created_at else None,
+    }
+    if with_payload:
+        view["payload"] = row.payload
+    return view
+
+
+def snapshots_of(session, opportunity_id: str) -> list[dict]:
+    rows = session.scalars(
+        select(ResourceSnapshot)
+        .where(ResourceSnapshot.opportunity_id == opportunity_id)
+        .order_by(ResourceSnapshot.id)
+    )
+    return [snapshot_view(row) for row in rows]

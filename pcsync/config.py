@@ -68,6 +68,10 @@ class Settings:
     assignee_business_title: str = "PartnerAccountManager"
     # Beat's engagement lifecycle cycle runs this often (minutes).
     engagement_sync_minutes: int = 30
+    # The audit trail: rows older than this many days are purged (7 years).
+    audit_retention_days: int = 2557
+    audit_pseudonymise: bool = False
+    audit_pseudonym_secret: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -86,9 +90,15 @@ class Settings:
             return self.solution_ids
         return (SANDBOX_SOLUTION_ID,) if self.pc_catalog == "Sandbox" else ()
 
+    def audit_pseudonym_key(self) -> str | None:
+        """The key personal data in audit diffs is tokenised with, or None
+        when the trail stores it as is."""
+        return self.audit_pseudonym_secret if self.audit_pseudonymise else None
+
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
         values = [self.hubspot_access_token, self.hubspot_client_secret, self.events_secret]
+        values.append(self.audit_pseudonym_secret)
         values.extend(self.api_tokens)
         return [v for v in values if v]
 
@@ -294,7 +304,25 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     ),
     # How often beat refreshes AWS engagements on deals (workers/sync/engagements.py).
     "PCSYNC_ENGAGEMENT_SYNC_MINUTES": ("engagement_sync_minutes", _positive_int, "30"),
+    # Audit trail retention (days) and pseudonymised personal data in diffs;
+    # the secret keys the tokens, so one person always gets the same token.
+    "PCSYNC_AUDIT_RETENTION_DAYS": ("audit_retention_days", _positive_int, "2557"),
+    "PCSYNC_AUDIT_PSEUDONYMISE": ("audit_pseudonymise", _bool, "false"),
+    "PCSYNC_AUDIT_PSEUDONYM_SECRET": ("audit_pseudonym_secret", _optional, ""),
 }
+
+PSEUDONYM_SECRET_MIN = 16
+
+
+def _cross_checks(values: dict) -> list[str]:
+    """Problems that involve more than one variable."""
+    secret = values.get("audit_pseudonym_secret")
+    if values.get("audit_pseudonymise") and (not secret or len(secret) < PSEUDONYM_SECRET_MIN):
+        return [
+            "PCSYNC_AUDIT_PSEUDONYM_SECRET: PCSYNC_AUDIT_PSEUDONYMISE=true needs a secret of "
+            f"at least {PSEUDONYM_SECRET_MIN} characters to key the tokens"
+        ]
+    return []
 
 
 def load_settings(
@@ -317,6 +345,7 @@ def load_settings(
             values[attr] = parse(raw)
         except ValueError as exc:
             problems.append(f"{name}: {exc}")
+    problems += _cross_checks(values)
     if problems:
         raise ConfigError(problems)
     settings = Settings(**values)

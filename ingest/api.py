@@ -80,4 +80,10 @@ def init_api(app) -> Api:
     from ingest.api_assignment import blueprint as assignment  # late: it imports this module
 
     api.register_blueprint(assignment)
+    from ingest.api_conflicts import blueprint as conflicts  # late: it imports this module
+
+    api.register_blueprint(conflicts)
+    from ingest.api_audit import blueprint as audit  # late: it imports this module
+
+    api.register_blueprint(audit)
     return api

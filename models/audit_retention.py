@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from models.audit import AuditEntry
+from models.audit import AuditEntry, record_audit
 from models.audit_chain import HEAD_ID, AuditChain
 
 
@@ -67,3 +67,19 @@ def purge_audit_before(session: Session, cutoff: datetime) -> Purge:
         .execution_options(synchronize_session=False)
     ).rowcount
     return Purge(removed, through, chain.anchor_hash)
+
+
+def purge_audit_trail(session: Session, cutoff: datetime, *, source: str, actor: str, task_id=None):
+    """The purge and its own audit row, in the caller's transaction."""
+    purge = purge_audit_before(session, cutoff)
+    record_audit(
+        session,
+        action="audit.purge",
+        outcome="purged",
+        source=source,
+        actor=actor,
+        task_id=task_id,
+        diff=purge.as_diff(cutoff),
+        message=f"{purge.removed} audit rows written before {cutoff.isoformat()}",
+    )
+    return purge

@@ -210,16 +210,32 @@ class Resolved:
     sync_outcome: str  # what the deal's sync did with the winner
 
 
+def _settled_by_this_request(conflict: Conflict | None, resolution: Resolution, run: Run) -> bool:
+    """A retried or redelivered task whose first attempt settled the conflict
+    but did not finish the deal's sync (throttled, worker lost): it goes on
+    with the sync instead of answering "already resolved"."""
+    return (
+        conflict is not None
+        and conflict.status == "resolved"
+        and conflict.resolution == resolution.choice
+        and conflict.resolved_by == run.actor
+    )
+
+
 def resolve_conflict(conflict_id: int, resolution: Resolution, run: Run) -> Resolved:
     """Settle a pending conflict as `run.actor` and sync the deal so the
     winner reaches the losing side. Raises ResolutionError (404/409/400)."""
     database = runtime.database()
     with database.transaction() as session:
-        conflict = check_resolution(session, conflict_id, resolution, run.today)
+        conflict = session.get(Conflict, conflict_id)
+        resuming = _settled_by_this_request(conflict, resolution, run)
+        if not resuming:
+            conflict = check_resolution(session, conflict_id, resolution, run.today)
         deal_id, opportunity_id = conflict.hubspot_deal_id, conflict.opportunity_id
-    with opportunity_lock(opportunity_id), database.transaction() as session:
-        # Checked again under the lock: a concurrent resolution may have won.
-        _settle(session, pending_conflict(session, conflict_id), resolution, run)
+    if not resuming:
+        with opportunity_lock(opportunity_id), database.transaction() as session:
+            # Checked again under the lock: a concurrent resolution may have won.
+            _settle(session, pending_conflict(session, conflict_id), resolution, run)
     try:
         outcome = sync_deal(deal_id, run).outcome
     except OpportunityBusy:

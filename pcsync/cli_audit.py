@@ -87,6 +87,7 @@ def conflicts_list(include_resolved: bool, deal_id: str | None, as_json: bool) -
 @click.option("--value", default=None, help="the value to keep, as HubSpot holds it")
 def conflicts_resolve(conflict_id: int, take: str | None, value: str | None) -> None:
     """Settle a conflict now: --take a side, or --value V for both sides."""
+    from workers.sync.backfill import patiently
     from workers.sync.conflict_resolution import Resolution, ResolutionError, resolve_conflict
     from workers.sync.context import Run
 
@@ -96,7 +97,9 @@ def conflicts_resolve(conflict_id: int, take: str | None, value: str | None) -> 
     run = Run(actor="cli:conflicts resolve", task_id=None, source="operator")
     with _app_context():
         try:
-            done = resolve_conflict(conflict_id, resolution, run)
+            # In a terminal a refusal for now (limiter, busy lock) is waited
+            # out; a repeat after the conflict was settled goes on with its sync.
+            done = patiently(resolve_conflict, conflict_id, resolution, run)
         except ResolutionError as exc:
             raise click.ClickException(exc.message) from exc
     click.echo(f"conflict {done.conflict_id} resolved; deal {done.deal_id} {done.sync_outcome}")

@@ -155,13 +155,35 @@ def verify_chain(session: Session, batch: int = 1000) -> Verification:
         previous_hash, previous_id, checked = entry.row_hash, entry.id, checked + 1
         session.expunge(entry)  # bounded memory however long the trail
     if previous_hash != chain.last_hash:
-        where = f"row {previous_id}" if previous_id is not None else "the anchor"
+        return _head_mismatch(session, chain, checked, unchained, previous_id)
+    return Verification(True, checked, unchained)
+
+
+def _head_mismatch(
+    session, chain: AuditChain, checked: int, unchained: int, last_id
+) -> Verification:
+    """The rows chain up but end elsewhere than the head says: rows were
+    appended around the writer (named: the first after the head's last row)
+    or deleted from the end."""
+    recorded = session.scalar(select(AuditEntry.id).where(AuditEntry.row_hash == chain.last_hash))
+    if recorded is not None:
+        first_extra = session.scalar(
+            select(func.min(AuditEntry.id)).where(AuditEntry.id > recorded)
+        )
         return Verification(
             False,
             checked,
             unchained,
-            None,
-            f"the trail ends at {where} but the chain head records a later row: "
-            "rows were deleted from the end",
+            first_extra,
+            f"row {first_extra} was appended after row {recorded}, the last row the chain "
+            "head recorded: inserted around the audit writer",
         )
-    return Verification(True, checked, unchained)
+    where = f"row {last_id}" if last_id is not None else "the anchor"
+    return Verification(
+        False,
+        checked,
+        unchained,
+        None,
+        f"the trail ends at {where} but the chain head records a later row: "
+        "rows were deleted from the end",
+    )

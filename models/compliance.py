@@ -7,7 +7,8 @@ What each count is, by audit row:
   (``PC_WRITE_ACTIONS``), by action and outcome; ``opportunity.sync`` rows
   only when their diff lists ``partner_central`` changes. ``quota`` sets the
   day's total against the 10,000 writes a partner account may make per day.
-- ``hubspot_writes``: rows whose diff carries ``hubspot`` writes, by action.
+- ``hubspot_writes``: rows whose diff carries ``hubspot`` writes (properties
+  by object; a conflict row's ``hubspot`` value is not a write), by action.
 - ``failures``: rows with outcome ``failed``, by error code (the first field
   error's code, else ``unspecified``); ``replays``: ``failure.replayed`` rows.
 - ``conflicts``: ``field.conflict`` rows opened, ``conflict.resolve`` rows by
@@ -60,7 +61,7 @@ def _count_row(day: Counter, row: dict) -> None:
     action, outcome = row["action"], row["outcome"]
     if _writes_partner_central(row):
         day[f"partner_central_writes|{action}|{outcome}"] += 1
-    if diff.get("hubspot"):
+    if diff.get("hubspot") and isinstance(diff["hubspot"], dict):  # not a conflict's value
         day[f"hubspot_writes|{action}"] += 1
     if outcome == "failed":
         day[f"failures|{_error_code(diff)}"] += 1

@@ -148,6 +148,7 @@ def test_each_choice_settles_both_sides_moves_the_base_and_flips_the_deal(manual
             d=deal,
         )
         assert len(resolutions) == 1 and resolutions[0]["actor"].startswith(actor_prefix)
+    check_report_against_rows(stack)
 
 
 def test_refusals_404_409_400(manual_stack):
@@ -181,3 +182,39 @@ def test_a_conflict_fixed_by_hand_on_both_sides_closes_itself(manual_stack):
     assert conflict["resolution"] == "converged" and conflict["resolved_by"] == "pcsync"
     assert pc_amount(stack, opportunity_id) == 45000.0
     assert stack.audit_outcomes(deal, "conflict.resolve") == ["converged"]
+
+
+def direct_count(stack, where: str) -> int:
+    (row,) = stack.rows(f"SELECT count(*) AS n FROM audit_entries WHERE {where}")
+    return row["n"]
+
+
+def check_report_against_rows(stack) -> None:
+    """The compliance report's totals equal counts made straight on the rows."""
+    client = stack.app.test_client()
+    report = client.get("/api/reports/compliance", headers=AUTH).get_json()
+    total = report["total"]
+    diff = "CAST(diff AS TEXT)"
+    pc = total.get("partner_central_writes", {})
+    assert pc.get("opportunity.create|created", 0) == direct_count(
+        stack, "action = 'opportunity.create' AND outcome = 'created'"
+    )
+    assert sum(v for k, v in pc.items() if k.startswith("opportunity.sync|")) == direct_count(
+        stack, f"action = 'opportunity.sync' AND {diff} LIKE '%\"partner_central\": [%'"
+    )
+    assert sum(total.get("hubspot_writes", {}).values()) == direct_count(
+        stack, f"{diff} LIKE '%\"hubspot\": {{%'"
+    )
+    assert total.get("conflicts_opened", {}).get("count", 0) == direct_count(
+        stack, "action = 'field.conflict'"
+    )
+    resolved = total.get("conflicts_resolved", {})
+    for choice in ("hubspot", "partner_central", "value"):
+        assert resolved.get(choice, 0) == direct_count(
+            stack, f"action = 'conflict.resolve' AND {diff} LIKE '%\"choice\": \"{choice}\"%'"
+        )
+    assert sum(total.get("failures", {}).values()) == direct_count(stack, "outcome = 'failed'")
+    assert report["chain"]["ok"] is True
+    assert report["conflict_queue"]["still_pending"] == 0
+    csv_text = client.get("/api/reports/compliance?format=csv", headers=AUTH).get_data(True)
+    assert csv_text.splitlines()[0] == "day,metric,detail,count"

@@ -94,7 +94,7 @@ def audit_filter(args: dict) -> AuditFilter:
 
 
 @blueprint.route("/audit")
-@blueprint.arguments(AuditListArgs, location="query")
+@blueprint.arguments(AuditListArgs, location="query", error_status_code=400)
 @blueprint.response(200, AuditPageSchema)
 @blueprint.doc(security=SECURITY)
 def list_audit(args):
@@ -114,7 +114,7 @@ def verify():
 
 
 @blueprint.route("/reports/compliance")
-@blueprint.arguments(ReportArgs, location="query")
+@blueprint.arguments(ReportArgs, location="query", error_status_code=400)
 @blueprint.response(200)
 @blueprint.doc(security=SECURITY)
 def compliance(args):

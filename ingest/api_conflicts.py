@@ -90,7 +90,7 @@ class QueuedResolutionSchema(Schema):
 
 
 @blueprint.route("/conflicts")
-@blueprint.arguments(ConflictListArgs, location="query")
+@blueprint.arguments(ConflictListArgs, location="query", error_status_code=400)
 @blueprint.response(200, ConflictPageSchema)
 @blueprint.doc(security=SECURITY)
 def list_conflicts(args):

@@ -41,6 +41,10 @@ class AuditEntry(Base):
     row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
+# Session.info key: the rows record_audit made, in order, until the commit.
+PENDING_ENTRIES = "pcsync.audit_pending"
+
+
 class AuditIsAppendOnly(Exception):
     pass
 
@@ -65,7 +69,9 @@ def record_audit(
     diff: dict | None = None,
     message: str | None = None,
 ) -> AuditEntry:
-    """Add one audit row to the caller's transaction (committed with its change).
+    """Add one audit row to the caller's transaction (committed with its
+    change, appended to the hash chain at commit; not visible to queries in
+    the same transaction before that).
 
     Personal data in `diff` is pseudonymised first when the database was
     opened with a pseudonym key (PCSYNC_AUDIT_PSEUDONYMISE)."""
@@ -83,5 +89,8 @@ def record_audit(
         diff=pseudonymise(diff, key) if key else diff,
         message=message,
     )
-    session.add(entry)
+    # Added to the session when it commits (models/audit_chain.py): the chain
+    # head is then locked only for the final flush, not while the rest of the
+    # transaction (an API call, say) runs.
+    session.info.setdefault(PENDING_ENTRIES, []).append(entry)
     return entry

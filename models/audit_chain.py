@@ -6,7 +6,8 @@ first row follows the anchor (all zeros on a new database; the last purged
 row's hash once the retention purge has run), so one edited, deleted,
 inserted or reordered row breaks the chain at that row or the next.
 
-Appends are serialised: the hashes are filled in just before the rows are
+Appends are serialised: the rows a transaction records join the session
+when it commits, and the hashes are filled in just before they are
 flushed, after updating the single ``audit_chain`` head row. That UPDATE
 holds a row lock on PostgreSQL and the database write lock on SQLite until
 the transaction commits, so a second writer reads the head only after the
@@ -26,7 +27,7 @@ from datetime import UTC
 from sqlalchemy import Integer, String, event, func, inspect, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.audit import AuditEntry
+from models.audit import PENDING_ENTRIES, AuditEntry
 from models.base import Base
 
 GENESIS = "0" * 64
@@ -71,6 +72,18 @@ def canonical(entry) -> bytes:
 
 def row_hash(prev_hash: str, entry) -> str:
     return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(entry)).hexdigest()
+
+
+@event.listens_for(Session, "before_commit")
+def _add_pending_entries(session: Session) -> None:
+    """The transaction's audit rows join the session now, in the order they
+    were recorded; the commit's flush chains and inserts them."""
+    session.add_all(session.info.pop(PENDING_ENTRIES, []))
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending_entries(session: Session) -> None:
+    session.info.pop(PENDING_ENTRIES, None)
 
 
 @event.listens_for(Session, "before_flush")

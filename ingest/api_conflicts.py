@@ -6,7 +6,7 @@
 Like every ingest route this validates, checks and queues; the task
 (`pcsync.resolve_conflict`) settles it through the deal's one writer
 (`workers.sync.conflict_resolution.resolve_conflict`, which the CLI runs
-inline).
+inline). The console calls the same `tasks.conflicts.request_resolution`.
 """
 
 from __future__ import annotations
@@ -17,16 +17,10 @@ from marshmallow import Schema, fields, validate
 from ingest.api import require_bearer_token
 from ingest.api_operations import operator_actor
 from ingest.paging import PageArgs, page_fields, page_of
-from models.base import utcnow
 from models.conflicts import conflict_query, conflict_view
 from pcsync import runtime
-from tasks.conflicts import queue_resolution
-from workers.sync.conflict_resolution import (
-    CHOICES,
-    Resolution,
-    ResolutionError,
-    check_resolution,
-)
+from tasks.conflicts import request_resolution
+from workers.sync.conflict_resolution import CHOICES, Resolution, ResolutionError
 
 blueprint = Blueprint(
     "api_conflicts",
@@ -111,12 +105,8 @@ def resolve(body: dict, conflict_id: int):
     value. Queued; the winner reaches the losing side through the deal's
     sync, and the resolution is audited (`conflict.resolve`)."""
     resolution = Resolution(body["choice"], body.get("value"))
-    with runtime.database().transaction() as session:
-        try:
-            conflict = check_resolution(session, conflict_id, resolution, utcnow().date())
-        except ResolutionError as exc:
-            abort(exc.status, message=exc.message)
-        deal_id = conflict.hubspot_deal_id
-    with runtime.celery_app().producer_or_acquire() as producer:
-        queue_resolution(conflict_id, resolution, operator_actor(), producer=producer)
+    try:
+        deal_id = request_resolution(conflict_id, resolution, operator_actor())
+    except ResolutionError as exc:
+        abort(exc.status, message=exc.message)
     return {"queued": True, "conflict_id": conflict_id, "deal_id": deal_id}

@@ -3,6 +3,7 @@ verification) and pseudonymised personal data, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -82,3 +83,27 @@ def test_personal_data_is_pseudonymised_with_one_token_per_person(make_settings,
     # The same person, from either side and in any case, is the same token.
     assert newest["diff"]["hubspot"] == stored["Email"]
     assert newest["diff"]["path"] == "Customer.Contacts[51].Email"
+
+
+def test_cli_lists_conflicts_exports_and_reports(app, tmp_path):
+    from click.testing import CliRunner
+
+    from pcsync.cli import main
+
+    write(app, 2, deal_id="21", action="field.conflict", outcome="conflict_pending")
+    settings = app.extensions["pcsync.settings"]
+    runner = CliRunner()
+    listed = runner.invoke(main, ["conflicts", "list", "--json"], obj=settings)
+    assert listed.exit_code == 0 and json.loads(listed.output) == []
+    out = tmp_path / "audit.csv"
+    exported = runner.invoke(
+        main, ["audit", "export", "--format", "csv", "--output", str(out)], obj=settings
+    )
+    assert exported.exit_code == 0, exported.output
+    header, *rows = out.read_text().splitlines()
+    assert header.startswith("id,at,action") and len(rows) == 2
+    report = runner.invoke(main, ["report", "compliance"], obj=settings)
+    assert report.exit_code == 0, report.output
+    document = json.loads(report.output)
+    assert document["total"]["conflicts_opened"] == {"count": 2}
+    assert document["chain"]["ok"] is True

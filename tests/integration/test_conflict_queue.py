@@ -180,6 +180,11 @@ def test_a_conflict_fixed_by_hand_on_both_sides_closes_itself(manual_stack):
     assert conflict["resolution"] == "converged" and conflict["resolved_by"] == "pcsync"
     assert pc_amount(stack, opportunity_id) == 45000.0
     assert stack.audit_outcomes(deal, "conflict.resolve") == ["converged"]
+    # The next change a HubSpot user makes is credited to that user.
+    stack.hubspot.update_object("deals", deal, {"amount": "47000"}, user_id=4242)
+    with stack.worker():
+        wait_for(lambda: pc_amount(stack, opportunity_id) == 47000.0, timeout=40)
+        wait_for(lambda: deal_properties(stack, deal)["aws_last_sync_by"] == "hubspot-user:4242")
 
 
 def direct_count(stack, where: str) -> int:

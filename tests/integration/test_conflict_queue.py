@@ -21,6 +21,8 @@ PATH = "Project.ExpectedCustomerSpend"
 ENGINE_CONFIG = f"""
 [fields."{PATH}"]
 strategy = "MANUAL"
+[contact_fields.Phone]
+strategy = "MANUAL"
 """
 
 
@@ -221,3 +223,37 @@ def check_report_against_rows(stack) -> None:
     assert report["conflict_queue"]["still_pending"] == 0
     csv_text = client.get("/api/reports/compliance?format=csv", headers=AUTH).get_data(True)
     assert csv_text.splitlines()[0] == "day,metric,detail,count"
+
+
+def test_a_contact_member_conflict_is_settled_on_the_contact(manual_stack):
+    stack = manual_stack
+    sim = stack.hubspot
+    with stack.worker():
+        contact = create_contact(sim)
+        deal = create_deal(sim, company_id=create_company(sim), contact_ids=[contact])
+        opportunity_id = stack.wait_linked(deal)["opportunity_id"]
+        wait_for(lambda: stack.audit_outcomes(deal, "opportunity.create") == ["created"])
+        time.sleep(1.5)
+    sim.update_object("contacts", contact, {"phone": "(206) 555-0199"})
+
+    def pc_edit(request):
+        request["Customer"]["Contacts"][0]["Phone"] = "+12065550177"
+
+    stack.aws_edit(opportunity_id, pc_edit)
+    with stack.worker():
+        (conflict,) = wait_for(lambda: conflicts_of(stack, deal), timeout=60)
+        assert conflict["field_path"] == f"Customer.Contacts[{contact}].Phone"
+        answer = resolve_by_api(stack, conflict["id"], {"choice": "partner_central"})
+        assert answer.status_code == 202, answer.get_json()
+        wait_for(
+            lambda: sim.get_object("contacts", contact)["properties"]["phone"] == "+12065550177",
+            timeout=40,
+        )
+    (record,) = stack.rows(
+        "SELECT base FROM customer_records WHERE hubspot_deal_id = :d AND object_id = :c",
+        d=deal,
+        c=contact,
+    )
+    assert as_json(record["base"])["Phone"] == "+12065550177"
+    contacts = stack.opportunity(opportunity_id)["Customer"]["Contacts"]
+    assert contacts[0]["Phone"] == "+12065550177"

@@ -59,7 +59,13 @@ _TRIGGERS = {
             WHEN OLD.id > (SELECT purged_through FROM audit_chain WHERE id = 1)
             BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END""",
         ],
+        # Dropping the hash columns may rebuild the table, which drops its
+        # triggers: put both of 0001's back.
         "restore": [
+            "DROP TRIGGER IF EXISTS audit_entries_no_update",
+            "DROP TRIGGER IF EXISTS audit_entries_no_delete",
+            """CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+            BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END""",
             """CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
             BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END""",
         ],
@@ -120,8 +126,8 @@ def downgrade() -> None:
         batch_op.drop_column("resolved_value")
         batch_op.drop_column("resolved_by")
     _run("drop")
-    _run("restore")
     op.drop_table("audit_chain")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_column("row_hash")
         batch_op.drop_column("prev_hash")
+    _run("restore")

@@ -39,12 +39,15 @@ def record_conflict(session, run: Run, deal_id: str, opportunity_id: str, confli
         )
 
 
-def _still_open(row: Conflict, pending: set[str], deferred: set[str], contacts_merged: bool):
-    """Whether this sync leaves the row's disagreement in place."""
-    if row.fingerprint in pending or row.field_path in deferred:
+def _still_open(row: Conflict, pending: set[str], result, contacts_merged: bool) -> bool:
+    """Whether this sync leaves the row's disagreement in place (or did not
+    look at its field at all)."""
+    if row.fingerprint in pending or row.field_path in result.deferred:
         return True
-    # Contact members are only merged when Customer.Contacts syncs and was not deferred.
-    return row.field_path.startswith(CONTACT_PATH_PREFIX) and not contacts_merged
+    if row.field_path.startswith(CONTACT_PATH_PREFIX):
+        # Contact members are merged only when Customer.Contacts syncs, undeferred.
+        return not contacts_merged
+    return row.field_path not in result.decisions  # a field no longer synced
 
 
 def close_settled_conflicts(session, run: Run, deal_id: str, result, contacts) -> None:
@@ -57,9 +60,8 @@ def close_settled_conflicts(session, run: Run, deal_id: str, result, contacts) -
     current = [*result.pending_conflicts, *(contacts.pending_conflicts if contacts else [])]
     pending = {c.fingerprint for c in current}
     paths = {c.path for c in current}
-    deferred = set(result.deferred)
     for row in pending_conflicts_of(session, deal_id):
-        if _still_open(row, pending, deferred, contacts_merged):
+        if _still_open(row, pending, result, contacts_merged):
             continue
         resolution = "superseded" if row.field_path in paths else "converged"
         row.status, row.resolution = "resolved", resolution

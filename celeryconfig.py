@@ -50,14 +50,21 @@ imports = (
     "tasks.submission",
     "tasks.assignment",
     "tasks.resources",
+    "tasks.conflicts",
 )
 
 ENGAGEMENT_BEAT_ENTRY = "sync-engagements"
 
 beat_schedule: dict = {
-    # Inbox rows only serve de-duplication; the audit trail is kept forever.
+    # Inbox rows only serve de-duplication; the audit trail is kept
+    # PCSYNC_AUDIT_RETENTION_DAYS and purged daily past that.
     "prune-inbox": {
         "task": "pcsync.prune_inbox",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600},
+    },
+    "purge-audit": {
+        "task": "pcsync.purge_audit",
         "schedule": 24 * 3600.0,
         "options": {"expires": 3600},
     },

@@ -26,7 +26,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     app = Flask("pcsync")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["pcsync.settings"] = settings
-    app.extensions["pcsync.db"] = Database(settings.database_url)
+    app.extensions["pcsync.db"] = Database(
+        settings.database_url, audit_pseudonym_key=settings.audit_pseudonym_key()
+    )
     if clock is not None:
         app.extensions["pcsync.clock"] = clock
     celery_init_app(app, settings)

@@ -105,4 +105,10 @@ def init_api(app) -> Api:
 
     for resource_blueprint in (resources, snapshots, library):
         api.register_blueprint(resource_blueprint)
+    from ingest.api_conflicts import blueprint as conflicts  # late: it imports this module
+
+    api.register_blueprint(conflicts)
+    from ingest.api_audit import blueprint as audit  # late: it imports this module
+
+    api.register_blueprint(audit)
     return api

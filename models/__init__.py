@@ -5,6 +5,7 @@ what Alembic compares against.
 """
 
 from models.audit import AuditEntry, record_audit
+from models.audit_chain import AuditChain
 from models.base import Base
 from models.conflicts import Conflict
 from models.customer_records import CustomerRecord
@@ -23,6 +24,7 @@ from models.resources import (
 from models.sync_state import SyncState, get_state, set_state
 
 __all__ = [
+    "AuditChain",
     "AuditEntry",
     "Base",
     "Conflict",

@@ -2,8 +2,11 @@
 
 Every external write and every decision (created, updated, unchanged,
 deferred, conflict, failed, ignored) is one row. Rows are never updated or
-deleted: the ORM refuses it here, and database triggers (see the migration)
-refuse it for any other client too.
+deleted: the ORM refuses it here, and database triggers (see the migrations)
+refuse it for any other client too; only the retention purge may remove the
+oldest rows (models/audit_retention.py). Each row carries the SHA-256 of its
+content and of its predecessor (models/audit_chain.py fills both when the
+row is flushed), so an edit, deletion, insertion or reordering shows.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from models.audit_privacy import PSEUDONYM_KEY, pseudonymise
 from models.base import Base, JsonColumn, UTCDateTime, utcnow
 
 
@@ -33,6 +37,12 @@ class AuditEntry(Base):
     opportunity_id: Mapped[str | None] = mapped_column(String(32), index=True)
     diff: Mapped[dict | None] = mapped_column(JsonColumn)
     message: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+# Session.info key: the rows record_audit made, in order, until the commit.
+PENDING_ENTRIES = "pcsync.audit_pending"
 
 
 class AuditIsAppendOnly(Exception):
@@ -59,8 +69,15 @@ def record_audit(
     diff: dict | None = None,
     message: str | None = None,
 ) -> AuditEntry:
-    """Add one audit row to the caller's transaction (committed with its change)."""
+    """Add one audit row to the caller's transaction (committed with its
+    change, appended to the hash chain at commit; not visible to queries in
+    the same transaction before that).
+
+    Personal data in `diff` is pseudonymised first when the database was
+    opened with a pseudonym key (PCSYNC_AUDIT_PSEUDONYMISE)."""
+    key = session.info.get(PSEUDONYM_KEY)
     entry = AuditEntry(
+        at=utcnow(),
         action=action,
         outcome=outcome,
         source=source,
@@ -69,8 +86,11 @@ def record_audit(
         object_type=object_type,
         object_id=object_id,
         opportunity_id=opportunity_id,
-        diff=diff,
+        diff=pseudonymise(diff, key) if key else diff,
         message=message,
     )
-    session.add(entry)
+    # Added to the session when it commits (models/audit_chain.py): the chain
+    # head is then locked only for the final flush, not while the rest of the
+    # transaction (an API call, say) runs.
+    session.info.setdefault(PENDING_ENTRIES, []).append(entry)
     return entry

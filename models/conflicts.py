@@ -2,7 +2,9 @@
 
 A pending conflict keeps Partner Central's value and leaves the base as it
 was, so the disagreement shows again at every sync until an operator settles
-it; the fingerprint makes it one row however often it shows.
+it (resolution ``hubspot``, ``partner_central`` or ``value``) or both sides
+agree again by themselves (``converged``); the fingerprint makes it one row
+however often it shows.
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ class Conflict(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     strategy: Mapped[str] = mapped_column(String(32))
     values: Mapped[dict] = mapped_column(JsonColumn)  # base, hubspot, partner_central
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | resolved
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending", index=True
+    )  # pending | resolved
     resolution: Mapped[str | None] = mapped_column(String(32))
+    resolved_by: Mapped[str | None] = mapped_column(String(128))  # operator, or pcsync
+    resolved_value: Mapped[Any] = mapped_column(JsonColumn)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -62,3 +68,42 @@ def record_pending_conflict(
         )
     )
     return True
+
+
+def pending_conflicts_of(session: Session, deal_id: str) -> list[Conflict]:
+    return list(
+        session.scalars(
+            select(Conflict)
+            .where(Conflict.hubspot_deal_id == deal_id, Conflict.status == "pending")
+            .order_by(Conflict.id)
+        )
+    )
+
+
+def conflict_view(conflict: Conflict) -> dict:
+    return {
+        "id": conflict.id,
+        "deal_id": conflict.hubspot_deal_id,
+        "opportunity_id": conflict.opportunity_id,
+        "field": conflict.field_path,
+        "strategy": conflict.strategy,
+        "values": conflict.values or {},
+        "status": conflict.status,
+        "detected_at": conflict.detected_at,
+        "resolved_at": conflict.resolved_at,
+        "resolution": conflict.resolution,
+        "resolved_by": conflict.resolved_by,
+        "resolved_value": conflict.resolved_value,
+    }
+
+
+def conflict_query(args: dict):
+    """Conflicts matching the list filters, oldest first (the queue's order)."""
+    statement = select(Conflict).order_by(Conflict.id)
+    filters = {
+        Conflict.status: args.get("status"),
+        Conflict.hubspot_deal_id: args.get("deal_id"),
+        Conflict.opportunity_id: args.get("opportunity_id"),
+        Conflict.field_path: args.get("field"),
+    }
+    return statement.where(*(column == value for column, value in filters.items() if value))

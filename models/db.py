@@ -14,6 +14,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.audit_privacy import PSEUDONYM_KEY
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
@@ -50,10 +52,13 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, audit_pseudonym_key: str | None = None):
+        """`audit_pseudonym_key` set: audit diffs are stored pseudonymised
+        (models/audit_privacy.py); the sessions carry the key to record_audit."""
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        info = {PSEUDONYM_KEY: audit_pseudonym_key} if audit_pseudonym_key else {}
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

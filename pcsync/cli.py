@@ -350,5 +350,15 @@ def _backfill_summary(counts, dry_run: bool) -> str:
     return prefix + "; ".join(parts)
 
 
+def _register_audit_commands() -> None:
+    from pcsync.cli_audit import audit, conflicts, report
+
+    for group in (conflicts, audit, report):
+        main.add_command(group)
+
+
+_register_audit_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

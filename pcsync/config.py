@@ -95,6 +95,10 @@ class Settings:
     resource_max_bytes: int = 25 * 1024 * 1024
     resource_content_types: tuple[str, ...] = DEFAULT_RESOURCE_CONTENT_TYPES
     resource_link_seconds: int = 300
+    # The audit trail: rows older than this many days are purged (7 years).
+    audit_retention_days: int = 2557
+    audit_pseudonymise: bool = False
+    audit_pseudonym_secret: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -113,6 +117,11 @@ class Settings:
             return self.solution_ids
         return (SANDBOX_SOLUTION_ID,) if self.pc_catalog == "Sandbox" else ()
 
+    def audit_pseudonym_key(self) -> str | None:
+        """The key personal data in audit diffs is tokenised with, or None
+        when the trail stores it as is."""
+        return self.audit_pseudonym_secret if self.audit_pseudonymise else None
+
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
         values = [
@@ -120,6 +129,7 @@ class Settings:
             self.hubspot_client_secret,
             self.events_secret,
             self.secret_key,
+            self.audit_pseudonym_secret,
         ]
         values.extend(self.api_tokens)
         return [v for v in values if v]
@@ -355,7 +365,28 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
         ",".join(DEFAULT_RESOURCE_CONTENT_TYPES),
     ),
     "PCSYNC_RESOURCE_LINK_SECONDS": ("resource_link_seconds", _positive_int, "300"),
+    # Audit trail retention (days) and pseudonymised personal data in diffs;
+    # the secret keys the tokens, so one person always gets the same token.
+    "PCSYNC_AUDIT_RETENTION_DAYS": ("audit_retention_days", _positive_int, "2557"),
+    "PCSYNC_AUDIT_PSEUDONYMISE": ("audit_pseudonymise", _bool, "false"),
+    "PCSYNC_AUDIT_PSEUDONYM_SECRET": ("audit_pseudonym_secret", _optional, ""),
 }
+
+PSEUDONYM_SECRET_MIN = 16
+
+
+def _cross_checks(values: dict) -> list[str]:
+    """Problems that involve more than one variable."""
+    problems = []
+    secret = values.get("audit_pseudonym_secret")
+    if values.get("audit_pseudonymise") and (not secret or len(secret) < PSEUDONYM_SECRET_MIN):
+        problems.append(
+            "PCSYNC_AUDIT_PSEUDONYM_SECRET: PCSYNC_AUDIT_PSEUDONYMISE=true needs a secret of "
+            f"at least {PSEUDONYM_SECRET_MIN} characters to key the tokens"
+        )
+    if values.get("resource_store") == "s3" and not values.get("resource_bucket"):
+        problems.append("PCSYNC_RESOURCE_BUCKET: must be set when PCSYNC_RESOURCE_STORE is s3")
+    return problems
 
 
 def load_settings(
@@ -378,8 +409,7 @@ def load_settings(
             values[attr] = parse(raw)
         except ValueError as exc:
             problems.append(f"{name}: {exc}")
-    if values.get("resource_store") == "s3" and not values.get("resource_bucket"):
-        problems.append("PCSYNC_RESOURCE_BUCKET: must be set when PCSYNC_RESOURCE_STORE is s3")
+    problems += _cross_checks(values)
     if problems:
         raise ConfigError(problems)
     settings = Settings(**values)

@@ -149,6 +149,25 @@ OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
         "When a partner resource was last attached to the opportunity",
         "datetime",
     ),
+    # Conflicts between the two sides (workers/sync/conflicts.py).
+    _property(
+        "aws_conflict_status",
+        "AWS conflict status",
+        "none, pending (an operator must settle a field) or resolved",
+        "select",
+        tuple((status, status) for status in ("none", "pending", "resolved")),
+    ),
+    _property(
+        "aws_last_conflict_date",
+        "AWS last conflict",
+        "When pcsync last found the two sides disagreeing on a field",
+        "date",
+    ),
+    _property(
+        "aws_last_sync_by",
+        "AWS last change by",
+        "Who made the last change pcsync synced: hubspot-user:<id>, operator:<id> or pcsync",
+    ),
 )
 
 INPUT_DEAL_PROPERTIES: tuple[dict, ...] = (

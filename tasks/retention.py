@@ -1,6 +1,7 @@
 """Retention: the webhook inbox only needs to outlive HubSpot's 24-hour
-redelivery window (plus margin) to de-duplicate; the audit trail is
-permanent and never pruned."""
+redelivery window (plus margin) to de-duplicate; the audit trail is kept
+PCSYNC_AUDIT_RETENTION_DAYS (seven years by default), then its oldest rows
+are purged behind an anchor that keeps the hash chain verifiable."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from celery import shared_task
 from sqlalchemy import delete
 
 from models.audit import record_audit
+from models.audit_retention import purge_audit_trail
 from models.base import utcnow
 from models.inbox import InboxEvent
 from pcsync import runtime
@@ -37,3 +39,16 @@ def prune_inbox(self) -> int:
                 message=f"{removed} inbox events received before {cutoff.isoformat()}",
             )
     return removed
+
+
+@shared_task(name="pcsync.purge_audit", bind=True)
+def purge_audit(self) -> int:
+    cutoff = utcnow() - timedelta(days=runtime.settings().audit_retention_days)
+    with runtime.locks().beat_singleton("purge-audit", 3600) as held:
+        if not held:
+            return 0
+        with runtime.database().transaction() as session:
+            purge = purge_audit_trail(
+                session, cutoff, source="schedule", actor=self.name, task_id=self.request.id
+            )
+    return purge.removed

@@ -69,9 +69,17 @@ def _truncate_postgres(url: str) -> None:
         # TRUNCATE bypasses the audit table's row triggers (that is the point
         # of a fresh test database, not a loophole in production: the
         # service's role never truncates).
-        names = ", ".join(f'"{t}"' for t in tables)
+        names = ", ".join(f'"{t}"' for t in tables if t != "audit_chain")
         if names:
             connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY"))
+        # The emptied trail starts a new hash chain from the all-zero anchor.
+        connection.execute(
+            sa.text(
+                "UPDATE audit_chain SET last_hash = :zero, anchor_hash = :zero, appended = 0,"
+                " anchor_id = 0, purged_through = 0"
+            ),
+            {"zero": "0" * 64},
+        )
     engine.dispose()
 
 

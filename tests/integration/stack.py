@@ -262,3 +262,14 @@ def build_stack(
     sim.set_webhook_url(f"{public_url}/webhooks/hubspot")
     sim.clear_calls()
     return stack
+
+
+def build_configured_stack(
+    make_settings, database_url, redis_url, monkeypatch, tmp_path, engine_config: str
+) -> Stack:
+    """`build_stack` with an engine configuration file (TOML) of fields and strategies."""
+    path = tmp_path / "engine.toml"
+    path.write_text(engine_config)
+    return build_stack(
+        make_settings, database_url, redis_url, monkeypatch, engine_config_path=str(path)
+    )

@@ -44,3 +44,32 @@ def test_audit_trail_refuses_update_and_delete_from_any_client(database_url):
             "updated"
         ]
     engine.dispose()
+
+
+def test_rows_written_before_the_hash_chain_stay_readable_and_are_reported(database_url):
+    from alembic import command
+
+    from models.audit import record_audit
+    from models.audit_chain import verify_chain
+    from models.db import Database
+
+    command.downgrade(alembic_config(database_url), "0008")
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO audit_entries (at, action, outcome, source, actor)"
+                " VALUES (CURRENT_TIMESTAMP, 'opportunity.sync', 'updated', 'hubspot', 'legacy')"
+            )
+        )
+    with engine.begin() as connection, pytest.raises(sa.exc.DatabaseError):
+        connection.execute(sa.text("DELETE FROM audit_entries"))  # 0001's guard is back
+    engine.dispose()
+    upgrade(database_url)
+    database = Database(database_url)
+    with database.transaction() as session:
+        record_audit(session, action="opportunity.sync", outcome="updated", source="s", actor="new")
+    with database.transaction() as session:
+        result = verify_chain(session)
+    database.dispose()
+    assert (result.ok, result.checked, result.unchained) == (True, 1, 1)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.integration.factories import create_company, create_contact, create_deal
-from tests.integration.stack import build_stack, wait_for
+from tests.integration.stack import build_configured_stack, wait_for
 
 ENGINE_CONFIG = """
 [fields."LifeCycle.NextSteps"]
@@ -27,10 +27,8 @@ strategy = "MANUAL"
 
 @pytest.fixture
 def strategy_stack(make_settings, database_url, redis_url, monkeypatch, tmp_path):
-    config = tmp_path / "engine.toml"
-    config.write_text(ENGINE_CONFIG)
-    stack = build_stack(
-        make_settings, database_url, redis_url, monkeypatch, engine_config_path=str(config)
+    stack = build_configured_stack(
+        make_settings, database_url, redis_url, monkeypatch, tmp_path, ENGINE_CONFIG
     )
     yield stack
     stack.stop()

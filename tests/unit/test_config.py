@@ -76,3 +76,23 @@ def test_cli_stops_with_one_line_per_problem(tmp_path):
         "pcsync: configuration error: PCSYNC_DEBOUNCE_SECONDS: "
         "could not convert string to float: 'soon'",
     ]
+
+
+def test_audit_settings_default_to_seven_years_and_no_pseudonyms():
+    settings = load_settings({})
+    assert settings.audit_retention_days == 2557
+    assert settings.audit_pseudonym_key() is None
+
+
+def test_pseudonymised_audit_needs_a_secret():
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"PCSYNC_AUDIT_PSEUDONYMISE": "true", "PCSYNC_AUDIT_RETENTION_DAYS": "0"})
+    problems = " ".join(caught.value.problems)
+    assert "PCSYNC_AUDIT_PSEUDONYM_SECRET" in problems
+    assert "PCSYNC_AUDIT_RETENTION_DAYS" in problems
+    secret = "a-long-enough-secret-123"
+    settings = load_settings(
+        {"PCSYNC_AUDIT_PSEUDONYMISE": "true", "PCSYNC_AUDIT_PSEUDONYM_SECRET": secret}
+    )
+    assert settings.audit_pseudonym_key() == secret
+    assert secret in settings.secrets()

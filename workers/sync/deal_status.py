@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
+from models.inbox import InboxEvent
 from models.links import OpportunityLink
 from workers.clients.hubspot import HubSpot
+
+# HubSpot names the user behind a UI change as sourceId "userId:<id>" (seen in
+# webhook payloads, not in the documented field table: optional).
+HUBSPOT_USER_SOURCE = "userId:"
 
 
 def now_iso() -> str:
@@ -35,3 +42,26 @@ def write_deal_status(
     hubspot.update_object("deals", link.hubspot_deal_id, payload)
     link.hubspot_written = {**(link.hubspot_written or {}), **changes}
     return payload
+
+
+def changed_by(session, run, deal_id: str) -> str:
+    """aws_last_sync_by: the operator who asked for this run, the HubSpot
+    user the deal's latest change event names, or pcsync itself."""
+    if run.source == "operator":
+        return run.actor
+    if run.source == "hubspot":
+        event = session.scalar(
+            select(InboxEvent)
+            .where(
+                InboxEvent.source == "hubspot",
+                InboxEvent.object_type == "deal",
+                InboxEvent.object_id == deal_id,
+                InboxEvent.outcome == "queued",
+            )
+            .order_by(InboxEvent.occurred_at_ms.desc(), InboxEvent.id.desc())
+            .limit(1)
+        )
+        source_id = str((event.payload or {}).get("sourceId") or "") if event else ""
+        if source_id.startswith(HUBSPOT_USER_SOURCE):
+            return "hubspot-user:" + source_id.removeprefix(HUBSPOT_USER_SOURCE)
+    return "pcsync"

@@ -35,10 +35,10 @@ from workers.engine import (
 )
 from workers.errors import ConflictError, PermanentError, RetryableError
 from workers.locks import opportunity_lock_name
-from workers.sync.conflicts import record_conflict
+from workers.sync.conflicts import close_settled_conflicts, conflict_properties, record_conflict
 from workers.sync.contacts import prepare_customer, remember_created
 from workers.sync.context import Run
-from workers.sync.deal_status import write_deal_status
+from workers.sync.deal_status import changed_by, write_deal_status
 from workers.sync.hubspot_state import DealState, read_deal_state
 from workers.sync.rules import REFERRAL_PROPERTY, deal_wants_sync
 
@@ -300,6 +300,8 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
         link.sync_status = outcome
         link.last_error = None
         customer_status = customer.remember(session, run, result, pc_changes, opportunity_id)
+        _record_pending_conflicts(session, run, state.deal_id, opportunity_id, result)
+        close_settled_conflicts(session, run, state.deal_id, result, customer.contacts)
         write_deal_status(
             hubspot,
             link,
@@ -309,10 +311,11 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
                 "aws_review_comments": review.get("ReviewComments") or "",
                 "aws_sync_status": DEAL_SYNC_STATUS[outcome],
                 "aws_sync_error": "",
+                **conflict_properties(session, state.deal_id),
+                **_last_change_by(session, run, state.deal_id, outcome),
             },
             extra={**(hubspot_writes.get("deal") or {}), **customer_status},
         )
-        _record_pending_conflicts(session, run, state.deal_id, opportunity_id, result)
         audit(
             session,
             run,
@@ -353,6 +356,12 @@ def _write_partner_central(opportunity: dict, result, run: Run) -> tuple[list, o
 def _record_pending_conflicts(session, run: Run, deal_id: str, opportunity_id: str, result) -> None:
     for conflict in result.pending_conflicts:
         record_conflict(session, run, deal_id, opportunity_id, conflict)
+
+
+def _last_change_by(session, run: Run, deal_id: str, outcome: str) -> dict[str, str]:
+    if outcome != "updated":
+        return {}  # nothing moved: the last change is still the previous one
+    return {"aws_last_sync_by": changed_by(session, run, deal_id)}
 
 
 def _outcome(pc_changes, hubspot_writes, result) -> str:

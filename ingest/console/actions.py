@@ -8,6 +8,7 @@ the reason (nothing changed).
 
 from __future__ import annotations
 
+from models.conflicts import Conflict
 from pcsync import runtime
 from tasks.conflicts import request_resolution
 from tasks.hubspot_sync import queue_object_syncs
@@ -36,7 +37,9 @@ def resolve_conflict(conflict_id: int, choice: str, value: str | None, operator:
         request_resolution(conflict_id, Resolution(choice, value or None), operator)
     except ResolutionError as exc:
         raise ActionRefused(exc.message) from exc
-    return f"conflict {conflict_id}: {choice.replace('_', ' ')} wins; the sync is queued"
+    with runtime.database().transaction() as session:
+        field_path = session.get(Conflict, conflict_id).field_path
+    return f"{field_path}: {choice.replace('_', ' ')} wins; a sync is queued"
 
 
 def replay(failure_ids: list[int] | None, operator: str) -> str:

@@ -97,10 +97,11 @@ def test_a_refused_resolution_changes_nothing(make_app):
     client = app.test_client()
     sign_in(client)
     token = csrf_token(client, "/console/conflicts")
-    for choice in ("value", "neither", ""):
+    # A typed value with nothing typed, an unknown choice, no choice.
+    for choice, value in (("value", ""), ("neither", "d"), ("", "d")):
         answer = client.post(
             "/console/conflicts/1/resolve",
-            data={"choice": choice, "value": "d", "csrf_token": token},
+            data={"choice": choice, "value": value, "csrf_token": token},
             follow_redirects=True,
         )
         assert 'class="message error"' in answer.text

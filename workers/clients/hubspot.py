@@ -19,7 +19,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from workers.errors import NotFound, PermanentError, RateLimited, RetryableError
+from workers.errors import NotFound, PermanentError, RetryableError
 from workers.limiter import Priority, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -82,17 +82,9 @@ class HubSpot:
         idempotent: bool = True,
         priority: Priority = "event",
     ) -> Any:
-        decision = self.limiter.acquire("hubspot", priority=priority)
-        if not decision.allowed:
-            raise RateLimited(
-                f"hubspot budget exhausted ({decision.reason})",
-                group="hubspot",
-                retry_after=decision.retry_after,
-                priority=priority,
-                operation=f"{method} {path}",
-            )
-        session = self._retrying if idempotent else self._once
         operation = f"{method} {path}"
+        self.limiter.take("hubspot", priority=priority, operation=operation)
+        session = self._retrying if idempotent else self._once
         try:
             response = session.request(
                 method, self.base_url + path, json=json, params=params, timeout=self.timeout

@@ -2,7 +2,8 @@
 
 Wraps the unmodified boto3 `partnercentral-selling` client: fills in the
 catalog, takes a rate-limiter token for the operation's quota group before
-each call, and translates botocore failures into typed errors. botocore's own
+each call (waiting in place for a slot booked a moment ahead), and
+translates botocore failures into typed errors. botocore's own
 retries are off: every retry goes back through the limiter, so throttling is
 counted once, globally, and retried by the task with backoff.
 """
@@ -28,7 +29,7 @@ from botocore.exceptions import (
 from botocore.session import get_session
 
 from pcsync.config import Settings
-from workers.errors import ConflictError, NotFound, PermanentError, RateLimited, RetryableError
+from workers.errors import ConflictError, NotFound, PermanentError, RetryableError
 from workers.limiter import Priority, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -140,15 +141,7 @@ class PartnerCentral:
         """Call `operation` with `params` (Catalog added); return the response."""
         group = quota_group(operation)
         if group:
-            decision = self.limiter.acquire(group, priority=priority)
-            if not decision.allowed:
-                raise RateLimited(
-                    f"{group} budget exhausted ({decision.reason})",
-                    group=group,
-                    retry_after=decision.retry_after,
-                    priority=priority,
-                    operation=operation,
-                )
+            self.limiter.take(group, priority=priority, operation=operation)
         method = getattr(self.boto, xform_name(operation))
         try:
             response = method(Catalog=self.catalog, **params)

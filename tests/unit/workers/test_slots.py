@@ -47,10 +47,10 @@ def test_a_newcomer_does_not_jump_the_queue_when_the_window_has_room(make_limite
     limiter = make_limiter()
     start = fake_clock.now
     limiter.acquire("pc-write", holder="a")
-    limiter.acquire("pc-write", holder="b")  # slot start+1
-    limiter.acquire("pc-write", holder="c")  # slot start+2
+    b_slot = limiter.acquire("pc-write", holder="b").slot  # start+1
+    limiter.acquire("pc-write", holder="c")  # start+2
 
-    fake_clock.now = start + 1.001
+    fake_clock.now = b_slot
     assert limiter.acquire("pc-write", holder="b").allowed
     fake_clock.now = start + 2.05  # the window has room, but c's slot is taken
     newcomer = limiter.acquire("pc-write", holder="d")

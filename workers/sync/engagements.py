@@ -50,6 +50,7 @@ import html
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -71,7 +72,7 @@ from workers.engine.engagement_status import (
     transition_key,
 )
 from workers.errors import NotFound, PermanentError, RateLimited, RetryableError
-from workers.sync.aws_summary import TEXTAREA_LIMIT
+from workers.sync.aws_summary import TEXTAREA_LIMIT, never_submitted
 from workers.sync.aws_summary import team_text as aws_people_text
 from workers.sync.context import Run
 from workers.sync.deal_status import now_iso
@@ -713,7 +714,8 @@ def observe(
             problems[item.link_id] = f"gone: {item.opportunity_id} is not listed by Partner Central"
             continue
         try:
-            partial[item.link_id] = (summary, read_engagement(pc, item.opportunity_id, prefetched))
+            engagement = read_engagement(pc, item.opportunity_id, prefetched, summary)
+            partial[item.link_id] = (summary, engagement)
         except PermanentError as exc:
             problems[item.link_id] = exc.api_message or str(exc)
     engagement_ids = {e["Id"] for _, e in partial.values() if e.get("Id")}
@@ -745,9 +747,12 @@ def opportunity_summaries(
     return found
 
 
-def read_engagement(pc: PacedPartnerCentral, opportunity_id: str, prefetched: Prefetched) -> dict:
+def read_engagement(
+    pc: PacedPartnerCentral, opportunity_id: str, prefetched: Prefetched, summary: dict
+) -> dict:
     """The opportunity's current engagement (GetEngagement, plus its members
-    and the AWS summary under private keys); {} when it has none."""
+    and the AWS summary under private keys); {} when it has none. `summary`
+    is the opportunity as listed (its review status)."""
     if prefetched.associations is not None:
         engagement_ids = prefetched.associations.get(opportunity_id, [])
     else:
@@ -775,12 +780,13 @@ def read_engagement(pc: PacedPartnerCentral, opportunity_id: str, prefetched: Pr
                 MaxResults=MEMBER_PAGE,
             )
         )
-    try:
+    engagement["_aws"] = {}
+    if never_submitted((summary.get("LifeCycle") or {}).get("ReviewStatus")):
+        return engagement  # AWS has no side until the opportunity is submitted
+    with suppress(NotFound):  # nor until AWS has taken it up
         engagement["_aws"] = pc.call(
             "GetAwsOpportunitySummary", RelatedOpportunityIdentifier=opportunity_id
         )
-    except NotFound:  # AWS has no side until the opportunity is submitted
-        engagement["_aws"] = {}
     return engagement
 
 

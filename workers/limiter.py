@@ -73,9 +73,11 @@ EMBEDDED_STORE_FILE = "limiter.sqlite3"
 # A call whose slot comes within this many seconds waits for it in place;
 # a longer wait goes back to the queue (a task countdown) and keeps the slot.
 MAX_INLINE_WAIT = 2.0
-# A hit leaves a moving window only strictly after its period (Redis compares
-# inclusively): a slot this much later finds the window open.
-SLOT_MARGIN = 0.002
+# Slots are this fraction of their spacing further apart than the quota
+# needs: the API measures its window at arrival, and requests granted exactly
+# one period apart arrive up to a few tens of milliseconds more or less apart.
+SLOT_SAFETY = 0.03
+QUEUED = "others queued"
 DEFAULT_BACKGROUND_RESERVE = 0.2
 DEFAULT_KEY_PREFIX = "pcsync:limits"
 # Floor for retry_after on a refusal: a zero would invite an immediate retry
@@ -142,10 +144,16 @@ class GroupPolicy:
     queued: bool = False
 
     @property
-    def interval(self) -> float:
-        """Seconds between two slots: the shortest window's average spacing."""
+    def margin(self) -> float:
+        """Seconds a slot keeps clear of the token before it (``SLOT_SAFETY``)."""
         shortest = self.windows[0]
-        return shortest.period / shortest.item.amount
+        return SLOT_SAFETY * shortest.period / shortest.item.amount
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two slots: the shortest window's average spacing, plus the margin."""
+        shortest = self.windows[0]
+        return shortest.period / shortest.item.amount + self.margin
 
 
 # Who waits for a slot in this context (a deal being synced); calls without
@@ -312,7 +320,7 @@ class RateLimiter:
             return decision
         # A late holder of the slot before still fills the window: wait for it,
         # keeping this slot (and so the place in the queue).
-        return replace(decision, slot=slot)
+        return replace(decision, slot=slot, retry_after=decision.retry_after + policy.margin)
 
     def _queue_refusal(self, policy: GroupPolicy, now: float) -> Decision | None:
         """Refusal while slots are booked ahead: nobody jumps the queue."""
@@ -321,11 +329,12 @@ class RateLimiter:
         next_free = self._slots.next_free(policy.name)
         if next_free <= now:
             return None
-        return Decision(allowed=False, retry_after=next_free - now, reason="others queued")
+        return Decision(allowed=False, retry_after=next_free - now, reason=QUEUED)
 
     def _book(self, policy: GroupPolicy, holder: str, now: float, refusal: Decision) -> float:
-        # Not before the windows have room, not before the slots booked ahead.
-        earliest = now + refusal.retry_after + SLOT_MARGIN
+        # Not before the slots booked ahead (the book sees to that), nor before
+        # the window that refused has room again.
+        earliest = now if refusal.reason == QUEUED else now + refusal.retry_after + policy.margin
         return self._slots.book(policy.name, holder, earliest, policy.interval)
 
     def _test(self, policy: GroupPolicy, priority: str) -> Decision | None:

@@ -127,7 +127,7 @@ class RedisSlotBook:
         stale_before = _ms(time.time() - STALE_AFTER_SECONDS)
         at = self._book(
             keys=self._keys(group),
-            args=[holder, _ms(earliest), _ms(interval), KEY_TTL_SECONDS, stale_before],
+            args=[holder, _ms(earliest), round(interval * 1000), KEY_TTL_SECONDS, stale_before],
         )
         return int(at) / 1000
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from workers.errors import RateLimited
-from workers.limiter import holding
+from workers.limiter import SLOT_SAFETY, holding
 
 from .conftest import FakeClock
+
+MARGIN = SLOT_SAFETY  # of pc-write's 1-second spacing
 
 
 def test_refused_writes_book_consecutive_slots_in_arrival_order(
@@ -22,8 +24,8 @@ def test_refused_writes_book_consecutive_slots_in_arrival_order(
     third = limiter.acquire("pc-write", holder="c")
 
     assert not second.allowed and not third.allowed
-    assert second.slot == pytest.approx(start + 1.0, abs=0.01)
-    assert third.slot == pytest.approx(start + 2.0, abs=0.01)
+    assert second.slot == pytest.approx(start + 1.0 + MARGIN, abs=0.01)
+    assert third.slot == pytest.approx(start + 2.0 + 2 * MARGIN, abs=0.01)
     # Asking again keeps the place: the same slot, not a new one.
     assert limiter.acquire("pc-write", holder="c").slot == third.slot
 
@@ -48,15 +50,16 @@ def test_a_newcomer_does_not_jump_the_queue_when_the_window_has_room(make_limite
     start = fake_clock.now
     limiter.acquire("pc-write", holder="a")
     b_slot = limiter.acquire("pc-write", holder="b").slot  # start+1
-    limiter.acquire("pc-write", holder="c")  # start+2
+    c_slot = limiter.acquire("pc-write", holder="c").slot  # start+2
 
     fake_clock.now = b_slot
     assert limiter.acquire("pc-write", holder="b").allowed
-    fake_clock.now = start + 2.05  # the window has room, but c's slot is taken
+    fake_clock.now = c_slot - 0.01  # the window has room, but c's slot is taken
     newcomer = limiter.acquire("pc-write", holder="d")
 
     assert not newcomer.allowed
-    assert newcomer.slot == pytest.approx(start + 3.0, abs=0.01)
+    assert newcomer.slot == pytest.approx(start + 3.0 + 3 * MARGIN, abs=0.01)
+    fake_clock.now = c_slot
     assert limiter.acquire("pc-write", holder="c").allowed
 
 
@@ -72,7 +75,9 @@ def test_background_work_yields_to_the_queue_and_books_nothing(make_limiter, fak
 
     assert not background.allowed and background.slot is None
     assert limiter.held_slot("pc-write", "reconcile") is None
-    assert event.slot == pytest.approx(start + 2.0, abs=0.01), "background took no place"
+    assert event.slot == pytest.approx(start + 2.0 + 2 * MARGIN, abs=0.01), (
+        "background took no place"
+    )
 
 
 def test_slot_wait_books_nothing_when_a_token_is_free(make_limiter, fake_clock):
@@ -94,7 +99,7 @@ def test_take_waits_in_place_for_a_near_slot(make_limiter, fake_clock: FakeClock
 
     limiter.take("pc-write")  # the sleep moves the fake clock to the slot
 
-    assert fake_clock.now - before == pytest.approx(1.0, abs=0.01)
+    assert fake_clock.now - before == pytest.approx(1.0 + MARGIN, abs=0.01)
 
 
 def test_take_keeps_a_far_slot_for_the_holder_and_frees_an_anonymous_one(make_limiter, fake_clock):
@@ -121,8 +126,9 @@ def test_hubspot_slots_are_spaced_by_its_average_rate(make_limiter, fake_clock):
     third = limiter.acquire("hubspot", holder="c")
     fourth = limiter.acquire("hubspot", holder="d")
 
-    assert third.slot == pytest.approx(start + 10.0, abs=0.01)
-    assert fourth.slot == pytest.approx(start + 15.0, abs=0.01)
+    spacing = 5.0 * (1 + SLOT_SAFETY)
+    assert third.slot == pytest.approx(start + 10.0 + 5.0 * SLOT_SAFETY, abs=0.01)
+    assert fourth.slot == pytest.approx(third.slot + spacing, abs=0.01)
 
 
 def test_queue_must_be_true_or_false(make_limiter):

@@ -169,11 +169,17 @@ class Bench:
         )
 
     @contextmanager
-    def worker(self):
+    def worker(self, pool: str = "solo", concurrency: int = 1):
         celery = self.app.extensions["celery"]
         with (
             self.app.app_context(),
-            start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=30),
+            start_worker(
+                celery,
+                pool=pool,
+                concurrency=concurrency,
+                perform_ping_check=False,
+                shutdown_timeout=30,
+            ),
         ):
             yield
 
@@ -204,7 +210,10 @@ class Bench:
             server.stop()
 
 
-def build_bench(workdir: str, debounce_seconds: float) -> Bench:
+def build_bench(workdir: str, debounce_seconds: float, raised: bool = True) -> Bench:
+    """The service on embedded parts in this process. ``raised``: quotas and
+    limiter far above the load (call counts); else the real quotas and
+    pcsync's own limiter in the data dir (pacing, latency)."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
@@ -238,13 +247,15 @@ def build_bench(workdir: str, debounce_seconds: float) -> Bench:
         }
     )
     app = create_app(settings)
-    # runtime.limiter() caches whatever is here: every client built later
-    # (HubSpot, Partner Central) takes its tokens from this raised limiter.
-    app.extensions["pcsync.limiter"] = build_limiter(None, RAISED_LIMITS)
+    if raised:
+        # runtime.limiter() caches whatever is here: every client built later
+        # (HubSpot, Partner Central) takes its tokens from this raised limiter.
+        app.extensions["pcsync.limiter"] = build_limiter(None, RAISED_LIMITS)
     ingest_server = serve_in_thread(app, port=ingest_port)
     bench = Bench(app, pc_app, hubspot_app, [pc_server, hubspot_server, ingest_server])
-    bench.pc.set_quotas(**RAISED_PC_QUOTAS)
-    bench.hubspot.set_rate_limits(ten_second_limit=10_000_000, daily_limit=100_000_000)
+    bench.pc.set_quotas(**RAISED_PC_QUOTAS)  # seeding creates at full speed
+    if raised:
+        bench.hubspot.set_rate_limits(ten_second_limit=10_000_000, daily_limit=100_000_000)
     with app.app_context():
         ensure_deal_properties(runtime.hubspot())
     # Subscriptions as a deployment has them: the defaults plus pcsync's

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 import time
 from collections import Counter
@@ -316,6 +317,7 @@ def main() -> None:
         print(f"{result['label']}:\n  Partner Central: {operations}\n  HubSpot: {hubspot or '-'}")
     for server in (pc_server, hub_server):
         server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
+import shutil
 import sys
 import tempfile
 import threading
@@ -50,6 +50,7 @@ from botocore.config import Config
 from celery.contrib.testing.worker import start_worker
 from celery.signals import before_task_publish, task_postrun
 
+from benchmarks.services import free_port
 from ingest import create_app
 from models.links import OpportunityLink
 from models.migrate import upgrade
@@ -269,12 +270,6 @@ def build_bench(workdir: str, debounce_seconds: float, raised: bool = True) -> B
     ]
     sim.set_subscriptions(specs + inputs)
     return bench
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # -- seeding ------------------------------------------------------------------------------
@@ -675,6 +670,7 @@ def main() -> int:
             return 1
     finally:
         bench.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

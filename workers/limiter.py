@@ -76,7 +76,7 @@ MAX_INLINE_WAIT = 2.0
 # Slots are this fraction of their spacing further apart than the quota
 # needs: the API measures its window at arrival, and requests granted exactly
 # one period apart arrive up to a few tens of milliseconds more or less apart.
-SLOT_SAFETY = 0.03
+SLOT_SAFETY = 0.01
 QUEUED = "others queued"
 DEFAULT_BACKGROUND_RESERVE = 0.2
 DEFAULT_KEY_PREFIX = "pcsync:limits"

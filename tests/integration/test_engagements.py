@@ -389,6 +389,15 @@ def test_cli_runs_one_cycle_and_full_forces_a_full_pass(stack):
     since = time.time()
     again = CliRunner().invoke(cli.main, ["sync", "engagements"], obj=settings)
     assert last_line(again).startswith("incremental: marked 0, refreshed 0, deals written 0")
+    # Nothing changed: one listing of opportunities, one search of engagements,
+    # and (the engagement still waits for AWS) its invitations in both directions.
+    nothing_changed = [c["operation"] for c in stack.pc.calls() if c["time"] >= since]
+    assert sorted(nothing_changed) == [
+        "ListEngagementInvitations",
+        "ListEngagementInvitations",
+        "ListOpportunities",
+        "SearchEngagements",
+    ]
     forced = CliRunner().invoke(cli.main, ["sync", "engagements", "--full"], obj=settings)
     assert last_line(forced).startswith("full pass: marked 1, refreshed 1, deals written 0")
     assert hubspot_writes(stack, since) == []

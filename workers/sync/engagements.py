@@ -10,9 +10,10 @@ and advances the watermark in the same transaction. Partner Central has no
 1. opportunities modified since the watermark (`ListOpportunities`,
    `AfterLastModifiedDate`, ascending, 100 a page): stage, review status,
    submission, AWS approval or rejection; ceil(changed/100) calls + 1;
-2. engagements whose `ModifiedAt` or `MemberCount` moved (`ListEngagements`,
-   100 a page; it sorts by creation only, so every page): a partner joined;
-   ceil(engagements/100) calls;
+2. engagements modified since the engagement watermark (`SearchEngagements`
+   filtered on `LastModifiedAt`, oldest first, 100 a page) whose `ModifiedAt`
+   or `MemberCount` differs from what the link last saw: a partner joined;
+   ceil(changed/100) calls, one when nothing changed;
 3. links still Pending whose engagement's latest invitation changed
    (`ListEngagementInvitations`, 10 engagements a call, both directions): an
    expiry moves no timestamp at all; 2 * ceil(pending/10) calls;
@@ -81,6 +82,10 @@ from workers.sync.reconciliation import batched, iso_ms, parse_iso
 log = logging.getLogger(__name__)
 
 WATERMARK_KEY = "pc.engagements.watermark"
+ENGAGEMENT_WATERMARK_KEY = "pc.engagements.engagement_watermark"
+# A full pass reads every engagement itself; the next incremental search
+# starts this far before the pass, so no change made during it is missed.
+ENGAGEMENT_WATERMARK_OVERLAP = timedelta(minutes=5)
 FULL_PASS_KEY = "pc.engagements.last_full_pass"
 FULL_PASS_INTERVAL = timedelta(days=1)
 SINGLETON_NAME = "sync_engagements"
@@ -93,7 +98,7 @@ DRAIN_TIME_BUDGET_SECONDS = 600.0
 
 BATCH_SIZE = 100  # links per refresh batch = deals per HubSpot batch update
 OPPORTUNITY_PAGE = 100  # ListOpportunities: 1-100
-ENGAGEMENT_PAGE = 100  # ListEngagements: 1-100
+ENGAGEMENT_PAGE = 100  # SearchEngagements: 1-100
 ASSOCIATION_PAGE = 1000  # ListEngagementResourceAssociations: 1-1000
 MEMBER_PAGE = 10  # ListEngagementMembers: 1-10
 INVITATION_PAGE = 100  # ListEngagementInvitations: 1-100
@@ -266,6 +271,7 @@ def detect(pc: PacedPartnerCentral, run: Run, full: bool) -> tuple[CycleReport, 
     catalog = runtime.settings().pc_catalog
     with runtime.database().transaction() as session:
         watermark = get_state(session, WATERMARK_KEY)
+        engagement_watermark = get_state(session, ENGAGEMENT_WATERMARK_KEY)
         last_full = get_state(session, FULL_PASS_KEY)
         links = dict(
             session.execute(
@@ -275,10 +281,11 @@ def detect(pc: PacedPartnerCentral, run: Run, full: bool) -> tuple[CycleReport, 
             ).all()
         )
         states = {s.link_id: s for s in session.scalars(select(EngagementState))}
-    full = full or watermark is None or full_pass_due(last_full)
+    full = full or watermark is None or engagement_watermark is None or full_pass_due(last_full)
     report = CycleReport(full=full, watermark_before=watermark, watermark_after=watermark)
     prefetched = Prefetched()
     if full:
+        engagement_watermark = iso_ms(datetime.now(UTC) - ENGAGEMENT_WATERMARK_OVERLAP)
         dirty = set(links.values())
         listing = list_opportunities(pc, None, report, prefetched)
         prefetched.associations = list_associations(pc)
@@ -286,7 +293,10 @@ def detect(pc: PacedPartnerCentral, run: Run, full: bool) -> tuple[CycleReport, 
         dirty = {link_id for link_id in links.values() if _never_refreshed(states.get(link_id))}
         listing = list_opportunities(pc, parse_iso(watermark), report, prefetched)
         dirty |= moved_opportunities(listing, links, states)
-        dirty |= moved_engagements(pc, states, report)
+        moved, engagement_watermark = moved_engagements(
+            pc, states, parse_iso(engagement_watermark), report
+        )
+        dirty |= moved
         dirty |= answered_invitations(pc, states, report)
     latest = max((item["LastModifiedDate"] for item in listing), default=None)
     with runtime.database().transaction() as session:
@@ -294,6 +304,7 @@ def detect(pc: PacedPartnerCentral, run: Run, full: bool) -> tuple[CycleReport, 
         if latest is not None:
             report.watermark_after = iso_ms(latest)
             set_state(session, WATERMARK_KEY, report.watermark_after)
+        set_state(session, ENGAGEMENT_WATERMARK_KEY, engagement_watermark)
         if full:
             set_state(session, FULL_PASS_KEY, iso_ms(datetime.now(UTC)))
     return report, prefetched
@@ -337,19 +348,30 @@ def moved_opportunities(
 
 
 def moved_engagements(
-    pc: PacedPartnerCentral, states: dict[int, EngagementState], report: CycleReport
-) -> set[int]:
+    pc: PacedPartnerCentral,
+    states: dict[int, EngagementState],
+    since: datetime,
+    report: CycleReport,
+) -> tuple[set[int], str]:
+    """Links whose engagement moved since `since`, and the new engagement
+    watermark (the latest `ModifiedAt` seen, or `since` unchanged). The filter
+    is "on or after": the latest engagement is found again next time and
+    costs nothing, as its link already saw it."""
     by_engagement: dict[str, list[EngagementState]] = {}
     for state in states.values():
         if state.engagement_id:
             by_engagement.setdefault(state.engagement_id, []).append(state)
-    if not by_engagement:
-        return set()
-    moved = set()
+    moved, latest = set(), since
     for engagement in pc.paginate(
-        "ListEngagements", "EngagementSummaryList", MaxResults=ENGAGEMENT_PAGE
+        "SearchEngagements",
+        "EngagementSearchSummaries",
+        Filter={"GreaterThanOrEquals": {"Key": "LastModifiedAt", "Value": {"DateValue": since}}},
+        Sort={"SortBy": "LastModifiedAt", "SortOrder": "ASCENDING"},
+        MaxResults=ENGAGEMENT_PAGE,
     ):
         report.listed_engagements += 1
+        if engagement.get("ModifiedAt"):
+            latest = max(latest, engagement["ModifiedAt"])
         for state in by_engagement.get(engagement["Id"], ()):
             modified = iso_ms(engagement["ModifiedAt"]) if engagement.get("ModifiedAt") else None
             if (modified, engagement.get("MemberCount")) != (
@@ -357,7 +379,7 @@ def moved_engagements(
                 state.member_count,
             ):
                 moved.add(state.link_id)
-    return moved
+    return moved, iso_ms(latest)
 
 
 def answered_invitations(

@@ -25,15 +25,13 @@ the debounce and one sync's work when the queue is first come, first served).
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 
-from benchmarks.sync_calls import Bench, build_bench, seed
+from benchmarks.sync_calls import Bench, running_bench, seed
 from workers.limiter import SLOT_SAFETY
 
 # The published Partner Central quotas (writes 1/s and 10,000/day, reads
@@ -147,9 +145,7 @@ def main() -> int:
     parser.add_argument("--debounce", type=float, default=2.0, help="PCSYNC_DEBOUNCE_SECONDS")
     parser.add_argument("--concurrency", type=int, default=4, help="worker threads")
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="pcsync-bench-latency-")
-    bench = build_bench(workdir, args.debounce, raised=False)
-    try:
+    with running_bench(args.debounce, raised=False) as bench:
         count = max(1, round(args.rate * args.seconds))
         seeded = seed(bench, count, threads=4)
         bench.pc.set_quotas(**AWS_QUOTAS)
@@ -165,9 +161,6 @@ def main() -> int:
             seconds = time.time() - started
         record_writes(bench, changes)
         print_report(bench, changes, args, seconds)
-    finally:
-        bench.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

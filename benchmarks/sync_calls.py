@@ -211,6 +211,18 @@ class Bench:
             server.stop()
 
 
+@contextmanager
+def running_bench(debounce_seconds: float, raised: bool = True):
+    """``build_bench`` in a temporary directory; stopped and removed afterwards."""
+    workdir = tempfile.mkdtemp(prefix="pcsync-bench-")
+    bench = build_bench(workdir, debounce_seconds, raised)
+    try:
+        yield bench
+    finally:
+        bench.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def build_bench(workdir: str, debounce_seconds: float, raised: bool = True) -> Bench:
     """The service on embedded parts in this process. ``raised``: quotas and
     limiter far above the load (call counts); else the real quotas and
@@ -616,9 +628,7 @@ def main() -> int:
     parser.add_argument("--seed-threads", type=int, default=4)
     args = parser.parse_args()
     changed_count = args.changed if args.changed is not None else args.opportunities // 100
-    workdir = tempfile.mkdtemp(prefix="pcsync-bench-calls-")
-    bench = build_bench(workdir, args.debounce)
-    try:
+    with running_bench(args.debounce) as bench:
         seeded = seed(bench, args.opportunities, args.seed_threads)
         print(f"seeded {args.opportunities} pairs in {seeded.seconds:.1f}s", file=sys.stderr)
         # Spread the changed opportunities over the whole set, never the burst deal's.
@@ -668,9 +678,6 @@ def main() -> int:
         if rejected:
             print(f"Partner Central model rejections: {len(rejected)}", file=sys.stderr)
             return 1
-    finally:
-        bench.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -83,8 +83,8 @@ log = logging.getLogger(__name__)
 
 WATERMARK_KEY = "pc.engagements.watermark"
 ENGAGEMENT_WATERMARK_KEY = "pc.engagements.engagement_watermark"
-# A full pass reads every engagement itself; the next incremental search
-# starts this far before the pass, so no change made during it is missed.
+# A full pass reads every engagement itself and only searches for the latest
+# `ModifiedAt` (the next watermark), looking back this far.
 ENGAGEMENT_WATERMARK_OVERLAP = timedelta(minutes=5)
 FULL_PASS_KEY = "pc.engagements.last_full_pass"
 FULL_PASS_INTERVAL = timedelta(days=1)
@@ -285,7 +285,9 @@ def detect(pc: PacedPartnerCentral, run: Run, full: bool) -> tuple[CycleReport, 
     report = CycleReport(full=full, watermark_before=watermark, watermark_after=watermark)
     prefetched = Prefetched()
     if full:
-        engagement_watermark = iso_ms(datetime.now(UTC) - ENGAGEMENT_WATERMARK_OVERLAP)
+        _, engagement_watermark = moved_engagements(
+            pc, {}, datetime.now(UTC) - ENGAGEMENT_WATERMARK_OVERLAP, report
+        )
         dirty = set(links.values())
         listing = list_opportunities(pc, None, report, prefetched)
         prefetched.associations = list_associations(pc)

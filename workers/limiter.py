@@ -1,14 +1,27 @@
 """One rate limiter for every worker, on the ``limits`` library.
 
 Storage is ``redis://…`` in production, shared by every worker process on every
-host, and ``memory://`` in embedded mode (one process, a thread pool). The code
-path is the same; only the storage URI differs.
+host, and in embedded mode one SQLite file in the data dir
+(``workers.sqlite_store``), shared by the ingest, every worker process and
+every CLI command of the installation. ``memory://`` (one process) is left for
+unit tests. The code path is the same; only the storage differs.
 
 A *group* (``pc-write``, ``pc-read``, ``hubspot``) has several *windows*, e.g.
 1 per second and 10,000 per rolling 24 h. ``acquire`` hands out one token only
 if every window has room, never blocks, and tells the caller how long to wait
 otherwise; a Celery task then retries with that countdown instead of sleeping
-in a worker slot (celery-practices.md §2).
+in a worker slot.
+
+First come, first served. In a *queued* group (``pc-write``, ``hubspot``)
+event work that cannot have a token now books the next free slot in a book
+kept in the same store (``workers.slots``) under a *holder* (the deal being
+synced, or one call) and comes back for exactly that slot: tokens go out in
+the order they were asked for across all workers, and nobody who asked later
+takes a token while slots are booked ahead. ``take`` is what the API clients
+call: it waits in place for a slot at most ``MAX_INLINE_WAIT`` away and
+otherwise raises ``RateLimited`` carrying the slot, which the task's retry
+honours exactly. Slots are spaced ``period / limit`` of the shortest window
+plus ``SLOT_SAFETY`` of that, because the API counts requests at arrival.
 
 Exactness. Windows use the ``limits`` *moving window* strategy by default: it
 logs each hit's timestamp and refuses while the hit ``limit`` places back is
@@ -32,7 +45,8 @@ window is down to its last few tokens.
 
 Priority. ``background`` work (backfill, reconciliation) must leave the group's
 reserve (default 20 % of its longest window, the daily budget) untouched, so
-event-driven work keeps the remainder (DESIGN.md §4).
+event-driven work keeps the remainder; and it never books a slot: while event
+work is queued, background work is refused and tries again later.
 
 Clock. ``limits`` reads ``time.time()`` itself and offers no clock parameter;
 the Redis strategies send the *client's* timestamp into their Lua scripts. So
@@ -84,7 +98,8 @@ DEFAULT_KEY_PREFIX = "pcsync:limits"
 # that is refused again (e.g. after a lost race between test and hit).
 MIN_RETRY_AFTER = 0.05
 
-# Quotas from DESIGN.md §4 and hubspot-api.md §4 (Professional private app).
+# Published quotas: Partner Central (writes 1/s and 10,000/day, reads 10/s and
+# 100,000/day) and a HubSpot Professional private app (190 per 10 s).
 DEFAULT_LIMITS_CONFIG: dict[str, dict[str, Any]] = {
     "pc-write": {
         "limits": ["1 per 1 second", "10000 per 1 day"],

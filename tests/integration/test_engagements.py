@@ -154,7 +154,9 @@ def notes(stack, deal_id: str) -> list[str]:
 
 
 def note_creates(stack, since: float) -> list[dict]:
-    return [c for c in stack.hubspot_calls("POST", NOTES, since) if c["path"] == NOTES]
+    """Note creations, one by one or in batches."""
+    paths = (NOTES, NOTES + "/batch/create")
+    return [c for c in stack.hubspot_calls("POST", NOTES, since) if c["path"] in paths]
 
 
 def hubspot_writes(stack, since: float) -> list[dict]:

@@ -853,14 +853,50 @@ def observation_of(summary: dict, engagement: dict, invitation_status: str | Non
 
 
 def deliver_notes(run: Run, report: DrainReport, deal_ids: list[str] | None = None) -> None:
-    """Send the ledger's intended notes (of these deals, or all)."""
+    """Send the ledger's intended notes (of these deals, or all): those never
+    tried in batches of 100, those a crash may have sent one by one, each
+    looked for on its deal first."""
     with runtime.database().transaction() as session:
-        query = select(EngagementNote.id).where(EngagementNote.state == "intended")
+        query = select(EngagementNote.id, EngagementNote.attempted_at).where(
+            EngagementNote.state == "intended"
+        )
         if deal_ids is not None:
             query = query.where(EngagementNote.hubspot_deal_id.in_(deal_ids))
-        note_ids = session.scalars(query.order_by(EngagementNote.id)).all()
-    for note_id in note_ids:
+        notes = session.execute(query.order_by(EngagementNote.id)).all()
+    for chunk in batched([i for i, tried in notes if tried is None], BATCH_SIZE):
+        report.notes_created += deliver_note_batch(chunk, run)
+    for note_id in [i for i, tried in notes if tried is not None]:
         report.notes_created += deliver_note(note_id, run)
+
+
+def deliver_note_batch(note_ids: list[int], run: Run) -> int:
+    """Intent, then one batch create, then the marks; the notes created.
+    A batch HubSpot refuses (a deal deleted meanwhile) goes note by note."""
+    with runtime.database().transaction() as session:
+        notes = [session.get(EngagementNote, i) for i in note_ids]
+        pending = [n for n in notes if n and n.state == "intended" and n.attempted_at is None]
+        for note in pending:
+            note.attempted_at = datetime.now(UTC)
+        sending = [(n.id, n.hubspot_deal_id, n.body, n.transition_hash) for n in pending]
+    if not sending:
+        return 0
+    stamp = int(time.time() * 1000)
+    try:
+        created = runtime.hubspot().create_notes(
+            [(deal, body, stamp) for _, deal, body, _ in sending]
+        )
+    except PermanentError:
+        return sum(deliver_note(note_id, run) for note_id, *_ in sending)
+    for note_id, _, _, key in sending:
+        record = next((r for r in created if _carries(r, key)), None)
+        if record is not None:
+            settle_note(note_id, run, "created", hubspot_note_id=str(record["id"]))
+    return len(created)
+
+
+def _carries(record: dict, note_key: str) -> bool:
+    body = (record.get("properties") or {}).get("hs_note_body") or ""
+    return NOTE_MARKER + note_key[:20] in body
 
 
 def deliver_note(note_id: int, run: Run) -> bool:
@@ -894,9 +930,8 @@ def find_sent_note(deal_id: str, note_key: str) -> str | None:
     note_ids = [a["id"] for a in associated.get(str(deal_id), [])]
     if not note_ids:
         return None
-    marker = NOTE_MARKER + note_key[:20]
     for note_id, note in hubspot.batch_read("notes", note_ids, ["hs_note_body"]).items():
-        if marker in (note.get("properties") or {}).get("hs_note_body", ""):
+        if _carries(note, note_key):
             return note_id
     return None
 

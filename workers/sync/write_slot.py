@@ -71,7 +71,17 @@ def write_slot(deal_id: str, run: Run) -> Iterator[WriteSlot]:
         except RateLimited as exc:
             if exc.slot is None:
                 runtime.limiter().release(holder)
-            raise
+                raise
+            # A call refused further in (the create, a HubSpot read): come back
+            # in time to read again before the slot, not at it.
+            raise RateLimited(
+                str(exc),
+                group=exc.group,
+                retry_after=max(0.0, exc.retry_after - READ_LEAD_SECONDS),
+                priority=exc.priority,
+                operation=exc.operation,
+                slot=exc.slot,
+            ) from exc
         except BaseException:
             runtime.limiter().release(holder)
             raise

@@ -120,7 +120,7 @@ def run(args, workdir: str, env_base: dict[str, str], label: str) -> None:
         for number, deal in enumerate(deals):
             sim.update_object("deals", deal, {"amount": str(2000 + number)})
         pc = pc_app.extensions["pc_simulator"]
-        wait_until(lambda: len(pc.calls("UpdateOpportunity")) >= args.deals, "the updates")
+        wait_until(lambda: _successes(pc, "UpdateOpportunity") >= args.deals, "the updates")
         elapsed = time.perf_counter() - started
         report(ingest.pid, worker.pid, args.deals, elapsed, label)
         print(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 import time
 from collections import Counter
@@ -56,7 +57,12 @@ from workers.clients.partner_central import READ_OPERATIONS as LIMITED_READS
 from workers.engine.engagement_status import team_hash
 from workers.limiter import build_limiter
 from workers.sync.context import Run
-from workers.sync.engagements import FULL_PASS_KEY, WATERMARK_KEY, run_engagement_sync
+from workers.sync.engagements import (
+    ENGAGEMENT_WATERMARK_KEY,
+    FULL_PASS_KEY,
+    WATERMARK_KEY,
+    run_engagement_sync,
+)
 from workers.sync.hubspot_setup import ensure_deal_properties
 
 HUBSPOT_TOKEN = "bench-hubspot-token"
@@ -189,10 +195,12 @@ def seed_hubspot_and_database(app, hub, seeded: list[dict]) -> None:
             }
         )
     latest = max(to_iso(i["opportunity"]["LastModifiedDate"]) for i in seeded)
+    latest_engagement = max(to_iso(i["engagement"]["ModifiedAt"]) for i in seeded)
     with app.app_context(), runtime.database().transaction() as session:
         session.execute(sa.insert(OpportunityLink), links)
         session.execute(sa.insert(EngagementState), states)
         set_state(session, WATERMARK_KEY, latest)
+        set_state(session, ENGAGEMENT_WATERMARK_KEY, latest_engagement)
         set_state(session, FULL_PASS_KEY, to_iso(int(time.time() * 1000)))
 
 
@@ -316,6 +324,7 @@ def main() -> None:
         print(f"{result['label']}:\n  Partner Central: {operations}\n  HubSpot: {hubspot or '-'}")
     for server in (pc_server, hub_server):
         server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

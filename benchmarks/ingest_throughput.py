@@ -1,7 +1,8 @@
 """Benchmark: webhook ingest under gunicorn beside a bare 204 endpoint.
 
-Starts gunicorn with the real app (PostgreSQL + Redis broker when reachable,
-else SQLite + the embedded broker), POSTs v3-signed 100-event batches from
+Starts gunicorn with the real app (a PostgreSQL database and a Redis server
+of the run's own, removed afterwards, when they can be had; else SQLite + the
+embedded broker), POSTs v3-signed 100-event batches from
 client threads, and prints events/s and p50/p99 latency for the ingest and
 for the bare endpoint of the same server. Not a test: run on demand.
 
@@ -13,42 +14,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 
-import redis
 import requests
-import sqlalchemy as sa
 
+from benchmarks.services import Backends, backends
 from ingest.signatures import v3_signature
 
 SECRET = "bench-client-secret"
 BIND = "127.0.0.1:8799"
 PUBLIC = f"http://{BIND}"
-
-
-def pick_backends(workdir: str) -> tuple[dict, str]:
-    try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/14", socket_connect_timeout=1).flushdb()
-        admin = sa.create_engine(
-            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
-        )
-        name = f"pcsync_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        env = {
-            "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
-        }
-        return env, "PostgreSQL + Redis broker"
-    except Exception:  # any missing service: fall back to the embedded mode
-        return {"DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3"}, "SQLite + embedded broker"
 
 
 def batch(ids, deal_count: int = 500) -> bytes:
@@ -112,10 +94,18 @@ def main() -> int:
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="pcsync-bench-")
-    backend_env, label = pick_backends(workdir)
+    try:
+        with backends(workdir) as chosen:
+            return run(args, workdir, chosen)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args, workdir: str, chosen: Backends) -> int:
+    label = chosen.label
     env = {
         **os.environ,
-        **backend_env,
+        **chosen.env,
         "PCSYNC_DATA_DIR": workdir,
         "HUBSPOT_CLIENT_SECRET": SECRET,
         "PCSYNC_PUBLIC_URL": PUBLIC,

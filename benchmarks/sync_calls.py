@@ -33,7 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
+import shutil
 import sys
 import tempfile
 import threading
@@ -50,6 +50,7 @@ from botocore.config import Config
 from celery.contrib.testing.worker import start_worker
 from celery.signals import before_task_publish, task_postrun
 
+from benchmarks.services import free_port
 from ingest import create_app
 from models.links import OpportunityLink
 from models.migrate import upgrade
@@ -169,11 +170,17 @@ class Bench:
         )
 
     @contextmanager
-    def worker(self):
+    def worker(self, pool: str = "solo", concurrency: int = 1):
         celery = self.app.extensions["celery"]
         with (
             self.app.app_context(),
-            start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=30),
+            start_worker(
+                celery,
+                pool=pool,
+                concurrency=concurrency,
+                perform_ping_check=False,
+                shutdown_timeout=30,
+            ),
         ):
             yield
 
@@ -204,7 +211,22 @@ class Bench:
             server.stop()
 
 
-def build_bench(workdir: str, debounce_seconds: float) -> Bench:
+@contextmanager
+def running_bench(debounce_seconds: float, raised: bool = True):
+    """``build_bench`` in a temporary directory; stopped and removed afterwards."""
+    workdir = tempfile.mkdtemp(prefix="pcsync-bench-")
+    bench = build_bench(workdir, debounce_seconds, raised)
+    try:
+        yield bench
+    finally:
+        bench.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def build_bench(workdir: str, debounce_seconds: float, raised: bool = True) -> Bench:
+    """The service on embedded parts in this process. ``raised``: quotas and
+    limiter far above the load (call counts); else the real quotas and
+    pcsync's own limiter in the data dir (pacing, latency)."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
@@ -238,13 +260,15 @@ def build_bench(workdir: str, debounce_seconds: float) -> Bench:
         }
     )
     app = create_app(settings)
-    # runtime.limiter() caches whatever is here: every client built later
-    # (HubSpot, Partner Central) takes its tokens from this raised limiter.
-    app.extensions["pcsync.limiter"] = build_limiter(None, RAISED_LIMITS)
+    if raised:
+        # runtime.limiter() caches whatever is here: every client built later
+        # (HubSpot, Partner Central) takes its tokens from this raised limiter.
+        app.extensions["pcsync.limiter"] = build_limiter(None, RAISED_LIMITS)
     ingest_server = serve_in_thread(app, port=ingest_port)
     bench = Bench(app, pc_app, hubspot_app, [pc_server, hubspot_server, ingest_server])
-    bench.pc.set_quotas(**RAISED_PC_QUOTAS)
-    bench.hubspot.set_rate_limits(ten_second_limit=10_000_000, daily_limit=100_000_000)
+    bench.pc.set_quotas(**RAISED_PC_QUOTAS)  # seeding creates at full speed
+    if raised:
+        bench.hubspot.set_rate_limits(ten_second_limit=10_000_000, daily_limit=100_000_000)
     with app.app_context():
         ensure_deal_properties(runtime.hubspot())
     # Subscriptions as a deployment has them: the defaults plus pcsync's
@@ -258,12 +282,6 @@ def build_bench(workdir: str, debounce_seconds: float) -> Bench:
     ]
     sim.set_subscriptions(specs + inputs)
     return bench
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # -- seeding ------------------------------------------------------------------------------
@@ -610,9 +628,7 @@ def main() -> int:
     parser.add_argument("--seed-threads", type=int, default=4)
     args = parser.parse_args()
     changed_count = args.changed if args.changed is not None else args.opportunities // 100
-    workdir = tempfile.mkdtemp(prefix="pcsync-bench-calls-")
-    bench = build_bench(workdir, args.debounce)
-    try:
+    with running_bench(args.debounce) as bench:
         seeded = seed(bench, args.opportunities, args.seed_threads)
         print(f"seeded {args.opportunities} pairs in {seeded.seconds:.1f}s", file=sys.stderr)
         # Spread the changed opportunities over the whole set, never the burst deal's.
@@ -662,8 +678,6 @@ def main() -> int:
         if rejected:
             print(f"Partner Central model rejections: {len(rejected)}", file=sys.stderr)
             return 1
-    finally:
-        bench.stop()
     return 0
 
 

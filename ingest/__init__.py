@@ -11,33 +11,21 @@ from collections.abc import Callable
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from models.db import Database
-from pcsync.config import Settings, load_settings
-from pcsync.logs import configure_logging
+from pcsync.app import create_base_app
+from pcsync.config import Settings
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] | None = None) -> Flask:
     from ingest import api, files, health, hubspot_webhook, pc_events
     from ingest.console import init_console
-    from workers.celery_app import celery_init_app
 
-    settings = settings or load_settings()
-    configure_logging(settings.log_level, settings.secrets(), json=settings.log_json)
-    app = Flask("pcsync")
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.extensions["pcsync.settings"] = settings
-    app.extensions["pcsync.db"] = Database(
-        settings.database_url, audit_pseudonym_key=settings.audit_pseudonym_key()
-    )
-    if clock is not None:
-        app.extensions["pcsync.clock"] = clock
-    celery_init_app(app, settings)
+    app = create_base_app(settings, clock)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(hubspot_webhook.blueprint)
     app.register_blueprint(pc_events.blueprint)
     app.register_blueprint(files.blueprint)
     api.init_api(app)
-    init_console(app, settings)
+    init_console(app, app.extensions["pcsync.settings"])
     app.register_error_handler(HTTPException, _json_error)
     return app
 

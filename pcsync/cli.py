@@ -53,7 +53,7 @@ def worker(concurrency: int | None, hostname: str | None) -> None:
 
     argv = ["worker", "--loglevel", settings.log_level]
     if settings.embedded_broker:
-        # The embedded limiter and locks are in-process: one process, threads.
+        # The embedded locks are in-process: one process, threads.
         argv += ["--pool", "threads", "--concurrency", str(concurrency or 4)]
     elif concurrency:
         argv += ["--concurrency", str(concurrency)]

@@ -46,7 +46,11 @@ def _per_app(key: str, build):
 def limiter():
     from workers.limiter import build_limiter
 
-    return _per_app("pcsync.limiter", lambda: build_limiter(settings().redis_url))
+    # Without Redis, every process of the installation shares one store in the data dir.
+    return _per_app(
+        "pcsync.limiter",
+        lambda: build_limiter(settings().redis_url, data_dir=settings().data_dir),
+    )
 
 
 def locks():

@@ -97,10 +97,14 @@ class RateLimited(RetryableError):
         priority: str = "event",
         service: str | None = "limiter",
         operation: str | None = None,
+        slot: float | None = None,
     ) -> None:
         super().__init__(message, retry_after=retry_after, service=service, operation=operation)
         self.group = group
         self.priority = priority
+        # The slot (epoch seconds) booked for this work: its retry comes back
+        # for exactly that slot instead of a random later moment.
+        self.slot = slot
 
 
 class PermanentError(SyncError):

@@ -31,6 +31,9 @@ def countdown_for(exc: Exception, attempt: int, rng=random.random) -> float:
     refused once more. Widening the spread with every refusal lets them
     settle into the free slots.
     """
+    if isinstance(exc, RateLimited) and exc.slot is not None:
+        # A booked slot: come back for it, not at a random later moment.
+        return min(POLICY.cap, exc.retry_after)
     delay = POLICY.countdown(exc, attempt, rng=rng)
     if isinstance(exc, RateLimited):
         delay += rng() * min(RATE_LIMITED_SPREAD_CAP, 2.0 ** min(attempt, 5))

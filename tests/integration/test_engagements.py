@@ -154,7 +154,9 @@ def notes(stack, deal_id: str) -> list[str]:
 
 
 def note_creates(stack, since: float) -> list[dict]:
-    return [c for c in stack.hubspot_calls("POST", NOTES, since) if c["path"] == NOTES]
+    """Note creations, one by one or in batches."""
+    paths = (NOTES, NOTES + "/batch/create")
+    return [c for c in stack.hubspot_calls("POST", NOTES, since) if c["path"] in paths]
 
 
 def hubspot_writes(stack, since: float) -> list[dict]:
@@ -389,6 +391,15 @@ def test_cli_runs_one_cycle_and_full_forces_a_full_pass(stack):
     since = time.time()
     again = CliRunner().invoke(cli.main, ["sync", "engagements"], obj=settings)
     assert last_line(again).startswith("incremental: marked 0, refreshed 0, deals written 0")
+    # Nothing changed: one listing of opportunities, one search of engagements,
+    # and (the engagement still waits for AWS) its invitations in both directions.
+    nothing_changed = [c["operation"] for c in stack.pc.calls() if c["time"] >= since]
+    assert sorted(nothing_changed) == [
+        "ListEngagementInvitations",
+        "ListEngagementInvitations",
+        "ListOpportunities",
+        "SearchEngagements",
+    ]
     forced = CliRunner().invoke(cli.main, ["sync", "engagements", "--full"], obj=settings)
     assert last_line(forced).startswith("full pass: marked 1, refreshed 1, deals written 0")
     assert hubspot_writes(stack, since) == []

@@ -321,6 +321,15 @@ def test_partner_central_changes_reach_the_deal_through_events(stack):
         # pulls LifeCycle.Stage (both ways, last write wins).
         edit_in_partner_central(stack, opportunity, set_stage("Technical Validation"))
         deal_shows(stack, deal, dealstage="presentationscheduled")
+        quiet(stack)
+        # Never submitted: AWS keeps no summary for it, so none was asked for.
+        assert stack.pc.calls("GetAwsOpportunitySummary") == []
+        assert {"outcome": "summary_not_available"} in [
+            {"outcome": r["outcome"]}
+            for r in stack.rows(
+                "SELECT outcome FROM audit_entries WHERE action = 'opportunity.pull'"
+            )
+        ]
 
         # AWS reviews: Action Required with comments.
         stack.pc.set_review_status(
@@ -456,6 +465,10 @@ def test_reconciliation_pulls_changes_made_without_events_and_then_stays_quiet(s
     }
     # Nothing pulled was pushed back: the one update is the user's stage edit.
     assert len(successful(stack.pc.calls("UpdateOpportunity"))) == 1
+    # One summary read per pull (the cycle's; its queued merge reads none), and
+    # none for opportunity_b, which was never submitted.
+    summaries = stack.pc.calls("GetAwsOpportunitySummary")
+    assert [c["parameters"]["RelatedOpportunityIdentifier"] for c in summaries] == [opportunity_a]
 
 
 def test_cli_runs_one_reconciliation_cycle(stack):

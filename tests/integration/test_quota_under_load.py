@@ -63,3 +63,8 @@ def test_three_workers_push_50_opportunities_within_the_quota(stack):
     # The limiter paces the workers; the server's own throttling is the
     # exception (clock jitter), and each one was retried, not lost.
     assert len(throttled) <= DEALS // 10
+    # First come, first served: each update waited for its booked write slot
+    # and read the opportunity once, just before it; none read again because
+    # another worker took the token first.
+    reads = stack.pc_calls("GetOpportunity")
+    assert len(reads) <= DEALS + DEALS // 10, f"{len(reads)} GetOpportunity for {DEALS} updates"

@@ -2,7 +2,8 @@
 
 Wraps the unmodified boto3 `partnercentral-selling` client: fills in the
 catalog, takes a rate-limiter token for the operation's quota group before
-each call, and translates botocore failures into typed errors. botocore's own
+each call (waiting in place for a slot booked a moment ahead), and
+translates botocore failures into typed errors. botocore's own
 retries are off: every retry goes back through the limiter, so throttling is
 counted once, globally, and retried by the task with backoff.
 """
@@ -28,7 +29,7 @@ from botocore.exceptions import (
 from botocore.session import get_session
 
 from pcsync.config import Settings
-from workers.errors import ConflictError, NotFound, PermanentError, RateLimited, RetryableError
+from workers.errors import ConflictError, NotFound, PermanentError, RetryableError
 from workers.limiter import Priority, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ READ_OPERATIONS = frozenset(
     }
 )
 RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalServerException"})
+# Throttled calls sent again through the limiter before the task retries.
+THROTTLED_RESENDS = 2
 
 
 def quota_group(operation: str) -> str | None:
@@ -98,6 +101,10 @@ def make_boto_client(settings: Settings):
     return _boto_session(settings).client(
         SERVICE, region_name=REGION, endpoint_url=settings.pc_endpoint_url, config=config
     )
+
+
+def _error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
 
 
 def translate(exc: Exception, operation: str) -> Exception:
@@ -139,21 +146,23 @@ class PartnerCentral:
     def call(self, operation: str, *, priority: Priority = "event", **params: Any) -> dict:
         """Call `operation` with `params` (Catalog added); return the response."""
         group = quota_group(operation)
-        if group:
-            decision = self.limiter.acquire(group, priority=priority)
-            if not decision.allowed:
-                raise RateLimited(
-                    f"{group} budget exhausted ({decision.reason})",
-                    group=group,
-                    retry_after=decision.retry_after,
-                    priority=priority,
-                    operation=operation,
-                )
         method = getattr(self.boto, xform_name(operation))
-        try:
-            response = method(Catalog=self.catalog, **params)
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, operation) from exc
+        for resend in range(THROTTLED_RESENDS + 1):
+            if group:
+                self.limiter.take(group, priority=priority, operation=operation)
+            try:
+                response = method(Catalog=self.catalog, **params)
+                break
+            except ClientError as exc:
+                if resend < THROTTLED_RESENDS and _error_code(exc) == "ThrottlingException":
+                    # Paced by us, refused at arrival by a hair: the request
+                    # changed nothing and goes again at the next free token,
+                    # keeping the task's reads and its place in line.
+                    log.info("partnercentral.throttled", extra={"operation": operation})
+                    continue
+                raise translate(exc, operation) from exc
+            except BotoCoreError as exc:
+                raise translate(exc, operation) from exc
         response.pop("ResponseMetadata", None)
         return response
 

@@ -38,6 +38,16 @@ TEAM_TITLES = {
 }
 
 
+# The review status of an opportunity never submitted to AWS (the model's
+# ReviewStatus enum). AWS keeps no summary for it: GetAwsOpportunitySummary can
+# only answer ResourceNotFoundException, so pcsync does not ask.
+NEVER_SUBMITTED = "Pending Submission"
+
+
+def never_submitted(review_status: str | None) -> bool:
+    return review_status == NEVER_SUBMITTED
+
+
 def team_member_line(member: dict) -> str:
     name = " ".join(p for p in (member.get("FirstName"), member.get("LastName")) if p)
     email = member.get("Email")

@@ -41,6 +41,7 @@ from workers.sync.context import Run
 from workers.sync.deal_status import changed_by, write_deal_status
 from workers.sync.hubspot_state import DealState, read_deal_state
 from workers.sync.rules import REFERRAL_PROPERTY, deal_wants_sync
+from workers.sync.write_slot import write_slot
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,17 @@ def audit(session, run: Run, action: str, outcome: str, deal_id: str, **details)
 
 
 def sync_deal(deal_id: str, run: Run) -> SyncOutcome:
+    with write_slot(deal_id, run) as slot:
+        # A linked deal's sync will most likely write: it reads just before
+        # its write slot. Others wait only for a slot a refused create booked.
+        with runtime.database().transaction() as session:
+            link = find_link(session, deal_id)
+            linked = link is not None and link.opportunity_id is not None
+        slot.wait(book=linked)
+        return _sync_deal(deal_id, run)
+
+
+def _sync_deal(deal_id: str, run: Run) -> SyncOutcome:
     hubspot, config = runtime.hubspot(), runtime.engine_config()
     state = read_deal_state(hubspot, deal_id, config)
     with runtime.database().transaction() as session:

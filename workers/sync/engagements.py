@@ -10,9 +10,10 @@ and advances the watermark in the same transaction. Partner Central has no
 1. opportunities modified since the watermark (`ListOpportunities`,
    `AfterLastModifiedDate`, ascending, 100 a page): stage, review status,
    submission, AWS approval or rejection; ceil(changed/100) calls + 1;
-2. engagements whose `ModifiedAt` or `MemberCount` moved (`ListEngagements`,
-   100 a page; it sorts by creation only, so every page): a partner joined;
-   ceil(engagements/100) calls;
+2. engagements modified since the engagement watermark (`SearchEngagements`
+   filtered on `LastModifiedAt`, oldest first, 100 a page) whose `ModifiedAt`
+   or `MemberCount` differs from what the link last saw: a partner joined;
+   ceil(changed/100) calls, one when nothing changed;
 3. links still Pending whose engagement's latest invitation changed
    (`ListEngagementInvitations`, 10 engagements a call, both directions): an
    expiry moves no timestamp at all; 2 * ceil(pending/10) calls;
@@ -50,6 +51,7 @@ import html
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -71,7 +73,7 @@ from workers.engine.engagement_status import (
     transition_key,
 )
 from workers.errors import NotFound, PermanentError, RateLimited, RetryableError
-from workers.sync.aws_summary import TEXTAREA_LIMIT
+from workers.sync.aws_summary import TEXTAREA_LIMIT, never_submitted
 from workers.sync.aws_summary import team_text as aws_people_text
 from workers.sync.context import Run
 from workers.sync.deal_status import now_iso
@@ -80,6 +82,10 @@ from workers.sync.reconciliation import batched, iso_ms, parse_iso
 log = logging.getLogger(__name__)
 
 WATERMARK_KEY = "pc.engagements.watermark"
+ENGAGEMENT_WATERMARK_KEY = "pc.engagements.engagement_watermark"
+# A full pass reads every engagement itself and only searches for the latest
+# `ModifiedAt` (the next watermark), looking back this far.
+ENGAGEMENT_WATERMARK_OVERLAP = timedelta(minutes=5)
 FULL_PASS_KEY = "pc.engagements.last_full_pass"
 FULL_PASS_INTERVAL = timedelta(days=1)
 SINGLETON_NAME = "sync_engagements"
@@ -92,7 +98,7 @@ DRAIN_TIME_BUDGET_SECONDS = 600.0
 
 BATCH_SIZE = 100  # links per refresh batch = deals per HubSpot batch update
 OPPORTUNITY_PAGE = 100  # ListOpportunities: 1-100
-ENGAGEMENT_PAGE = 100  # ListEngagements: 1-100
+ENGAGEMENT_PAGE = 100  # SearchEngagements: 1-100
 ASSOCIATION_PAGE = 1000  # ListEngagementResourceAssociations: 1-1000
 MEMBER_PAGE = 10  # ListEngagementMembers: 1-10
 INVITATION_PAGE = 100  # ListEngagementInvitations: 1-100
@@ -265,6 +271,7 @@ def detect(pc: PacedPartnerCentral, run: Run, full: bool) -> tuple[CycleReport, 
     catalog = runtime.settings().pc_catalog
     with runtime.database().transaction() as session:
         watermark = get_state(session, WATERMARK_KEY)
+        engagement_watermark = get_state(session, ENGAGEMENT_WATERMARK_KEY)
         last_full = get_state(session, FULL_PASS_KEY)
         links = dict(
             session.execute(
@@ -274,10 +281,13 @@ def detect(pc: PacedPartnerCentral, run: Run, full: bool) -> tuple[CycleReport, 
             ).all()
         )
         states = {s.link_id: s for s in session.scalars(select(EngagementState))}
-    full = full or watermark is None or full_pass_due(last_full)
+    full = full or watermark is None or engagement_watermark is None or full_pass_due(last_full)
     report = CycleReport(full=full, watermark_before=watermark, watermark_after=watermark)
     prefetched = Prefetched()
     if full:
+        _, engagement_watermark = moved_engagements(
+            pc, {}, datetime.now(UTC) - ENGAGEMENT_WATERMARK_OVERLAP, report
+        )
         dirty = set(links.values())
         listing = list_opportunities(pc, None, report, prefetched)
         prefetched.associations = list_associations(pc)
@@ -285,7 +295,10 @@ def detect(pc: PacedPartnerCentral, run: Run, full: bool) -> tuple[CycleReport, 
         dirty = {link_id for link_id in links.values() if _never_refreshed(states.get(link_id))}
         listing = list_opportunities(pc, parse_iso(watermark), report, prefetched)
         dirty |= moved_opportunities(listing, links, states)
-        dirty |= moved_engagements(pc, states, report)
+        moved, engagement_watermark = moved_engagements(
+            pc, states, parse_iso(engagement_watermark), report
+        )
+        dirty |= moved
         dirty |= answered_invitations(pc, states, report)
     latest = max((item["LastModifiedDate"] for item in listing), default=None)
     with runtime.database().transaction() as session:
@@ -293,6 +306,7 @@ def detect(pc: PacedPartnerCentral, run: Run, full: bool) -> tuple[CycleReport, 
         if latest is not None:
             report.watermark_after = iso_ms(latest)
             set_state(session, WATERMARK_KEY, report.watermark_after)
+        set_state(session, ENGAGEMENT_WATERMARK_KEY, engagement_watermark)
         if full:
             set_state(session, FULL_PASS_KEY, iso_ms(datetime.now(UTC)))
     return report, prefetched
@@ -336,19 +350,30 @@ def moved_opportunities(
 
 
 def moved_engagements(
-    pc: PacedPartnerCentral, states: dict[int, EngagementState], report: CycleReport
-) -> set[int]:
+    pc: PacedPartnerCentral,
+    states: dict[int, EngagementState],
+    since: datetime,
+    report: CycleReport,
+) -> tuple[set[int], str]:
+    """Links whose engagement moved since `since`, and the new engagement
+    watermark (the latest `ModifiedAt` seen, or `since` unchanged). The filter
+    is "on or after": the latest engagement is found again next time and
+    costs nothing, as its link already saw it."""
     by_engagement: dict[str, list[EngagementState]] = {}
     for state in states.values():
         if state.engagement_id:
             by_engagement.setdefault(state.engagement_id, []).append(state)
-    if not by_engagement:
-        return set()
-    moved = set()
+    moved, latest = set(), since
     for engagement in pc.paginate(
-        "ListEngagements", "EngagementSummaryList", MaxResults=ENGAGEMENT_PAGE
+        "SearchEngagements",
+        "EngagementSearchSummaries",
+        Filter={"GreaterThanOrEquals": {"Key": "LastModifiedAt", "Value": {"DateValue": since}}},
+        Sort={"SortBy": "LastModifiedAt", "SortOrder": "ASCENDING"},
+        MaxResults=ENGAGEMENT_PAGE,
     ):
         report.listed_engagements += 1
+        if engagement.get("ModifiedAt"):
+            latest = max(latest, engagement["ModifiedAt"])
         for state in by_engagement.get(engagement["Id"], ()):
             modified = iso_ms(engagement["ModifiedAt"]) if engagement.get("ModifiedAt") else None
             if (modified, engagement.get("MemberCount")) != (
@@ -356,7 +381,7 @@ def moved_engagements(
                 state.member_count,
             ):
                 moved.add(state.link_id)
-    return moved
+    return moved, iso_ms(latest)
 
 
 def answered_invitations(
@@ -713,7 +738,8 @@ def observe(
             problems[item.link_id] = f"gone: {item.opportunity_id} is not listed by Partner Central"
             continue
         try:
-            partial[item.link_id] = (summary, read_engagement(pc, item.opportunity_id, prefetched))
+            engagement = read_engagement(pc, item.opportunity_id, prefetched, summary)
+            partial[item.link_id] = (summary, engagement)
         except PermanentError as exc:
             problems[item.link_id] = exc.api_message or str(exc)
     engagement_ids = {e["Id"] for _, e in partial.values() if e.get("Id")}
@@ -745,9 +771,12 @@ def opportunity_summaries(
     return found
 
 
-def read_engagement(pc: PacedPartnerCentral, opportunity_id: str, prefetched: Prefetched) -> dict:
+def read_engagement(
+    pc: PacedPartnerCentral, opportunity_id: str, prefetched: Prefetched, summary: dict
+) -> dict:
     """The opportunity's current engagement (GetEngagement, plus its members
-    and the AWS summary under private keys); {} when it has none."""
+    and the AWS summary under private keys); {} when it has none. `summary`
+    is the opportunity as listed (its review status)."""
     if prefetched.associations is not None:
         engagement_ids = prefetched.associations.get(opportunity_id, [])
     else:
@@ -775,12 +804,13 @@ def read_engagement(pc: PacedPartnerCentral, opportunity_id: str, prefetched: Pr
                 MaxResults=MEMBER_PAGE,
             )
         )
-    try:
+    engagement["_aws"] = {}
+    if never_submitted((summary.get("LifeCycle") or {}).get("ReviewStatus")):
+        return engagement  # AWS has no side until the opportunity is submitted
+    with suppress(NotFound):  # nor until AWS has taken it up
         engagement["_aws"] = pc.call(
             "GetAwsOpportunitySummary", RelatedOpportunityIdentifier=opportunity_id
         )
-    except NotFound:  # AWS has no side until the opportunity is submitted
-        engagement["_aws"] = {}
     return engagement
 
 
@@ -823,14 +853,50 @@ def observation_of(summary: dict, engagement: dict, invitation_status: str | Non
 
 
 def deliver_notes(run: Run, report: DrainReport, deal_ids: list[str] | None = None) -> None:
-    """Send the ledger's intended notes (of these deals, or all)."""
+    """Send the ledger's intended notes (of these deals, or all): those never
+    tried in batches of 100, those a crash may have sent one by one, each
+    looked for on its deal first."""
     with runtime.database().transaction() as session:
-        query = select(EngagementNote.id).where(EngagementNote.state == "intended")
+        query = select(EngagementNote.id, EngagementNote.attempted_at).where(
+            EngagementNote.state == "intended"
+        )
         if deal_ids is not None:
             query = query.where(EngagementNote.hubspot_deal_id.in_(deal_ids))
-        note_ids = session.scalars(query.order_by(EngagementNote.id)).all()
-    for note_id in note_ids:
+        notes = session.execute(query.order_by(EngagementNote.id)).all()
+    for chunk in batched([i for i, tried in notes if tried is None], BATCH_SIZE):
+        report.notes_created += deliver_note_batch(chunk, run)
+    for note_id in [i for i, tried in notes if tried is not None]:
         report.notes_created += deliver_note(note_id, run)
+
+
+def deliver_note_batch(note_ids: list[int], run: Run) -> int:
+    """Intent, then one batch create, then the marks; the notes created.
+    A batch HubSpot refuses (a deal deleted meanwhile) goes note by note."""
+    with runtime.database().transaction() as session:
+        notes = [session.get(EngagementNote, i) for i in note_ids]
+        pending = [n for n in notes if n and n.state == "intended" and n.attempted_at is None]
+        for note in pending:
+            note.attempted_at = datetime.now(UTC)
+        sending = [(n.id, n.hubspot_deal_id, n.body, n.transition_hash) for n in pending]
+    if not sending:
+        return 0
+    stamp = int(time.time() * 1000)
+    try:
+        created = runtime.hubspot().create_notes(
+            [(deal, body, stamp) for _, deal, body, _ in sending]
+        )
+    except PermanentError:
+        return sum(deliver_note(note_id, run) for note_id, *_ in sending)
+    for note_id, _, _, key in sending:
+        record = next((r for r in created if _carries(r, key)), None)
+        if record is not None:
+            settle_note(note_id, run, "created", hubspot_note_id=str(record["id"]))
+    return len(created)
+
+
+def _carries(record: dict, note_key: str) -> bool:
+    body = (record.get("properties") or {}).get("hs_note_body") or ""
+    return NOTE_MARKER + note_key[:20] in body
 
 
 def deliver_note(note_id: int, run: Run) -> bool:
@@ -864,9 +930,8 @@ def find_sent_note(deal_id: str, note_key: str) -> str | None:
     note_ids = [a["id"] for a in associated.get(str(deal_id), [])]
     if not note_ids:
         return None
-    marker = NOTE_MARKER + note_key[:20]
     for note_id, note in hubspot.batch_read("notes", note_ids, ["hs_note_body"]).items():
-        if marker in (note.get("properties") or {}).get("hs_note_body", ""):
+        if _carries(note, note_key):
             return note_id
     return None
 

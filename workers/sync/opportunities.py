@@ -18,7 +18,7 @@ from sqlalchemy import select
 from models.links import OpportunityLink
 from pcsync import runtime
 from workers.errors import NotFound
-from workers.sync.aws_summary import write_summary
+from workers.sync.aws_summary import never_submitted, write_summary
 from workers.sync.context import Run
 from workers.sync.deals import opportunity_lock, sync_deal
 
@@ -93,8 +93,28 @@ def sync_opportunity(
     outcome = deal_sync(deal_id, run)
     if outcome == "deal_deleted":
         return outcome  # sync_deal audited it; there is no deal to write to
-    pull_aws_summary(opportunity_id, deal_id, run)
+    if not summary_pulled_by_cycle(run):
+        pull_aws_summary(opportunity_id, deal_id, run)
     return outcome
+
+
+def summary_pulled_by_cycle(run: Run) -> bool:
+    """Background opportunity syncs are queued only by the reconciliation
+    cycle, which has already read their AWS summaries (and written them in
+    one batch): one GetAwsOpportunitySummary per pull, not two."""
+    return run.priority == "background"
+
+
+def read_summary(opportunity_id: str, run: Run) -> dict | None:
+    """GetAwsOpportunitySummary, or None when AWS has none (not yet accepted)."""
+    try:
+        return runtime.partner_central().call(
+            "GetAwsOpportunitySummary",
+            priority=run.priority,
+            RelatedOpportunityIdentifier=opportunity_id,
+        )
+    except NotFound:
+        return None
 
 
 def pull_aws_summary(opportunity_id: str, deal_id: str, run: Run) -> str:
@@ -102,15 +122,11 @@ def pull_aws_summary(opportunity_id: str, deal_id: str, run: Run) -> str:
     opportunity's lock: the link's record of what was written to the deal is
     read, written to HubSpot and updated by one writer at a time."""
     with opportunity_lock(opportunity_id):
-        try:
-            summary = runtime.partner_central().call(
-                "GetAwsOpportunitySummary",
-                priority=run.priority,
-                RelatedOpportunityIdentifier=opportunity_id,
-            )
-        except NotFound:
-            # AWS has no summary until the opportunity is submitted or accepted.
-            summary = None
+        with runtime.database().transaction() as session:
+            link = find_link_by_opportunity(session, opportunity_id)
+            # The deal sync just stored the opportunity's review status.
+            submitted = link is not None and not never_submitted(link.review_status)
+        summary = read_summary(opportunity_id, run) if submitted else None
         with runtime.database().transaction() as session:
             link = find_link_by_opportunity(session, opportunity_id)
             if link is None:  # unlinked while we read; nothing to write to

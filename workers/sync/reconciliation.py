@@ -8,10 +8,12 @@ page by page:
 1. keeps the linked opportunities whose `LastModifiedDate` differs from the
    one their link last synced (the rest, including pcsync's own writes, are
    already in agreement);
-2. reads their AWS summaries and writes the changed summary properties with
-   HubSpot batch updates (100 deals a call), each opportunity under its lock;
+2. reads the AWS summaries of those ever submitted (AWS keeps none for the
+   others) and writes the changed summary properties with HubSpot batch
+   updates (100 deals a call), each opportunity under its lock;
 3. marks each `("opportunity", id)` pending and queues its task, which runs
-   the per-deal field merge (stage, close date, next steps, review status);
+   the per-deal field merge (stage, close date, next steps, review status)
+   and leaves the summary to this cycle: one summary read per pull;
 4. in the same transaction as the queueing, advances the watermark to the
    latest `LastModifiedDate` AWS returned (verbatim, ISO 8601 with
    milliseconds). A failure before the commit leaves the watermark where it
@@ -39,12 +41,11 @@ from models.sync_state import get_state, set_state
 from pcsync import runtime
 from tasks.hubspot_sync import queue_object_syncs
 from workers.clients.hubspot import BATCH_SIZE
-from workers.errors import NotFound
 from workers.locks import opportunity_lock_name
-from workers.sync.aws_summary import write_summaries
+from workers.sync.aws_summary import never_submitted, write_summaries
 from workers.sync.context import Run
 from workers.sync.deals import LOCK_TTL_SECONDS
-from workers.sync.opportunities import audit_pull
+from workers.sync.opportunities import audit_pull, read_summary
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,12 @@ def reconcile_page(items: list[dict], run: Run, report: CycleReport) -> None:
     report.listed += len(items)
     report.linked += len(links)
     report.changed += len(changed)
-    report.summaries_written += pull_summaries(changed, run)
+    submitted = [
+        i["Id"]
+        for i in items
+        if i["Id"] in changed and not never_submitted(i.get("LifeCycle", {}).get("ReviewStatus"))
+    ]
+    report.summaries_written += pull_summaries(submitted, run)
     latest = iso_ms(max(item["LastModifiedDate"] for item in items))
     with runtime.database().transaction() as session:
         report.queued += queue_object_syncs(
@@ -189,18 +195,8 @@ def _try_lock(opportunity_id: str):
 
 def read_summaries(opportunity_ids: list[str], run: Run) -> dict[str, dict]:
     """{opportunity id: summary}; those AWS has no summary for are left out."""
-    pc = runtime.partner_central()
-    summaries = {}
-    for opportunity_id in opportunity_ids:
-        try:
-            summaries[opportunity_id] = pc.call(
-                "GetAwsOpportunitySummary",
-                priority=run.priority,
-                RelatedOpportunityIdentifier=opportunity_id,
-            )
-        except NotFound:
-            continue
-    return summaries
+    summaries = {oid: read_summary(oid, run) for oid in opportunity_ids}
+    return {oid: summary for oid, summary in summaries.items() if summary is not None}
 
 
 def audit_cycle(session, run: Run, outcome: str, **details) -> None:

@@ -8,7 +8,9 @@ contenders start together, and reports what it observed through a queue.
 from __future__ import annotations
 
 import os
+import random
 import time
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -22,15 +24,16 @@ CONTEND_PAUSE = 0.001
 
 
 def hammer_limiter(
-    redis_url: str,
-    key_prefix: str,
+    store: dict[str, str],
     group: str,
     limits_config: dict[str, Any] | None,
     seconds: float,
     start: Any,
     results: Any,
 ) -> None:
-    limiter = build_limiter(redis_url, limits_config, key_prefix=key_prefix)
+    """``store``: ``{"redis_url", "key_prefix"}`` (production) or ``{"data_dir"}``
+    (embedded mode's shared file)."""
+    limiter = build_limiter(store.get("redis_url"), limits_config, **_store_options(store))
     start.wait(timeout=60)
     deadline = time.time() + seconds
     grants: list[tuple[float, float]] = []
@@ -46,6 +49,47 @@ def hammer_limiter(
         else:
             time.sleep(CONTEND_PAUSE)
     results.put({"pid": os.getpid(), "grants": grants, "attempts": attempts})
+
+
+def _store_options(store: dict[str, str]) -> dict[str, Any]:
+    if "data_dir" in store:
+        return {"data_dir": Path(store["data_dir"])}
+    return {"key_prefix": store["key_prefix"]}
+
+
+def queue_for_slots(
+    store: dict[str, str],
+    rounds: int,
+    start: Any,
+    results: Any,
+) -> None:
+    """Ask for a pc-write token ``rounds`` times at random moments, each time
+    coming back for the booked slot as a sync does, and report when each
+    request was made and when it was granted."""
+    limiter = build_limiter(store.get("redis_url"), None, **_store_options(store))
+    rng = random.Random(os.getpid())
+    start.wait(timeout=60)
+    requests = []
+    for round_ in range(rounds):
+        time.sleep(rng.uniform(0.0, 0.6))
+        holder = f"{os.getpid()}:{round_}"
+        # The request reaches the shared book somewhere between these two readings.
+        asked_before = time.time()
+        decision = limiter.acquire("pc-write", holder=holder)
+        asked_after = time.time()
+        booked = decision.slot
+        while not decision.allowed:
+            time.sleep(decision.retry_after)
+            decision = limiter.acquire("pc-write", holder=holder)
+        requests.append(
+            {
+                "holder": holder,
+                "asked": (asked_before, asked_after),
+                "slot": booked,
+                "granted": time.time(),
+            }
+        )
+    results.put({"pid": os.getpid(), "requests": requests})
 
 
 def contend_for_lock(

@@ -26,6 +26,7 @@ IMPLEMENTED = {
     "CreateEngagement",
     "GetEngagement",
     "ListEngagements",
+    "SearchEngagements",
     "ListEngagementMembers",
     "ListEngagementResourceAssociations",
     "ListEngagementInvitations",

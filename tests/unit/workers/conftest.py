@@ -52,15 +52,21 @@ def fake_redis(fake_pool: redis.ConnectionPool) -> redis.Redis:
     return redis.Redis(connection_pool=fake_pool)
 
 
-@pytest.fixture(params=["fakeredis", "memory"])
-def make_limiter(request: pytest.FixtureRequest, fake_clock: FakeClock, fake_pool):
-    """Build limiters on fakeredis (the production code path) and on ``memory://``."""
+@pytest.fixture(params=["fakeredis", "sqlite", "memory"])
+def make_limiter(request: pytest.FixtureRequest, fake_clock: FakeClock, fake_pool, tmp_path):
+    """Build limiters on fakeredis (the production code path), on the embedded
+    mode's SQLite file and on ``memory://``. Their sleep moves the fake clock."""
 
     def make(limits_config: dict | None = None) -> RateLimiter:
         if request.param == "fakeredis":
-            return build_limiter(
+            limiter = build_limiter(
                 "redis://fakeredis", limits_config, key_prefix="t", connection_pool=fake_pool
             )
-        return build_limiter(None, limits_config)
+        elif request.param == "sqlite":
+            limiter = build_limiter(None, limits_config, data_dir=tmp_path / "var")
+        else:
+            limiter = build_limiter(None, limits_config)
+        limiter.sleep = fake_clock.advance
+        return limiter
 
     return make

@@ -11,9 +11,11 @@ from collections.abc import Callable
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from ingest.responses import refused_by_database, unavailable
 from models.db import Database
 from pcsync.config import Settings, load_settings
 from pcsync.logs import configure_logging
+from pcsync.outages import DATABASE_REFUSALS, OUTAGES
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] | None = None) -> Flask:
@@ -34,6 +36,12 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     app.register_blueprint(pc_events.blueprint)
     api.init_api(app)
     app.register_error_handler(HTTPException, _json_error)
+    # Any route: an outage is a 503 (retry later), a value the database
+    # refuses is the request's fault; neither is a 500.
+    for outage in OUTAGES:
+        app.register_error_handler(outage, lambda exc: unavailable("request", exc))
+    for refusal in DATABASE_REFUSALS:
+        app.register_error_handler(refusal, lambda exc: refused_by_database("request", exc))
     return app
 
 

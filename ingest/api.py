@@ -27,12 +27,38 @@ def token_is_valid(presented: str, tokens: tuple[str, ...]) -> bool:
     return any(matches)
 
 
+# Every id pcsync stores fits 64 printable ASCII characters (deal, invitation
+# and opportunity ids are far shorter); database ids are positive BIGINTs.
+MAX_PATH_ID_CHARS = 64
+MAX_ROW_ID = 2**63 - 1
+
+
+def path_id_problem(value: object) -> str | None:
+    """Why a path parameter cannot be an id, or None. Checked before any
+    query, so a NUL or an integer past BIGINT is a 400, not a database error."""
+    if isinstance(value, int):
+        return None if 0 < value <= MAX_ROW_ID else f"must be between 1 and {MAX_ROW_ID}"
+    if not isinstance(value, str) or not value.isascii() or not value.isprintable():
+        return "must be printable ASCII"
+    if not 0 < len(value) <= MAX_PATH_ID_CHARS:
+        return f"must be 1 to {MAX_PATH_ID_CHARS} characters"
+    return None
+
+
 @blueprint.before_request
 def require_bearer_token():
+    """The gate of every /api route: a valid token, then well-formed path ids."""
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
     tokens = runtime.settings().api_tokens
     if scheme.lower() != "bearer" or not presented or not token_is_valid(presented, tokens):
         abort(401, message="a valid bearer token is required")
+    problems = {
+        name: [problem]
+        for name, value in (request.view_args or {}).items()
+        if (problem := path_id_problem(value))
+    }
+    if problems:
+        abort(400, message="malformed id in the path", messages={"path": problems})
 
 
 class StatusSchema(Schema):

@@ -20,8 +20,9 @@ from ingest.api import require_bearer_token
 from ingest.api_operations import operator_actor
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
-from tasks.referrals import queue_decision, record_decision_request
+from tasks.referrals import decision_task, record_decision_request
 from tasks.submission import queue_submission
+from workers.publishing import publish_after_commit
 from workers.sync import referrals
 from workers.sync.context import Run
 from workers.sync.deals import find_link
@@ -109,16 +110,11 @@ def _decide(invitation_id: str, decision: str, reason: str | None = None) -> dic
         if referrals.is_past_deadline(row):
             abort(409, message="the invitation's 15-day deadline has passed")
         record_decision_request(session, row, decision, run, reason=reason)
-        # Published before the commit: a broker failure rolls the audit back.
-        with runtime.celery_app().producer_or_acquire() as producer:
-            queue_decision(
-                invitation_id,
-                decision,
-                reason=reason,
-                requested_by=run.actor,
-                source=run.source,
-                producer=producer,
-            )
+        # Published after the commit: the task never runs without its audit row.
+        task = decision_task(
+            invitation_id, decision, reason=reason, requested_by=run.actor, source=run.source
+        )
+        publish_after_commit(session, [task])
     return {"queued": True, "invitation_id": invitation_id, "decision": decision}
 
 

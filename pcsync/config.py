@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 CATALOGS = ("Sandbox", "AWS")
+SIGNATURE_VERSIONS = ("v1", "v2", "v3")
 # The solution every Sandbox account may associate (partner-central-api.md §4).
 SANDBOX_SOLUTION_ID = "S-1234567"
 SIMULATOR_MODES = ("auto", "on", "off")
@@ -68,6 +69,8 @@ class Settings:
     assignee_business_title: str = "PartnerAccountManager"
     # Beat's engagement lifecycle cycle runs this often (minutes).
     engagement_sync_minutes: int = 30
+    # HubSpot signature versions the webhook accepts (ingest/signatures.py).
+    webhook_signatures: tuple[str, ...] = ("v3",)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -190,6 +193,14 @@ def _bool(raw: str) -> bool:
     raise ValueError("must be true or false")
 
 
+def _signature_versions(raw: str) -> tuple[str, ...]:
+    versions = tuple(dict.fromkeys(v.strip().lower() for v in raw.split(",") if v.strip()))
+    unknown = [v for v in versions if v not in SIGNATURE_VERSIONS]
+    if unknown or not versions:
+        raise ValueError(f"must list some of {', '.join(SIGNATURE_VERSIONS)}, got {raw!r}")
+    return versions
+
+
 def _solution_ids(raw: str) -> tuple[str, ...]:
     ids = tuple(dict.fromkeys(i.strip() for i in raw.split(",") if i.strip()))
     bad = [i for i in ids if not re.fullmatch(r"S-[0-9]{1,19}", i)]
@@ -294,6 +305,9 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     ),
     # How often beat refreshes AWS engagements on deals (workers/sync/engagements.py).
     "PCSYNC_ENGAGEMENT_SYNC_MINUTES": ("engagement_sync_minutes", _positive_int, "30"),
+    # v1 and v2 carry no timestamp, so a captured request replays forever
+    # (HubSpot sends v1 beside v3): only listed versions are accepted.
+    "PCSYNC_WEBHOOK_SIGNATURES": ("webhook_signatures", _signature_versions, "v3"),
 }
 
 

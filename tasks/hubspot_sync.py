@@ -22,6 +22,7 @@ from models.links import OpportunityLink
 from pcsync import runtime
 from tasks.referrals import queue_deal_requests
 from workers.errors import PermanentError
+from workers.publishing import publish_after_commit
 from workers.sync.assignment import sync_assignment
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
@@ -42,27 +43,26 @@ def queue_object_syncs(
 ) -> int:
     """Mark objects pending and queue one task for each that has none queued.
 
-    Runs inside the caller's transaction and publishes before its commit,
-    so a broker failure rolls the markers back with everything else.
-    `priority="background"` (backfill) lets the task's API calls yield the
-    last of the daily budget to event-driven work.
+    Runs inside the caller's transaction and publishes after its commit; if
+    the broker refuses, the committed markers stay pending and the sweeper
+    queues them. `priority="background"` (backfill) lets the task's API
+    calls yield the last of the daily budget to event-driven work.
     """
     to_queue = mark_pending(session, keys)
     kwargs = {"priority": priority} if priority != "event" else {}
-    with runtime.celery_app().producer_or_acquire() as producer:
-        for object_type, object_id in to_queue:
-            sync_hubspot_object.apply_async(
-                (object_type, object_id), kwargs, countdown=countdown, producer=producer
-            )
-    return len(to_queue)
+    return publish_after_commit(
+        session,
+        (sync_hubspot_object.signature(key, kwargs, countdown=countdown) for key in to_queue),
+    )
 
 
 @shared_task(name="pcsync.sync_hubspot_object", bind=True, max_retries=None)
 def sync_hubspot_object(self, object_type: str, object_id: str, priority: str = "event") -> str:
     run = Run(actor=self.name, task_id=self.request.id, source="hubspot", priority=priority)
-    with runtime.database().transaction() as session:
-        claim_pending(session, object_type, object_id)
     with retrying(self):
+        # Inside the retry wrapper: a database outage here is retried, not final.
+        with runtime.database().transaction() as session:
+            claim_pending(session, object_type, object_id)
         if object_type == "deal":
             return sync_linked_deal(object_id, run)
         if object_type == "opportunity":

@@ -49,11 +49,19 @@ imports = (
     "tasks.referrals",
     "tasks.submission",
     "tasks.assignment",
+    "tasks.pending",
 )
 
 ENGAGEMENT_BEAT_ENTRY = "sync-engagements"
 
 beat_schedule: dict = {
+    # Queue again pending work whose message was lost (tasks/pending.py);
+    # cheap (one indexed UPDATE), so often: it bounds how late a change can be.
+    "requeue-stale-pending": {
+        "task": "pcsync.requeue_stale_pending",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     # Inbox rows only serve de-duplication; the audit trail is kept forever.
     "prune-inbox": {
         "task": "pcsync.prune_inbox",

@@ -71,6 +71,8 @@ class Settings:
     engagement_sync_minutes: int = 30
     # HubSpot signature versions the webhook accepts (ingest/signatures.py).
     webhook_signatures: tuple[str, ...] = ("v3",)
+    # Seconds past its due time before a pending object's task counts as lost.
+    pending_margin_seconds: float = 120.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -308,6 +310,9 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     # v1 and v2 carry no timestamp, so a captured request replays forever
     # (HubSpot sends v1 beside v3): only listed versions are accepted.
     "PCSYNC_WEBHOOK_SIGNATURES": ("webhook_signatures", _signature_versions, "v3"),
+    # The pending sweeper re-queues a pending object this long past due
+    # (tasks/pending.py): above queueing delays, below the visibility timeout.
+    "PCSYNC_PENDING_MARGIN_SECONDS": ("pending_margin_seconds", _positive_float, "120"),
 }
 
 

@@ -21,8 +21,9 @@ import logging
 
 from celery import shared_task
 
-from models.inbox import claim_pending, mark_pending
+from models.inbox import mark_pending
 from pcsync import runtime
+from tasks.pending import pending_run
 from workers.publishing import publish_after_commit
 from workers.sync.context import Run
 from workers.sync.engagements import (
@@ -88,8 +89,8 @@ def queue_engagement_events(session, events: list[dict]) -> int:
     commit). A burst of events about one engagement costs one refresh."""
     catalog = runtime.settings().pc_catalog
     keys = list(dict.fromkeys(k for k in (engagement_event_key(e, catalog) for e in events) if k))
-    to_queue = mark_pending(session, keys)
     countdown = runtime.settings().debounce_seconds
+    to_queue = mark_pending(session, keys, due_in=countdown)
     return publish_after_commit(
         session, (refresh_engagement.signature(key, countdown=countdown) for key in to_queue)
     )
@@ -98,7 +99,7 @@ def queue_engagement_events(session, events: list[dict]) -> int:
 def queue_drain(countdown: float = 0) -> bool:
     """Queue the drain task unless one is queued already."""
     with runtime.database().transaction() as session:
-        if not mark_pending(session, [DRAIN_KEY]):
+        if not mark_pending(session, [DRAIN_KEY], due_in=countdown):
             return False
         publish_after_commit(session, [drain_engagements.signature(countdown=countdown)])
     return True
@@ -123,9 +124,7 @@ def sync_engagements(self, full: bool = False) -> str:
 def refresh_engagement(self, kind: str, object_id: str) -> str:
     """React to a Partner Central event (ids only; everything re-read)."""
     run = Run(actor=self.name, task_id=self.request.id, source="partner_central", priority=PRIORITY)
-    with retrying(self):
-        with runtime.database().transaction() as session:
-            claim_pending(session, kind, object_id)
+    with pending_run(self, kind, object_id):
         if kind == OPPORTUNITY_KEY:
             opportunity_ids = [object_id]
         else:
@@ -140,9 +139,7 @@ def refresh_engagement(self, kind: str, object_id: str) -> str:
 @shared_task(name="pcsync.drain_engagements", bind=True, max_retries=None)
 def drain_engagements(self) -> str:
     run = Run(actor=self.name, task_id=self.request.id, source="schedule", priority=PRIORITY)
-    with retrying(self):
-        with runtime.database().transaction() as session:
-            claim_pending(session, *DRAIN_KEY)
+    with pending_run(self, *DRAIN_KEY):
         report = drain(run)
     continue_draining(report)
     return "busy" if report is None else f"refreshed {report.refreshed}"

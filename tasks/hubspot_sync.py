@@ -17,9 +17,10 @@ from celery import shared_task
 from sqlalchemy import select
 
 from models.customer_records import deals_using
-from models.inbox import claim_pending, mark_pending
+from models.inbox import mark_pending
 from models.links import OpportunityLink
 from pcsync import runtime
+from tasks.pending import pending_run
 from tasks.referrals import queue_deal_requests
 from workers.errors import PermanentError
 from workers.publishing import publish_after_commit
@@ -28,7 +29,6 @@ from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import find_link, sync_deal
 from workers.sync.opportunities import sync_opportunity
-from workers.task_policy import retrying
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def queue_object_syncs(
     queues them. `priority="background"` (backfill) lets the task's API
     calls yield the last of the daily budget to event-driven work.
     """
-    to_queue = mark_pending(session, keys)
+    to_queue = mark_pending(session, keys, due_in=countdown)
     kwargs = {"priority": priority} if priority != "event" else {}
     return publish_after_commit(
         session,
@@ -59,10 +59,8 @@ def queue_object_syncs(
 @shared_task(name="pcsync.sync_hubspot_object", bind=True, max_retries=None)
 def sync_hubspot_object(self, object_type: str, object_id: str, priority: str = "event") -> str:
     run = Run(actor=self.name, task_id=self.request.id, source="hubspot", priority=priority)
-    with retrying(self):
-        # Inside the retry wrapper: a database outage here is retried, not final.
-        with runtime.database().transaction() as session:
-            claim_pending(session, object_type, object_id)
+    give_up = (lambda exc: surface_gave_up(object_id, exc, run)) if object_type == "deal" else None
+    with pending_run(self, object_type, object_id, on_give_up=give_up):
         if object_type == "deal":
             return sync_linked_deal(object_id, run)
         if object_type == "opportunity":
@@ -84,9 +82,17 @@ def sync_linked_deal(deal_id: str, run: Run) -> str:
     return result.outcome
 
 
-def surface_failure(deal_id: str, exc: PermanentError, run: Run) -> None:
-    """Show a permanent failure where operators look: on the deal and in the audit."""
-    message = exc.api_message or str(exc)
+def surface_gave_up(deal_id: str, exc: Exception, run: Run) -> None:
+    """Retries used up on a transient error: the deal says `failed` as for a
+    permanent error (which sync_linked_deal has surfaced already)."""
+    if not isinstance(exc, PermanentError):
+        surface_failure(deal_id, exc, run)
+
+
+def surface_failure(deal_id: str, exc: Exception, run: Run) -> None:
+    """Show a final failure where operators look: on the deal and in the audit."""
+    message = getattr(exc, "api_message", None) or str(exc) or type(exc).__name__
+    field_errors = getattr(exc, "field_errors", None)
     with runtime.database().transaction() as session:
         link = find_link(session, deal_id)
         run.audit(
@@ -96,7 +102,7 @@ def surface_failure(deal_id: str, exc: PermanentError, run: Run) -> None:
             object_type="deal",
             object_id=deal_id,
             opportunity_id=link.opportunity_id if link else None,
-            diff={"field_errors": exc.field_errors} if exc.field_errors else None,
+            diff={"field_errors": field_errors} if field_errors else None,
             message=message,
         )
         if link is None:

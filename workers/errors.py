@@ -88,6 +88,8 @@ class RateLimited(RetryableError):
     task is retried after ``retry_after`` instead of holding a worker slot.
     """
 
+    is_wait = True  # retried on the large budget (workers/backoff.py)
+
     def __init__(
         self,
         message: str,

@@ -10,7 +10,7 @@ backoff and jitter, honouring any retry-after hint; permanent errors
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from celery import Task
@@ -37,14 +37,21 @@ def countdown_for(exc: Exception, attempt: int, rng=random.random) -> float:
     return delay
 
 
+def will_retry(task: Task, exc: BaseException) -> bool:
+    """Whether `retrying` turns `exc` into another attempt of `task`."""
+    return POLICY.should_retry(exc, task.request.retries or 0)
+
+
 @contextmanager
-def retrying(task: Task) -> Iterator[None]:
+def retrying(task: Task, on_retry: Callable[[float], None] | None = None) -> Iterator[None]:
+    """Retry the body's retryable failures with backoff; `on_retry(countdown)`
+    learns when the next attempt is due."""
     try:
         yield
     except Exception as exc:
-        attempt = task.request.retries or 0
-        if POLICY.should_retry(exc, attempt):
-            raise task.retry(
-                exc=exc, countdown=countdown_for(exc, attempt), max_retries=None
-            ) from exc
-        raise
+        if not will_retry(task, exc):
+            raise
+        countdown = countdown_for(exc, task.request.retries or 0)
+        if on_retry is not None:
+            on_retry(countdown)
+        raise task.retry(exc=exc, countdown=countdown, max_retries=None) from exc

@@ -60,7 +60,12 @@ DEAL_SYNC_STATUS = {
 
 
 class OpportunityBusy(RetryableError):
-    """Another worker holds this opportunity's lock; try again shortly."""
+    """Another worker holds this opportunity's lock; try again shortly.
+
+    A wait, not a failure: a dead worker's lock lasts its whole TTL, and the
+    retries must outlast it (workers/backoff.py)."""
+
+    is_wait = True
 
 
 @dataclass

@@ -22,6 +22,7 @@ from celery import Signature, Task, shared_task
 from models.inbox import claim_pending, claim_stale_pending, postpone_pending, settle_pending
 from pcsync import runtime
 from pcsync.outages import OUTAGES
+from workers.celery_app import drain_failure_spool
 from workers.publishing import publish_after_commit
 from workers.task_policy import retrying, will_retry
 
@@ -113,7 +114,14 @@ def requeue_stale(margin: float) -> list[tuple[str, str]]:
     return stale
 
 
-@shared_task(name="pcsync.requeue_stale_pending", bind=True, max_retries=None)
-def requeue_stale_pending(self) -> str:
-    with retrying(self):
-        return f"requeued {len(requeue_stale(runtime.settings().pending_margin_seconds))}"
+@shared_task(name="pcsync.requeue_stale_pending")
+def requeue_stale_pending() -> str:
+    """Not retried: beat runs the next sweep within seconds anyway."""
+    try:
+        requeued = requeue_stale(runtime.settings().pending_margin_seconds)
+        # Failures spooled on this machine while the database was away.
+        drained = drain_failure_spool()
+    except OUTAGES as exc:
+        log.warning("pending.sweep_skipped", extra={"error": type(exc).__name__})
+        return "skipped"
+    return f"requeued {len(requeued)}, failures restored {drained}"

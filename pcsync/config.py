@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 CATALOGS = ("Sandbox", "AWS")
 SIGNATURE_VERSIONS = ("v1", "v2", "v3")
+AWS_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 # The solution every Sandbox account may associate (partner-central-api.md §4).
 SANDBOX_SOLUTION_ID = "S-1234567"
 SIMULATOR_MODES = ("auto", "on", "off")
@@ -95,6 +96,8 @@ class Settings:
         """Values that must never appear in a log line."""
         values = [self.hubspot_access_token, self.hubspot_client_secret, self.events_secret]
         values.extend(self.api_tokens)
+        # boto3 reads these itself; their values must not be logged either.
+        values.extend(os.environ.get(name) for name in AWS_CREDENTIAL_VARIABLES)
         return [v for v in values if v]
 
 

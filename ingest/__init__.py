@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, jsonify
+from flask import Flask, abort, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ingest.responses import refused_by_database, unavailable
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     app.register_blueprint(hubspot_webhook.blueprint)
     app.register_blueprint(pc_events.blueprint)
     api.init_api(app)
+    app.before_request(read_body_in_time)
     app.register_error_handler(HTTPException, _json_error)
     # Any route: an outage is a 503 (retry later), a value the database
     # refuses is the request's fault; neither is a 500.
@@ -43,6 +44,16 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     for refusal in DATABASE_REFUSALS:
         app.register_error_handler(refusal, lambda exc: refused_by_database("request", exc))
     return app
+
+
+def read_body_in_time() -> None:
+    """Read the body before any handler does: a client that does not finish
+    sending it within the read timeout (ingest/gunicorn_hooks.py) gets a 408,
+    not an error that looks like an outage."""
+    try:
+        request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
+    except TimeoutError:
+        abort(408, "the request body did not arrive in time")
 
 
 def _json_error(exc: HTTPException):

@@ -24,6 +24,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # REPLACE then fires delete triggers, so the audit trail's refusal holds.
+    cursor.execute("PRAGMA recursive_triggers=ON")
     cursor.close()
 
 

@@ -40,6 +40,9 @@ def ingest(workers: int) -> None:
     settings = current_settings()
     args = [sys.executable, "-m", "gunicorn", "--bind", settings.ingest_bind]
     args += ["--workers", str(workers), "--timeout", "30", "--graceful-timeout", "20"]
+    # gthread: slow clients hold a thread (bounded by the read timeout), not a worker.
+    args += ["--worker-class", "gthread", "--threads", str(settings.ingest_threads)]
+    args += ["--keep-alive", "5", "--config", "python:ingest.gunicorn_hooks"]
     os.execv(sys.executable, [*args, "ingest.wsgi:app"])
 
 

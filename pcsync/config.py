@@ -74,6 +74,9 @@ class Settings:
     webhook_signatures: tuple[str, ...] = ("v3",)
     # Seconds past its due time before a pending object's task counts as lost.
     pending_margin_seconds: float = 120.0
+    # gunicorn threads per ingest worker, and how long a request body may take.
+    ingest_threads: int = 8
+    request_read_timeout_seconds: float = 10.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -316,6 +319,10 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     # The pending sweeper re-queues a pending object this long past due
     # (tasks/pending.py): above queueing delays, below the visibility timeout.
     "PCSYNC_PENDING_MARGIN_SECONDS": ("pending_margin_seconds", _positive_float, "120"),
+    # Slow clients (ingest/gunicorn_hooks.py): each trickling body holds one
+    # thread for at most the read timeout.
+    "PCSYNC_INGEST_THREADS": ("ingest_threads", _positive_int, "8"),
+    "PCSYNC_REQUEST_READ_TIMEOUT": ("request_read_timeout_seconds", _positive_float, "10"),
 }
 
 

@@ -17,7 +17,7 @@ from flask import Flask, has_app_context
 import celeryconfig
 from pcsync.config import Settings
 from pcsync.outages import DATABASE_OUTAGES
-from workers import failure_spool
+from workers import failure_spool, kombu_redis_fix
 from workers.failure_spool import spool_folder
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ def celery_init_app(flask_app: Flask, settings: Settings) -> Celery:
             with flask_app.app_context():
                 record_failure(self, exc, task_id, args, kwargs, einfo)
 
+    kombu_redis_fix.install()
     celery = Celery("pcsync", task_cls=FlaskTask)
     celery.config_from_object("celeryconfig")
     celery.conf.update(

@@ -13,6 +13,7 @@ from flask_smorest import Api, Blueprint, abort
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
+from ingest.json_body import MalformedJSON, parse_json
 from models import FailedTask, InboxEvent, OpportunityLink, PendingObject
 from pcsync import runtime
 
@@ -45,9 +46,22 @@ def path_id_problem(value: object) -> str | None:
     return None
 
 
+def reject_malformed_json() -> None:
+    """webargs decodes JSON bodies with a bare json.loads, which raises past
+    its own error handling on deep nesting and 5,000-digit integers: refuse
+    what pcsync's stricter decoder refuses first (then json.loads succeeds)."""
+    if not request.is_json:
+        return
+    try:
+        parse_json(request.get_data(cache=True))
+    except MalformedJSON as exc:
+        abort(400, message=str(exc), messages={"json": [str(exc)]})
+
+
 @blueprint.before_request
 def require_bearer_token():
-    """The gate of every /api route: a valid token, then well-formed path ids."""
+    """The gate of every /api route: a valid token, well-formed path ids and,
+    if there is one, a JSON body Python can decode."""
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
     tokens = runtime.settings().api_tokens
     if scheme.lower() != "bearer" or not presented or not token_is_valid(presented, tokens):
@@ -59,6 +73,7 @@ def require_bearer_token():
     }
     if problems:
         abort(400, message="malformed id in the path", messages={"path": problems})
+    reject_malformed_json()
 
 
 class StatusSchema(Schema):

@@ -50,10 +50,11 @@ def reject_malformed_json() -> None:
     """webargs decodes JSON bodies with a bare json.loads, which raises past
     its own error handling on deep nesting and 5,000-digit integers: refuse
     what pcsync's stricter decoder refuses first (then json.loads succeeds)."""
-    if not request.is_json:
+    body = request.get_data(cache=True)
+    if not request.is_json or not body:  # no body: webargs treats it as missing
         return
     try:
-        parse_json(request.get_data(cache=True))
+        parse_json(body)
     except MalformedJSON as exc:
         abort(400, message=str(exc), messages={"json": [str(exc)]})
 

@@ -53,11 +53,14 @@ imports = (
 )
 
 ENGAGEMENT_BEAT_ENTRY = "sync-engagements"
+SWEEPER_BEAT_ENTRY = "requeue-stale-pending"
+MAX_SWEEP_SECONDS = 30.0
 
 beat_schedule: dict = {
     # Queue again pending work whose message was lost (tasks/pending.py);
-    # cheap (one indexed UPDATE), so often: it bounds how late a change can be.
-    "requeue-stale-pending": {
+    # cheap (one UPDATE), so often: it bounds how late a change can be. The
+    # interval follows PCSYNC_PENDING_MARGIN_SECONDS (workers/celery_app.py).
+    SWEEPER_BEAT_ENTRY: {
         "task": "pcsync.requeue_stale_pending",
         "schedule": 30.0,
         "options": {"expires": 25},

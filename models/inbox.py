@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Index,
     Integer,
     String,
     Text,
@@ -53,6 +54,8 @@ class InboxEvent(Base):
 
 class PendingObject(Base):
     __tablename__ = "pending_objects"
+    # The pending sweeper's question: which scheduled rows are overdue.
+    __table_args__ = (Index("ix_pending_objects_overdue", "scheduled", "enqueued_at"),)
 
     object_type: Mapped[str] = mapped_column(String(32), primary_key=True)
     object_id: Mapped[str] = mapped_column(String(64), primary_key=True)

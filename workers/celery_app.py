@@ -57,6 +57,12 @@ def beat_schedule(settings: Settings) -> dict:
     schedule[celeryconfig.ENGAGEMENT_BEAT_ENTRY].update(
         schedule=interval, options={"expires": max(interval - 60.0, interval * 0.9)}
     )
+    # The sweep runs at least twice per margin, so lost work waits at most
+    # about 1.5 margins past its due time.
+    sweep = min(celeryconfig.MAX_SWEEP_SECONDS, max(1.0, settings.pending_margin_seconds / 2))
+    schedule[celeryconfig.SWEEPER_BEAT_ENTRY].update(
+        schedule=sweep, options={"expires": sweep * 0.9}
+    )
     return schedule
 
 

@@ -1,5 +1,6 @@
 """app role and audit guards: the service's database role owns nothing and
-cannot TRUNCATE audit_entries; SQLite refuses INSERT OR REPLACE into it
+cannot TRUNCATE audit_entries; SQLite refuses INSERT OR REPLACE into it; an
+index for the pending sweeper
 
 Revision ID: 0009
 Revises: 0008
@@ -80,6 +81,8 @@ _SQLITE_NO_REPLACE = f"""CREATE TRIGGER audit_entries_no_replace BEFORE INSERT O
 
 
 def upgrade() -> None:
+    # Before the grants: nothing here is owned by the app role either way.
+    op.create_index("ix_pending_objects_overdue", "pending_objects", ["scheduled", "enqueued_at"])
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         _postgresql_upgrade(app_role())
@@ -88,6 +91,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_pending_objects_overdue", table_name="pending_objects")
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         _postgresql_downgrade(app_role())

@@ -30,6 +30,9 @@ from workers.errors import ConflictError, PermanentError, RateLimited, Retryable
 
 DEFAULT_BASE_SECONDS = 1.0
 DEFAULT_CAP_SECONDS = 300.0
+# Waits (see is_wait) back off to at most this: a database or broker that
+# comes back is noticed within it, however long it was away.
+WAIT_CAP_SECONDS = 30.0
 # The cap must leave this much room below the visibility timeout, for the task's
 # own run time after the countdown elapses and for clock differences.
 VISIBILITY_MARGIN_FACTOR = 2.0
@@ -143,7 +146,7 @@ class RetryPolicy:
         return delay(
             backoff_attempt,
             base=self.base,
-            cap=self.cap,
+            cap=min(self.cap, WAIT_CAP_SECONDS) if is_wait(exc) else self.cap,
             rng=rng,
             retry_after=retry_after_hint(exc),
         )

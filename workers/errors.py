@@ -81,6 +81,13 @@ class RetryableError(SyncError):
         self.retry_after = retry_after
 
 
+class Throttled(RetryableError):
+    """The API refused the call for its rate limit: retried with backoff as
+    long as it takes, never given up on (it is a wait, not a failure)."""
+
+    is_wait = True
+
+
 class RateLimited(RetryableError):
     """Our own limiter refused a token; nothing was sent to the API.
 

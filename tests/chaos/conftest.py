@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -122,12 +123,17 @@ class PrivatePostgres:
 
 
 @pytest.fixture(scope="session")
-def private_postgres(tmp_path_factory):
-    server = PrivatePostgres(tmp_path_factory.mktemp("private-postgres"))
+def private_postgres():
+    # Not under pytest's basetemp: that folder is private to the user running
+    # the tests, and the server may run as `postgres`.
+    folder = Path(tempfile.mkdtemp(prefix="pcsync-chaos-pg-"))
+    os.chmod(folder, 0o755)
+    server = PrivatePostgres(folder / "cluster")
     server.init()
     server.start()
     yield server
     server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

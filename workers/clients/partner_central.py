@@ -28,7 +28,14 @@ from botocore.exceptions import (
 from botocore.session import get_session
 
 from pcsync.config import Settings
-from workers.errors import ConflictError, NotFound, PermanentError, RateLimited, RetryableError
+from workers.errors import (
+    ConflictError,
+    NotFound,
+    PermanentError,
+    RateLimited,
+    RetryableError,
+    Throttled,
+)
 from workers.limiter import Priority, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -60,7 +67,8 @@ READ_OPERATIONS = frozenset(
         "ListEngagementInvitations",
     }
 )
-RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalServerException"})
+THROTTLED = "ThrottlingException"
+RETRYABLE_CODES = frozenset({THROTTLED, "InternalServerException"})
 
 
 def quota_group(operation: str) -> str | None:
@@ -109,6 +117,8 @@ def translate(exc: Exception, operation: str) -> Exception:
         message = error.get("Message") or str(exc)
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         where["status_code"] = status
+        if code == THROTTLED:
+            return Throttled(f"{code}: {message}", **where)
         if code in RETRYABLE_CODES:
             return RetryableError(f"{code}: {message}", **where)
         if code == "ConflictException":

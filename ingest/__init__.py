@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask, abort, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
+from ingest.body_deadline import BodyDeadline, body_received, deadline_passed
 from ingest.responses import refused_by_database, unavailable
 from models.db import Database
 from pcsync.config import Settings, load_settings
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     app.register_blueprint(hubspot_webhook.blueprint)
     app.register_blueprint(pc_events.blueprint)
     api.init_api(app)
+    app.wsgi_app = BodyDeadline(app.wsgi_app, settings.request_read_timeout_seconds)
     app.before_request(read_body_in_time)
     app.register_error_handler(HTTPException, _json_error)
     # Any route: an outage is a 503 (retry later), a value the database
@@ -48,12 +50,22 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
 
 def read_body_in_time() -> None:
     """Read the body before any handler does: a client that does not finish
-    sending it within the read timeout (ingest/gunicorn_hooks.py) gets a 408,
-    not an error that looks like an outage."""
+    sending it within PCSYNC_REQUEST_READ_TIMEOUT (ingest/body_deadline.py)
+    gets a 408, not an error that looks like an outage."""
     try:
         request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
-    except TimeoutError:
-        abort(408, "the request body did not arrive in time")
+    except ClientDisconnected:
+        if not deadline_passed(request.environ):
+            raise
+    finally:
+        body_received(request.environ)
+    # Cut off, the read may also just return what had arrived: never use it.
+    if deadline_passed(request.environ):
+        response = jsonify(error="the request body did not arrive in time", status=408)
+        response.status_code = 408
+        # Close: the rest of the body is not worth reading at the client's pace.
+        response.headers["Connection"] = "close"
+        abort(response)
 
 
 def _json_error(exc: HTTPException):

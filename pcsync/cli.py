@@ -40,9 +40,10 @@ def ingest(workers: int) -> None:
     settings = current_settings()
     args = [sys.executable, "-m", "gunicorn", "--bind", settings.ingest_bind]
     args += ["--workers", str(workers), "--timeout", "30", "--graceful-timeout", "20"]
-    # gthread: slow clients hold a thread (bounded by the read timeout), not a worker.
+    # gthread: a slow client holds one thread (for at most the request-read
+    # timeout, ingest/body_deadline.py), not a whole worker.
     args += ["--worker-class", "gthread", "--threads", str(settings.ingest_threads)]
-    args += ["--keep-alive", "5", "--config", "python:ingest.gunicorn_hooks"]
+    args += ["--keep-alive", "5"]
     os.execv(sys.executable, [*args, "ingest.wsgi:app"])
 
 

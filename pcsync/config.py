@@ -322,7 +322,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     # The pending sweeper re-queues a pending object this long past due
     # (tasks/pending.py): above queueing delays, below the visibility timeout.
     "PCSYNC_PENDING_MARGIN_SECONDS": ("pending_margin_seconds", _positive_float, "120"),
-    # Slow clients (ingest/gunicorn_hooks.py): each trickling body holds one
+    # Slow clients (ingest/body_deadline.py): each trickling body holds one
     # thread for at most the read timeout.
     "PCSYNC_INGEST_THREADS": ("ingest_threads", _positive_int, "8"),
     "PCSYNC_REQUEST_READ_TIMEOUT": ("request_read_timeout_seconds", _positive_float, "10"),

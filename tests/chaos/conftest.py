@@ -140,7 +140,10 @@ def private_postgres():
 def private_database(private_postgres):
     """A fresh database in the private cluster, migrated to head."""
     name = f"chaos_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(private_postgres.admin_url(), isolation_level="AUTOCOMMIT")
+    # No pool: the server restarts under some tests.
+    admin = sa.create_engine(
+        private_postgres.admin_url(), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = private_postgres.admin_url(name)

@@ -6,11 +6,11 @@ simulators and ingest of the integration stack."""
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -160,27 +160,11 @@ class ChaosStack:
     def __init__(self, stack: Stack, redis_server: PrivateRedis) -> None:
         self.stack, self.redis = stack, redis_server
         self.processes: dict[str, subprocess.Popen] = {}
-
-    def environment(self) -> dict[str, str]:
-        return {
-            **self.stack.environment(),
-            "PCSYNC_PENDING_MARGIN_SECONDS": str(PENDING_MARGIN_SECONDS),
-        }
+        self._started = itertools.count(1)  # each process its own log
 
     def start(self, kind: str, name: str, *args: str) -> subprocess.Popen:
-        """`pcsync worker` or `pcsync beat` in its own process group."""
-        data_dir = self.stack.app.extensions["pcsync.settings"].data_dir
-        data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(data_dir / f"{name}.log", "ab")  # noqa: SIM115
-        command = [sys.executable, "-m", "pcsync.cli", kind, *args]
-        process = subprocess.Popen(
-            command,
-            env=self.environment(),
-            start_new_session=True,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
+        """`pcsync worker` or `pcsync beat`, remembered under `name`."""
+        process = self.stack.start_process(kind, f"{name}-{next(self._started)}", *args)
         self.processes[name] = process
         return process
 

@@ -43,7 +43,9 @@ def ingest(workers: int) -> None:
     # gthread: a slow client holds one thread (for at most the request-read
     # timeout, ingest/body_deadline.py), not a whole worker.
     args += ["--worker-class", "gthread", "--threads", str(settings.ingest_threads)]
-    args += ["--keep-alive", "5"]
+    # No control socket: it would let any local process of the same user
+    # manage the server, and two ingests on one host would share its path.
+    args += ["--keep-alive", "5", "--no-control-socket"]
     os.execv(sys.executable, [*args, "ingest.wsgi:app"])
 
 

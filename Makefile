@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench
+.PHONY: run test chaos lint format bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+## Faults against real processes and the request fuzzer (a few minutes; needs
+## redis-server and the PostgreSQL server binaries, not running servers).
+chaos: $(VENV)/.installed-dev
+	$(BIN)/pytest -m chaos
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

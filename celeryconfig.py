@@ -51,11 +51,22 @@ imports = (
     "tasks.assignment",
     "tasks.resources",
     "tasks.conflicts",
+    "tasks.pending",
 )
 
 ENGAGEMENT_BEAT_ENTRY = "sync-engagements"
+SWEEPER_BEAT_ENTRY = "requeue-stale-pending"
+MAX_SWEEP_SECONDS = 30.0
 
 beat_schedule: dict = {
+    # Queue again pending work whose message was lost (tasks/pending.py);
+    # cheap (one UPDATE), so often: it bounds how late a change can be. The
+    # interval follows PCSYNC_PENDING_MARGIN_SECONDS (workers/celery_app.py).
+    SWEEPER_BEAT_ENTRY: {
+        "task": "pcsync.requeue_stale_pending",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     # Inbox rows only serve de-duplication; the audit trail is kept
     # PCSYNC_AUDIT_RETENTION_DAYS and purged daily past that.
     "prune-inbox": {

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask, abort, jsonify, request
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
+from ingest.body_deadline import BodyDeadline, body_received, deadline_passed
+from ingest.responses import refused_by_database, unavailable
 from pcsync.app import create_base_app
 from pcsync.config import Settings
+from pcsync.outages import DATABASE_REFUSALS, OUTAGES
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] | None = None) -> Flask:
@@ -25,9 +28,38 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     app.register_blueprint(pc_events.blueprint)
     app.register_blueprint(files.blueprint)
     api.init_api(app)
-    init_console(app, app.extensions["pcsync.settings"])
+    settings = app.extensions["pcsync.settings"]
+    init_console(app, settings)
+    app.wsgi_app = BodyDeadline(app.wsgi_app, settings.request_read_timeout_seconds)
+    app.before_request(read_body_in_time)
     app.register_error_handler(HTTPException, _json_error)
+    # Any route: an outage is a 503 (retry later), a value the database
+    # refuses is the request's fault; neither is a 500.
+    for outage in OUTAGES:
+        app.register_error_handler(outage, lambda exc: unavailable("request", exc))
+    for refusal in DATABASE_REFUSALS:
+        app.register_error_handler(refusal, lambda exc: refused_by_database("request", exc))
     return app
+
+
+def read_body_in_time() -> None:
+    """Read the body before any handler does: a client that does not finish
+    sending it within PCSYNC_REQUEST_READ_TIMEOUT (ingest/body_deadline.py)
+    gets a 408, not an error that looks like an outage."""
+    try:
+        request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
+    except ClientDisconnected:
+        if not deadline_passed(request.environ):
+            raise
+    finally:
+        body_received(request.environ)
+    # Cut off, the read may also just return what had arrived: never use it.
+    if deadline_passed(request.environ):
+        response = jsonify(error="the request body did not arrive in time", status=408)
+        response.status_code = 408
+        # Close: the rest of the body is not worth reading at the client's pace.
+        response.headers["Connection"] = "close"
+        abort(response)
 
 
 def _json_error(exc: HTTPException):

@@ -14,6 +14,7 @@ from flask_smorest import Api, Blueprint, abort
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
+from ingest.json_body import MalformedJSON, parse_json
 from models import FailedTask, InboxEvent, OpportunityLink, PendingObject
 from pcsync import runtime
 
@@ -34,12 +35,53 @@ def operator_actor_for(token: str) -> str:
     return "operator:" + hashlib.sha256(token.encode()).hexdigest()[:12]
 
 
+# Every id pcsync stores fits 64 printable ASCII characters (deal, invitation
+# and opportunity ids are far shorter); database ids are positive BIGINTs.
+MAX_PATH_ID_CHARS = 64
+MAX_ROW_ID = 2**63 - 1
+
+
+def path_id_problem(value: object) -> str | None:
+    """Why a path parameter cannot be an id, or None. Checked before any
+    query, so a NUL or an integer past BIGINT is a 400, not a database error."""
+    if isinstance(value, int):
+        return None if 0 < value <= MAX_ROW_ID else f"must be between 1 and {MAX_ROW_ID}"
+    if not isinstance(value, str) or not value.isascii() or not value.isprintable():
+        return "must be printable ASCII"
+    if not 0 < len(value) <= MAX_PATH_ID_CHARS:
+        return f"must be 1 to {MAX_PATH_ID_CHARS} characters"
+    return None
+
+
+def reject_malformed_json() -> None:
+    """webargs decodes JSON bodies with a bare json.loads, which raises past
+    its own error handling on deep nesting and 5,000-digit integers: refuse
+    what pcsync's stricter decoder refuses first (then json.loads succeeds)."""
+    body = request.get_data(cache=True)
+    if not request.is_json or not body:  # no body: webargs treats it as missing
+        return
+    try:
+        parse_json(body)
+    except MalformedJSON as exc:
+        abort(400, message=str(exc), messages={"json": [str(exc)]})
+
+
 @blueprint.before_request
 def require_bearer_token():
+    """The gate of every /api route: a valid token, well-formed path ids and,
+    if there is one, a JSON body Python can decode."""
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
     tokens = runtime.settings().api_tokens
     if scheme.lower() != "bearer" or not presented or not token_is_valid(presented, tokens):
         abort(401, message="a valid bearer token is required")
+    problems = {
+        name: [problem]
+        for name, value in (request.view_args or {}).items()
+        if (problem := path_id_problem(value))
+    }
+    if problems:
+        abort(400, message="malformed id in the path", messages={"path": problems})
+    reject_malformed_json()
 
 
 class StatusSchema(Schema):

@@ -21,7 +21,8 @@ from ingest.api_operations import operator_actor
 from models.schemas import PC_OPPORTUNITY_ID
 from pcsync import runtime
 from pcsync.config import ASSIGNEE_BUSINESS_TITLES
-from tasks.assignment import queue_assignment
+from tasks.assignment import assignment_task
+from workers.publishing import publish_after_commit
 from workers.sync.assignment import (
     ACTION,
     assignment_view,
@@ -150,14 +151,13 @@ def assign_opportunity(body: dict, opportunityId: str):
             opportunity_id=opportunity_id,
             diff=body,
         )
-        # Published before the commit: a broker failure rolls the audit back.
-        with runtime.celery_app().producer_or_acquire() as producer:
-            queue_assignment(
-                opportunity_id,
-                owner_id=body.get("hubspot_owner_id"),
-                assignee=body.get("assignee"),
-                requested_by=run.actor,
-                producer=producer,
-            )
+        # Published after the commit: the task never runs without its audit row.
+        task = assignment_task(
+            opportunity_id,
+            owner_id=body.get("hubspot_owner_id"),
+            assignee=body.get("assignee"),
+            requested_by=run.actor,
+        )
+        publish_after_commit(session, [task])
         deal_id = link.hubspot_deal_id
     return {"queued": True, "opportunity_id": opportunity_id, "hubspot_deal_id": deal_id}

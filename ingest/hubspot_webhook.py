@@ -8,14 +8,15 @@ Partner Central, so it answers well inside HubSpot's 5 s timeout.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
 from ingest.hubspot_events import dedup_key, interpret
-from ingest.responses import accept, error
+from ingest.json_body import MalformedJSON, parse_json
+from ingest.rejections import checked
+from ingest.responses import accept, batch_counts, error
 from ingest.signatures import SignatureError, SignedRequest, verify
 from models.inbox import record_new_events
 from models.schemas import load_hubspot_batch
@@ -48,13 +49,14 @@ def receive_hubspot_events():
             settings.hubspot_client_secret,
             now_ms=int(runtime.now() * 1000),
             max_age_s=settings.signature_max_age_seconds,
+            accepted=settings.webhook_signatures,
         )
     except SignatureError as exc:
         return error(401, "webhook.rejected.signature", exc.reason)
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return error(400, "webhook.rejected.json", f"body is not valid JSON: {exc}")
+        payload = parse_json(body)
+    except MalformedJSON as exc:
+        return error(400, "webhook.rejected.json", str(exc))
     try:
         events = load_hubspot_batch(payload)
     except ValidationError as exc:
@@ -81,26 +83,21 @@ def inbox_row(event: dict, ignore_reason: str | None) -> dict:
 def record_and_enqueue(events: list[dict]) -> dict:
     """Record each event once and queue one debounced task per touched object.
 
-    Queueing happens inside the transaction and before the commit: if the
-    broker refuses, the rollback leaves no inbox row behind, so HubSpot's
-    retry finds a clean slate. A commit failing after a successful publish
-    only queues a task with nothing new to do (tasks are idempotent).
+    Tasks are published after the commit: if the broker refuses, the events
+    and their pending markers are already stored (HubSpot's retry is then a
+    duplicate) and the pending sweeper queues the tasks once the broker is
+    back. An event the database cannot store is recorded as rejected and
+    queues nothing (`ingest/rejections.py`).
     """
     settings = runtime.settings()
     # One row per distinct event: a batch may repeat an event it also retries.
     interpreted = {}
     for event in events:
         meaning = interpret(event, settings.hubspot_app_id)
-        row = inbox_row(event, meaning.ignore_reason)
+        row, meaning = checked(inbox_row(event, meaning.ignore_reason), meaning)
         interpreted.setdefault(row["dedup_key"], (row, meaning))
     with runtime.database().transaction() as session:
         new_keys, touched = record_new_events(session, interpreted)
         queued = queue_object_syncs(session, touched, settings.debounce_seconds)
     new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
-    return {
-        "received": len(events),
-        "recorded": len(new_rows),
-        "duplicates": len(events) - len(new_rows),
-        "ignored": sum(1 for row in new_rows if row["ignore_reason"]),
-        "queued": queued,
-    }
+    return batch_counts(len(events), new_rows, queued)

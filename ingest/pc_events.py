@@ -11,7 +11,6 @@ does: the task reads the opportunity and its AWS summary itself.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from datetime import datetime
 
@@ -19,13 +18,16 @@ from flask import Blueprint, request
 from marshmallow import ValidationError
 
 from ingest.hubspot_events import Interpretation
-from ingest.responses import accept, error
-from models.inbox import record_new_events
+from ingest.json_body import MalformedJSON, parse_json
+from ingest.rejections import REJECTED, checked
+from ingest.responses import accept, batch_counts, error
+from models.inbox import PendingObject, record_new_events
 from models.schemas import PC_EVENT_SOURCE, PC_OPPORTUNITY_CHANGES, load_partner_central_events
+from models.storable import row_problems
 from pcsync import runtime
-from tasks.engagements import queue_engagement_events
+from tasks.engagements import engagement_event_key, queue_engagement_events
 from tasks.hubspot_sync import queue_object_syncs
-from tasks.referrals import queue_referral_events
+from tasks.referrals import queue_referral_events, referral_event
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("pc_events", __name__)
@@ -67,9 +69,9 @@ def receive_partner_central_events():
     if not secret_matches(request.headers.get(SECRET_HEADER, ""), settings.events_secret):
         return error(401, "pc_events.rejected.secret", f"missing or wrong {SECRET_HEADER}")
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return error(400, "pc_events.rejected.json", f"body is not valid JSON: {exc}")
+        payload = parse_json(body)
+    except MalformedJSON as exc:
+        return error(400, "pc_events.rejected.json", str(exc))
     try:
         events = load_partner_central_events(payload)
     except ValidationError as exc:
@@ -124,24 +126,45 @@ def inbox_row(event: dict, raw: dict, meaning: Interpretation) -> dict:
     }
 
 
+def key_problems(raw: dict, catalog: str) -> list[str]:
+    """Whether the ids the event makes pending fit the pending markers' columns
+    (the invitation id becomes a task argument and a row id too)."""
+    keys = [engagement_event_key(raw, catalog)]
+    referral = referral_event(raw, catalog)
+    if referral:
+        keys.append(("invitation", referral[0]))
+    return [
+        problem
+        for object_type, object_id in filter(None, keys)
+        for problem in row_problems(
+            PendingObject.__table__, {"object_type": object_type, "object_id": object_id}
+        )
+    ]
+
+
 def record_and_enqueue(events: list[tuple[dict, dict]]) -> dict:
     """Record each event once and queue one debounced task per opportunity.
 
-    As for HubSpot: queueing happens before the commit, so a broker failure
-    rolls the inbox rows back and the redelivery finds a clean slate.
+    As for HubSpot: tasks are published after the commit, and the pending
+    sweeper queues what a broker outage kept from being published.
     """
     settings = runtime.settings()
     interpreted: dict[str, tuple[dict, Interpretation]] = {}
     for event, raw in events:
         meaning = interpret(event, settings.pc_catalog)
-        interpreted.setdefault(event["id"], (inbox_row(event, raw, meaning), meaning))
+        row, meaning = checked(
+            inbox_row(event, raw, meaning), meaning, key_problems(raw, settings.pc_catalog)
+        )
+        interpreted.setdefault(row["dedup_key"], (row, meaning))
     with runtime.database().transaction() as session:
         new_keys, touched = record_new_events(session, interpreted)
         queued = queue_object_syncs(session, touched, settings.debounce_seconds)
         new_payloads = [
-            row["payload"] for dedup, (row, _) in interpreted.items() if dedup in new_keys
+            row["payload"]
+            for dedup, (row, _) in interpreted.items()
+            if dedup in new_keys and row["outcome"] != REJECTED
         ]
-        queued += queue_referral_events(new_payloads)
+        queued += queue_referral_events(session, new_payloads)
         # Opportunity, engagement and invitation events also refresh what the
         # deal shows about the AWS engagement (tasks/engagements.py).
         queued += queue_engagement_events(
@@ -149,14 +172,8 @@ def record_and_enqueue(events: list[tuple[dict, dict]]) -> dict:
             [
                 row["payload"]
                 for dedup, (row, _) in interpreted.items()
-                if dedup in new_keys and row["outcome"] != "ignored"
+                if dedup in new_keys and row["outcome"] not in ("ignored", REJECTED)
             ],
         )
     new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
-    return {
-        "received": len(events),
-        "recorded": len(new_rows),
-        "duplicates": len(events) - len(new_rows),
-        "ignored": sum(1 for row in new_rows if row["outcome"] == "ignored"),
-        "queued": queued,
-    }
+    return batch_counts(len(events), new_rows, queued)

@@ -2,7 +2,12 @@
 
 The signed URI is rebuilt from the configured public URL, never from the URL
 a TLS-terminating proxy hands Flask (it may say http:// or an internal host).
-All comparisons are constant-time.
+All comparisons are constant-time. Every header is parsed defensively: a
+malformed value is a SignatureError (401), never an exception.
+
+HubSpot sends v1 and v3 together; v3 alone carries a timestamp, so a
+captured request with its v3 headers stripped is a replay. Only the versions
+an operator lists in PCSYNC_WEBHOOK_SIGNATURES (default v3) are accepted.
 """
 
 from __future__ import annotations
@@ -12,6 +17,10 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+# Milliseconds since the epoch fit in 13 digits until the year 2286; anything
+# longer is not a timestamp (and int() of a huge digit string is refused).
+MAX_TIMESTAMP_DIGITS = 15
 
 # HubSpot decodes exactly these percent-encodings in the URI before signing
 # v3; any other encoding stays as it is.
@@ -75,7 +84,8 @@ def _matches(expected: str, given: str) -> bool:
 def _verify_v3(request: SignedRequest, secret: str, now_ms: int, max_age_s: int) -> str:
     signature = request.headers.get("X-HubSpot-Signature-v3", "")
     timestamp = request.headers.get("X-HubSpot-Request-Timestamp", "")
-    if not timestamp.isdigit():
+    # isdigit() alone admits "²" and other non-ASCII digits int() refuses.
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > MAX_TIMESTAMP_DIGITS:
         raise SignatureError("v3 signature without a numeric X-HubSpot-Request-Timestamp")
     # Both directions: a far-future timestamp would extend a replay window.
     if abs(now_ms - int(timestamp)) > max_age_s * 1000:
@@ -100,16 +110,35 @@ def _verify_v1_v2(request: SignedRequest, secret: str) -> str:
     return version
 
 
-def verify(request: SignedRequest, secret: str, *, now_ms: int, max_age_s: int = 300) -> str:
+def _claimed_version(request: SignedRequest) -> str:
+    if "X-HubSpot-Signature-v3" in request.headers:
+        return "v3"
+    if "X-HubSpot-Signature" in request.headers:
+        return request.headers.get("X-HubSpot-Signature-Version", "v1").lower()
+    raise SignatureError("no HubSpot signature header")
+
+
+def verify(
+    request: SignedRequest,
+    secret: str,
+    *,
+    now_ms: int,
+    max_age_s: int = 300,
+    accepted: tuple[str, ...] = ("v3",),
+) -> str:
     """Return the verified version ("v1", "v2", "v3") or raise SignatureError.
 
     When v3 headers are present they decide: falling back to v1 would accept
-    a replay that v3's timestamp exists to stop.
+    a replay that v3's timestamp exists to stop. A version not in `accepted`
+    is refused before any digest is computed.
     """
     if not secret:
         raise SignatureError("no client secret configured")
-    if "X-HubSpot-Signature-v3" in request.headers:
+    version = _claimed_version(request)
+    if version not in accepted:
+        raise SignatureError(
+            f"{version} signatures are not accepted here (accepted: {', '.join(accepted)})"
+        )
+    if version == "v3":
         return _verify_v3(request, secret, now_ms, max_age_s)
-    if "X-HubSpot-Signature" in request.headers:
-        return _verify_v1_v2(request, secret)
-    raise SignatureError("no HubSpot signature header")
+    return _verify_v1_v2(request, secret)

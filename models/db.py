@@ -2,11 +2,13 @@
 
 `Database.transaction()` is the one way code writes: it commits on success and
 rolls back on any exception, so a request or task never leaves half a change.
+Work registered with `after_commit` (publishing tasks) runs only once the
+commit has succeeded: a task never runs against rows that were rolled back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,6 +26,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # REPLACE then fires delete triggers, so the audit trail's refusal holds.
+    cursor.execute("PRAGMA recursive_triggers=ON")
     cursor.close()
 
 
@@ -51,6 +55,16 @@ def make_engine(url: str) -> Engine:
     )
 
 
+AFTER_COMMIT = "pcsync.after_commit"
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` after `session`'s transaction commits (never if it rolls back).
+    An exception it raises reaches the caller of `transaction()`, with the
+    data already committed."""
+    session.info.setdefault(AFTER_COMMIT, []).append(action)
+
+
 class Database:
     def __init__(self, url: str, *, audit_pseudonym_key: str | None = None):
         """`audit_pseudonym_key` set: audit diffs are stored pseudonymised
@@ -66,6 +80,8 @@ class Database:
         try:
             yield session
             session.commit()
+            for action in session.info.pop(AFTER_COMMIT, []):
+                action()
         except BaseException:
             session.rollback()
             raise

@@ -3,15 +3,29 @@
 Each delivered event is stored once under a composite de-duplication key, so
 a redelivery (HubSpot retries for 24 h) is recognised after any restart.
 A pending row per touched object carries the debounce state: while
-`scheduled` is true a task is already queued, and further events only bump
-`generation` instead of queueing more work.
+`scheduled` is true a task is queued or running, and further events only
+bump `generation` instead of queueing more work. `enqueued_at` is when that
+task is due (queued with a countdown) or last started, so a row still
+scheduled well past it has lost its task (a broker that dropped the message,
+a worker killed mid-run) and the pending sweeper queues it again.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -40,6 +54,8 @@ class InboxEvent(Base):
 
 class PendingObject(Base):
     __tablename__ = "pending_objects"
+    # The pending sweeper's question: which scheduled rows are overdue.
+    __table_args__ = (Index("ix_pending_objects_overdue", "scheduled", "enqueued_at"),)
 
     object_type: Mapped[str] = mapped_column(String(32), primary_key=True)
     object_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -89,16 +105,20 @@ def record_new_events(session: Session, interpreted: dict) -> tuple[set[str], li
     return new_keys, list(touched)
 
 
-def mark_pending(session: Session, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Mark objects dirty; return those the caller must queue a task for.
+def mark_pending(
+    session: Session, keys: list[tuple[str, str]], due_in: float = 0.0
+) -> list[tuple[str, str]]:
+    """Mark objects dirty; return those the caller must queue a task for
+    (due in `due_in` seconds, the task's countdown).
 
     Only the event that creates the row, or flips `scheduled` from false,
-    queues work; every later event before the task runs is coalesced into
-    that one task by bumping `generation`.
+    queues work; every later event before the task finishes is coalesced into
+    that one task by bumping `generation` (`settle_pending` then sees it).
     """
     if not keys:
         return []
     now = utcnow()
+    due = now + timedelta(seconds=due_in)
     pk = tuple_(PendingObject.object_type, PendingObject.object_id)
     created = session.execute(
         _insert_for(session)(PendingObject)
@@ -111,7 +131,7 @@ def mark_pending(session: Session, keys: list[tuple[str, str]]) -> list[tuple[st
                     "generation": 1,
                     "first_dirty_at": now,
                     "last_event_at": now,
-                    "enqueued_at": now,
+                    "enqueued_at": due,
                 }
                 for object_type, object_id in keys
             ]
@@ -125,7 +145,7 @@ def mark_pending(session: Session, keys: list[tuple[str, str]]) -> list[tuple[st
         flipped = session.execute(
             update(PendingObject)
             .where(pk.in_(existing) & PendingObject.scheduled.is_(False))
-            .values(scheduled=True, first_dirty_at=now, enqueued_at=now)
+            .values(scheduled=True, first_dirty_at=now, enqueued_at=due)
             .returning(PendingObject.object_type, PendingObject.object_id)
             .execution_options(synchronize_session=False)
         ).all()
@@ -140,11 +160,73 @@ def mark_pending(session: Session, keys: list[tuple[str, str]]) -> list[tuple[st
 
 
 def claim_pending(session: Session, object_type: str, object_id: str) -> int | None:
-    """Called by the task when it starts: clear `scheduled` so that events
-    arriving from now on queue a follow-up run. Returns the generation seen,
+    """Called by the task when it starts: the row stays scheduled (events
+    arriving now coalesce into this run) and its clock restarts, so the
+    sweeper re-queues it only if this run dies. Returns the generation seen,
     or None when nothing was pending (a redelivered or replayed task)."""
     row = session.get(PendingObject, (object_type, object_id), with_for_update=True)
     if row is None:
         return None
-    row.scheduled = False
+    row.scheduled = True
+    row.enqueued_at = utcnow()
     return row.generation
+
+
+def postpone_pending(session: Session, object_type: str, object_id: str, seconds: float) -> None:
+    """The task will retry in `seconds`: not stale before then."""
+    session.execute(
+        update(PendingObject)
+        .where(PendingObject.object_type == object_type, PendingObject.object_id == object_id)
+        .values(enqueued_at=utcnow() + timedelta(seconds=seconds))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def settle_pending(
+    session: Session, object_type: str, object_id: str, generation: int | None, due_in: float
+) -> bool:
+    """The run that claimed `generation` ended. True when nothing arrived
+    meanwhile (the object is no longer pending); False when a newer event did:
+    the row stays scheduled, due in `due_in` seconds, and the caller queues
+    a follow-up run."""
+    if generation is None:
+        return True
+    key = (PendingObject.object_type == object_type) & (PendingObject.object_id == object_id)
+    done = session.execute(
+        update(PendingObject)
+        .where(key & (PendingObject.generation == generation))
+        .values(scheduled=False)
+        .returning(PendingObject.object_id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if done is not None:
+        return True
+    postpone_pending(session, object_type, object_id, due_in)
+    return False
+
+
+def claim_stale_pending(
+    session: Session, margin_seconds: float, limit: int = 500
+) -> list[tuple[str, str]]:
+    """Scheduled rows whose task is more than `margin_seconds` overdue: their
+    message or run was lost. Their clock restarts now, so a row is handed out
+    once per margin however many sweepers run."""
+    now = utcnow()
+    overdue = (
+        select(PendingObject.object_type, PendingObject.object_id)
+        .where(
+            PendingObject.scheduled.is_(True),
+            PendingObject.enqueued_at < now - timedelta(seconds=margin_seconds),
+        )
+        .order_by(PendingObject.enqueued_at)
+        .limit(limit)
+    )
+    pk = tuple_(PendingObject.object_type, PendingObject.object_id)
+    rows = session.execute(
+        update(PendingObject)
+        .where(pk.in_(overdue), PendingObject.scheduled.is_(True))
+        .values(enqueued_at=now)
+        .returning(PendingObject.object_type, PendingObject.object_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return [tuple(row) for row in rows]

@@ -40,6 +40,12 @@ def ingest(workers: int) -> None:
     settings = current_settings()
     args = [sys.executable, "-m", "gunicorn", "--bind", settings.ingest_bind]
     args += ["--workers", str(workers), "--timeout", "30", "--graceful-timeout", "20"]
+    # gthread: a slow client holds one thread (for at most the request-read
+    # timeout, ingest/body_deadline.py), not a whole worker.
+    args += ["--worker-class", "gthread", "--threads", str(settings.ingest_threads)]
+    # No control socket: it would let any local process of the same user
+    # manage the server, and two ingests on one host would share its path.
+    args += ["--keep-alive", "5", "--no-control-socket"]
     os.execv(sys.executable, [*args, "ingest.wsgi:app"])
 
 

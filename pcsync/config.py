@@ -16,6 +16,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 CATALOGS = ("Sandbox", "AWS")
+SIGNATURE_VERSIONS = ("v1", "v2", "v3")
+MIN_SECRET_CHARS = 8
+AWS_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 # The solution every Sandbox account may associate (partner-central-api.md §4).
 SANDBOX_SOLUTION_ID = "S-1234567"
 SIMULATOR_MODES = ("auto", "on", "off")
@@ -99,6 +102,13 @@ class Settings:
     audit_retention_days: int = 2557
     audit_pseudonymise: bool = False
     audit_pseudonym_secret: str | None = None
+    # HubSpot signature versions the webhook accepts (ingest/signatures.py).
+    webhook_signatures: tuple[str, ...] = ("v3",)
+    # Seconds past its due time before a pending object's task counts as lost.
+    pending_margin_seconds: float = 120.0
+    # gunicorn threads per ingest worker, and how long a request body may take.
+    ingest_threads: int = 8
+    request_read_timeout_seconds: float = 10.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -132,7 +142,11 @@ class Settings:
             self.audit_pseudonym_secret,
         ]
         values.extend(self.api_tokens)
-        return [v for v in values if v]
+        # boto3 reads these itself; their values must not be logged either.
+        values.extend(os.environ.get(name) for name in AWS_CREDENTIAL_VARIABLES)
+        # A value this short is no credential (a test's "TEST"), and replacing
+        # it everywhere would garble every line; the patterns still apply.
+        return [v for v in values if v and len(v) >= MIN_SECRET_CHARS]
 
 
 # Parsers turn a raw string into a value or raise ValueError with a reason.
@@ -237,6 +251,14 @@ def _bool(raw: str) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise ValueError("must be true or false")
+
+
+def _signature_versions(raw: str) -> tuple[str, ...]:
+    versions = tuple(dict.fromkeys(v.strip().lower() for v in raw.split(",") if v.strip()))
+    unknown = [v for v in versions if v not in SIGNATURE_VERSIONS]
+    if unknown or not versions:
+        raise ValueError(f"must list some of {', '.join(SIGNATURE_VERSIONS)}, got {raw!r}")
+    return versions
 
 
 def _solution_ids(raw: str) -> tuple[str, ...]:
@@ -370,6 +392,16 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     "PCSYNC_AUDIT_RETENTION_DAYS": ("audit_retention_days", _positive_int, "2557"),
     "PCSYNC_AUDIT_PSEUDONYMISE": ("audit_pseudonymise", _bool, "false"),
     "PCSYNC_AUDIT_PSEUDONYM_SECRET": ("audit_pseudonym_secret", _optional, ""),
+    # v1 and v2 carry no timestamp, so a captured request replays forever
+    # (HubSpot sends v1 beside v3): only listed versions are accepted.
+    "PCSYNC_WEBHOOK_SIGNATURES": ("webhook_signatures", _signature_versions, "v3"),
+    # The pending sweeper re-queues a pending object this long past due
+    # (tasks/pending.py): above queueing delays, below the visibility timeout.
+    "PCSYNC_PENDING_MARGIN_SECONDS": ("pending_margin_seconds", _positive_float, "120"),
+    # Slow clients (ingest/body_deadline.py): each trickling body holds one
+    # thread for at most the read timeout.
+    "PCSYNC_INGEST_THREADS": ("ingest_threads", _positive_int, "8"),
+    "PCSYNC_REQUEST_READ_TIMEOUT": ("request_read_timeout_seconds", _positive_float, "10"),
 }
 
 PSEUDONYM_SECRET_MIN = 16

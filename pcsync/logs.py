@@ -24,6 +24,18 @@ _PATTERNS = [
     re.compile(
         r"(?i)((?:access_token|client_secret|password|api_token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"
     ),
+    # botocore at DEBUG prints each request's headers (a dict with bytes
+    # values) and the SigV4 canonical request (`name:value` lines): the
+    # Authorization header names the access key id, X-Amz-Security-Token is
+    # a live session credential.
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*b?['\"]?)[^'\"\n}]+"),
+    re.compile(r"(?i)(x-amz-security-token['\"]?\s*[:=]\s*b?['\"]?)[^\s'\",}]+"),
+    re.compile(
+        r"(?i)((?:aws_)?(?:secret_access_key|session_token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"
+    ),
+    re.compile(r"(Credential=)[^\s/,'\"]+"),
+    # An access key id anywhere (AKIA long-term, ASIA temporary).
+    re.compile(r"()\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
 ]
 
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}

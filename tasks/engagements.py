@@ -21,8 +21,10 @@ import logging
 
 from celery import shared_task
 
-from models.inbox import claim_pending, mark_pending
+from models.inbox import mark_pending
 from pcsync import runtime
+from tasks.pending import pending_run
+from workers.publishing import publish_after_commit
 from workers.sync.context import Run
 from workers.sync.engagements import (
     drain,
@@ -59,44 +61,47 @@ ENGAGEMENT_EVENTS = {
 # -- queueing ---------------------------------------------------------------------------------
 
 
+def _member(detail: dict, part: str, member: str) -> str | None:
+    """detail[part][member] when it is a string; the sender controls the shape."""
+    section = detail.get(part)
+    value = section.get(member) if isinstance(section, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def engagement_event_key(event: dict, catalog: str) -> tuple[str, str] | None:
     """The (kind, id) an event asks to refresh, or None. Pure."""
     kind = event.get("detail-type")
-    detail = event.get("detail") or {}
-    if detail.get("catalog") != catalog:
+    detail = event.get("detail")
+    if not isinstance(detail, dict) or detail.get("catalog") != catalog:
         return None
     if kind in OPPORTUNITY_EVENTS:
-        opportunity_id = (detail.get("opportunity") or {}).get("identifier")
-        return (OPPORTUNITY_KEY, opportunity_id) if isinstance(opportunity_id, str) else None
+        opportunity_id = _member(detail, "opportunity", "identifier")
+        return (OPPORTUNITY_KEY, opportunity_id) if opportunity_id else None
     if kind in ENGAGEMENT_EVENTS:
-        part, member = ENGAGEMENT_EVENTS[kind]
-        engagement_id = (detail.get(part) or {}).get(member)
-        return (ENGAGEMENT_KEY, engagement_id) if isinstance(engagement_id, str) else None
+        engagement_id = _member(detail, *ENGAGEMENT_EVENTS[kind])
+        return (ENGAGEMENT_KEY, engagement_id) if engagement_id else None
     return None
 
 
 def queue_engagement_events(session, events: list[dict]) -> int:
     """Queue one debounced refresh per opportunity or engagement the newly
-    recorded events name, in the caller's transaction (published before its
+    recorded events name, in the caller's transaction (published after its
     commit). A burst of events about one engagement costs one refresh."""
     catalog = runtime.settings().pc_catalog
     keys = list(dict.fromkeys(k for k in (engagement_event_key(e, catalog) for e in events) if k))
-    to_queue = mark_pending(session, keys)
     countdown = runtime.settings().debounce_seconds
-    with runtime.celery_app().producer_or_acquire() as producer:
-        for kind, object_id in to_queue:
-            refresh_engagement.apply_async(
-                (kind, object_id), countdown=countdown, producer=producer
-            )
-    return len(to_queue)
+    to_queue = mark_pending(session, keys, due_in=countdown)
+    return publish_after_commit(
+        session, (refresh_engagement.signature(key, countdown=countdown) for key in to_queue)
+    )
 
 
 def queue_drain(countdown: float = 0) -> bool:
     """Queue the drain task unless one is queued already."""
     with runtime.database().transaction() as session:
-        if not mark_pending(session, [DRAIN_KEY]):
+        if not mark_pending(session, [DRAIN_KEY], due_in=countdown):
             return False
-        drain_engagements.apply_async(countdown=countdown)
+        publish_after_commit(session, [drain_engagements.signature(countdown=countdown)])
     return True
 
 
@@ -119,9 +124,7 @@ def sync_engagements(self, full: bool = False) -> str:
 def refresh_engagement(self, kind: str, object_id: str) -> str:
     """React to a Partner Central event (ids only; everything re-read)."""
     run = Run(actor=self.name, task_id=self.request.id, source="partner_central", priority=PRIORITY)
-    with runtime.database().transaction() as session:
-        claim_pending(session, kind, object_id)
-    with retrying(self):
+    with pending_run(self, kind, object_id):
         if kind == OPPORTUNITY_KEY:
             opportunity_ids = [object_id]
         else:
@@ -136,9 +139,7 @@ def refresh_engagement(self, kind: str, object_id: str) -> str:
 @shared_task(name="pcsync.drain_engagements", bind=True, max_retries=None)
 def drain_engagements(self) -> str:
     run = Run(actor=self.name, task_id=self.request.id, source="schedule", priority=PRIORITY)
-    with runtime.database().transaction() as session:
-        claim_pending(session, *DRAIN_KEY)
-    with retrying(self):
+    with pending_run(self, *DRAIN_KEY):
         report = drain(run)
     continue_draining(report)
     return "busy" if report is None else f"refreshed {report.refreshed}"

@@ -17,18 +17,19 @@ from celery import shared_task
 from sqlalchemy import select
 
 from models.customer_records import deals_using
-from models.inbox import claim_pending, mark_pending
+from models.inbox import mark_pending
 from models.links import OpportunityLink
 from pcsync import runtime
+from tasks.pending import pending_run
 from tasks.referrals import queue_deal_requests
 from workers.errors import PermanentError
+from workers.publishing import publish_after_commit
 from workers.sync.assignment import sync_assignment
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import find_link, sync_deal
 from workers.sync.opportunities import sync_opportunity
 from workers.sync.resources import sync_related_entities
-from workers.task_policy import retrying
 
 log = logging.getLogger(__name__)
 
@@ -43,27 +44,24 @@ def queue_object_syncs(
 ) -> int:
     """Mark objects pending and queue one task for each that has none queued.
 
-    Runs inside the caller's transaction and publishes before its commit,
-    so a broker failure rolls the markers back with everything else.
-    `priority="background"` (backfill) lets the task's API calls yield the
-    last of the daily budget to event-driven work.
+    Runs inside the caller's transaction and publishes after its commit; if
+    the broker refuses, the committed markers stay pending and the sweeper
+    queues them. `priority="background"` (backfill) lets the task's API
+    calls yield the last of the daily budget to event-driven work.
     """
-    to_queue = mark_pending(session, keys)
+    to_queue = mark_pending(session, keys, due_in=countdown)
     kwargs = {"priority": priority} if priority != "event" else {}
-    with runtime.celery_app().producer_or_acquire() as producer:
-        for object_type, object_id in to_queue:
-            sync_hubspot_object.apply_async(
-                (object_type, object_id), kwargs, countdown=countdown, producer=producer
-            )
-    return len(to_queue)
+    return publish_after_commit(
+        session,
+        (sync_hubspot_object.signature(key, kwargs, countdown=countdown) for key in to_queue),
+    )
 
 
 @shared_task(name="pcsync.sync_hubspot_object", bind=True, max_retries=None)
 def sync_hubspot_object(self, object_type: str, object_id: str, priority: str = "event") -> str:
     run = Run(actor=self.name, task_id=self.request.id, source="hubspot", priority=priority)
-    with runtime.database().transaction() as session:
-        claim_pending(session, object_type, object_id)
-    with retrying(self):
+    give_up = (lambda exc: surface_gave_up(object_id, exc, run)) if object_type == "deal" else None
+    with pending_run(self, object_type, object_id, on_give_up=give_up):
         if object_type == "deal":
             return sync_linked_deal(object_id, run)
         if object_type == "opportunity":
@@ -86,9 +84,17 @@ def sync_linked_deal(deal_id: str, run: Run) -> str:
     return result.outcome
 
 
-def surface_failure(deal_id: str, exc: PermanentError, run: Run) -> None:
-    """Show a permanent failure where operators look: on the deal and in the audit."""
-    message = exc.api_message or str(exc)
+def surface_gave_up(deal_id: str, exc: Exception, run: Run) -> None:
+    """Retries used up on a transient error: the deal says `failed` as for a
+    permanent error (which sync_linked_deal has surfaced already)."""
+    if not isinstance(exc, PermanentError):
+        surface_failure(deal_id, exc, run)
+
+
+def surface_failure(deal_id: str, exc: Exception, run: Run) -> None:
+    """Show a final failure where operators look: on the deal and in the audit."""
+    message = getattr(exc, "api_message", None) or str(exc) or type(exc).__name__
+    field_errors = getattr(exc, "field_errors", None)
     with runtime.database().transaction() as session:
         link = find_link(session, deal_id)
         run.audit(
@@ -98,7 +104,7 @@ def surface_failure(deal_id: str, exc: PermanentError, run: Run) -> None:
             object_type="deal",
             object_id=deal_id,
             opportunity_id=link.opportunity_id if link else None,
-            diff={"field_errors": exc.field_errors} if exc.field_errors else None,
+            diff={"field_errors": field_errors} if field_errors else None,
             message=message,
         )
         if link is None:

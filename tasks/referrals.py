@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Signature, shared_task
 
 from models.invitations import Invitation
 from pcsync import runtime
 from tasks.submission import MAX_POLL_ROUNDS, poll_countdown, queue_requested_submission
 from workers.errors import RateLimited
+from workers.publishing import publish_after_commit
 from workers.sync import referrals
 from workers.sync.context import Run
 from workers.sync.deals import SyncOutcome
@@ -40,19 +41,18 @@ BUDGET_WAIT_SKIP_SECONDS = 60.0
 # -- queueing -------------------------------------------------------------------------------
 
 
-def queue_decision(
+def decision_task(
     invitation_id: str,
     decision: str,
     *,
     reason: str | None = None,
     requested_by: str,
     source: str,
-    producer=None,
-) -> None:
-    decide_invitation.apply_async(
+) -> Signature:
+    """The task that carries out a recorded decision (publish it after the commit)."""
+    return decide_invitation.signature(
         (invitation_id, decision),
         {"reason": reason, "requested_by": requested_by, "source": source},
-        producer=producer,
     )
 
 
@@ -94,16 +94,11 @@ def request_decision(invitation_id: str, decision: str, run: Run, reason: str | 
         if referrals.is_past_deadline(row):
             raise DecisionRefused(409, "the invitation's 15-day deadline has passed")
         record_decision_request(session, row, decision, run, reason=reason)
-        # Published before the commit: a broker failure rolls the audit back.
-        with runtime.celery_app().producer_or_acquire() as producer:
-            queue_decision(
-                invitation_id,
-                decision,
-                reason=reason,
-                requested_by=run.actor,
-                source=run.source,
-                producer=producer,
-            )
+        # Published after the commit: the task never runs without its audit row.
+        task = decision_task(
+            invitation_id, decision, reason=reason, requested_by=run.actor, source=run.source
+        )
+        publish_after_commit(session, [task])
 
 
 def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool:
@@ -122,14 +117,17 @@ def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool
         if row is None or row.hubspot_deal_id != deal_id or row.state not in referrals.OPEN_STATES:
             return False
         record_decision_request(session, row, decision, run)
-        with runtime.celery_app().producer_or_acquire() as producer:
-            queue_decision(
-                invitation_id,
-                decision,
-                requested_by=f"hubspot:deal:{deal_id}",
-                source="hubspot",
-                producer=producer,
-            )
+        publish_after_commit(
+            session,
+            [
+                decision_task(
+                    invitation_id,
+                    decision,
+                    requested_by=f"hubspot:deal:{deal_id}",
+                    source="hubspot",
+                )
+            ],
+        )
     return True
 
 
@@ -138,9 +136,11 @@ def referral_event(event: dict, catalog: str) -> tuple[str, bool] | None:
     referral addressed to us in our catalog; None for anything else (our own
     submissions' invitations are SENDER ones)."""
     expired = REFERRAL_EVENTS.get(event.get("detail-type"))
-    detail = event.get("detail") or {}
+    detail = event.get("detail")
+    if expired is None or not isinstance(detail, dict) or detail.get("catalog") != catalog:
+        return None
     invitation = detail.get("engagementInvitation")
-    if expired is None or detail.get("catalog") != catalog or not isinstance(invitation, dict):
+    if not isinstance(invitation, dict):
         return None
     if str(invitation.get("participantType") or "").upper() != "RECEIVER":
         return None
@@ -150,18 +150,16 @@ def referral_event(event: dict, catalog: str) -> tuple[str, bool] | None:
     return (invitation_id, expired) if isinstance(invitation_id, str) and invitation_id else None
 
 
-def queue_referral_events(events: list[dict]) -> int:
+def queue_referral_events(session, events: list[dict]) -> int:
     """Queue the import (or expiry) of the AWS referrals newly recorded events
-    name, in the caller's transaction (published before its commit). The beat
+    name, in the caller's transaction (published after its commit). The beat
     poll remains the safety net: event delivery is best effort."""
     catalog = runtime.settings().pc_catalog
     work = dict.fromkeys(w for w in (referral_event(e, catalog) for e in events) if w)
-    if not work:
-        return 0
-    with runtime.celery_app().producer_or_acquire() as producer:
-        for invitation_id, expired in work:
-            import_invitation.apply_async((invitation_id,), {"expired": expired}, producer=producer)
-    return len(work)
+    return publish_after_commit(
+        session,
+        (import_invitation.signature((i,), {"expired": expired}) for i, expired in work),
+    )
 
 
 def queue_deal_requests(deal_id: str, result: SyncOutcome, run: Run) -> None:
@@ -199,17 +197,16 @@ def poll_invitations(self) -> str:
             diff={**result.as_dict(), "auto_accept": auto},
         )
         if auto and result.open_invitation_ids:
-            with runtime.celery_app().producer_or_acquire() as producer:
-                for invitation_id in result.open_invitation_ids:
-                    row = session.get(Invitation, invitation_id)
-                    record_decision_request(session, row, "accept", run)
-                    queue_decision(
-                        invitation_id,
-                        "accept",
-                        requested_by="auto-accept",
-                        source="schedule",
-                        producer=producer,
-                    )
+            for invitation_id in result.open_invitation_ids:
+                row = session.get(Invitation, invitation_id)
+                record_decision_request(session, row, "accept", run)
+            publish_after_commit(
+                session,
+                (
+                    decision_task(i, "accept", requested_by="auto-accept", source="schedule")
+                    for i in result.open_invitation_ids
+                ),
+            )
     return "polled"
 
 
@@ -222,7 +219,9 @@ def import_invitation(self, invitation_id: str, expired: bool = False) -> str:
             return referrals.settle_from_partner_central(invitation_id, run).outcome
         outcome = referrals.import_invitation(invitation_id, run)
     if outcome == "imported" and runtime.settings().auto_accept_referrals:
-        queue_decision(invitation_id, "accept", requested_by="auto-accept", source="schedule")
+        decision_task(
+            invitation_id, "accept", requested_by="auto-accept", source="schedule"
+        ).apply_async()
     return outcome
 
 

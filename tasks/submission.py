@@ -11,6 +11,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from pcsync import runtime
+from workers.publishing import publish_after_commit
 from workers.sync import submission
 from workers.sync.context import Run
 from workers.sync.deals import SyncOutcome, find_link
@@ -30,19 +31,21 @@ def poll_countdown(poll_round: int) -> float:
 
 def queue_submission(session, deal_id: str, run: Run) -> bool:
     """Record a submission request for a linked deal and queue its task, in the
-    caller's transaction (published before commit, like the ingest's queueing).
+    caller's transaction (published after its commit, like the ingest's queueing).
     False when the deal has no opportunity or a submission is under way."""
     link = find_link(session, deal_id)
     if link is None or link.opportunity_id is None:
         return False
     if not submission.request_submission(session, link, run):
         return False
-    with runtime.celery_app().producer_or_acquire() as producer:
-        submit_opportunity.apply_async(
-            (deal_id,),
-            {"requested_by": run.actor, "source": run.source},
-            producer=producer,
-        )
+    publish_after_commit(
+        session,
+        [
+            submit_opportunity.signature(
+                (deal_id,), {"requested_by": run.actor, "source": run.source}
+            )
+        ],
+    )
     return True
 
 

@@ -25,10 +25,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pcsync.outages import OUTAGES
 from workers.errors import ConflictError, PermanentError, RateLimited, RetryableError
 
 DEFAULT_BASE_SECONDS = 1.0
 DEFAULT_CAP_SECONDS = 300.0
+# Waits (see is_wait) back off to at most this: a database or broker that
+# comes back is noticed within it, however long it was away.
+WAIT_CAP_SECONDS = 30.0
 # The cap must leave this much room below the visibility timeout, for the task's
 # own run time after the countdown elapses and for clock differences.
 VISIBILITY_MARGIN_FACTOR = 2.0
@@ -36,6 +40,15 @@ VISIBILITY_MARGIN_FACTOR = 2.0
 # Exceptions that are transport failures even when a client forgot to translate
 # them: Python's ConnectionError and TimeoutError (socket.timeout is an alias).
 _TRANSPORT_FAILURES: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
+
+
+def is_wait(exc: BaseException) -> bool:
+    """Waiting out these is not a failure of the task: the database or broker
+    is down (pcsync.outages), or an error says `is_wait` (our limiter said
+    "not now", another worker holds the opportunity, whose lock a dead worker
+    keeps until its TTL). They get the large attempt budget, so no task fails
+    while the cause passes by itself."""
+    return getattr(exc, "is_wait", False) or isinstance(exc, OUTAGES)
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -48,7 +61,7 @@ def is_retryable(exc: BaseException) -> bool:
         return False
     if isinstance(exc, RetryableError | ConflictError):
         return True
-    return isinstance(exc, _TRANSPORT_FAILURES)
+    return isinstance(exc, _TRANSPORT_FAILURES + OUTAGES)
 
 
 def retry_after_hint(exc: BaseException) -> float | None:
@@ -121,9 +134,7 @@ class RetryPolicy:
     def should_retry(self, exc: BaseException, attempt: int) -> bool:
         if not is_retryable(exc):
             return False
-        limit = (
-            self.max_rate_limited_attempts if isinstance(exc, RateLimited) else self.max_attempts
-        )
+        limit = self.max_rate_limited_attempts if is_wait(exc) else self.max_attempts
         return attempt < limit
 
     def countdown(
@@ -135,7 +146,7 @@ class RetryPolicy:
         return delay(
             backoff_attempt,
             base=self.base,
-            cap=self.cap,
+            cap=min(self.cap, WAIT_CAP_SECONDS) if is_wait(exc) else self.cap,
             rng=rng,
             retry_after=retry_after_hint(exc),
         )

@@ -11,10 +11,14 @@ import logging
 import traceback as tb
 
 from celery import Celery, Task
+from celery.signals import worker_ready
 from flask import Flask, has_app_context
 
 import celeryconfig
 from pcsync.config import Settings
+from pcsync.outages import DATABASE_OUTAGES
+from workers import failure_spool, kombu_redis_fix
+from workers.failure_spool import spool_folder
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,12 @@ def beat_schedule(settings: Settings) -> dict:
     schedule[celeryconfig.ENGAGEMENT_BEAT_ENTRY].update(
         schedule=interval, options={"expires": max(interval - 60.0, interval * 0.9)}
     )
+    # The sweep runs at least twice per margin, so lost work waits at most
+    # about 1.5 margins past its due time.
+    sweep = min(celeryconfig.MAX_SWEEP_SECONDS, max(1.0, settings.pending_margin_seconds / 2))
+    schedule[celeryconfig.SWEEPER_BEAT_ENTRY].update(
+        schedule=sweep, options={"expires": sweep * 0.9}
+    )
     return schedule
 
 
@@ -68,6 +78,7 @@ def celery_init_app(flask_app: Flask, settings: Settings) -> Celery:
             with flask_app.app_context():
                 record_failure(self, exc, task_id, args, kwargs, einfo)
 
+    kombu_redis_fix.install()
     celery = Celery("pcsync", task_cls=FlaskTask)
     celery.config_from_object("celeryconfig")
     celery.conf.update(
@@ -77,25 +88,59 @@ def celery_init_app(flask_app: Flask, settings: Settings) -> Celery:
     )
     celery.set_default()
     flask_app.extensions["celery"] = celery
+
+    @worker_ready.connect(weak=False)
+    def drain_spool_at_start(**_kwargs) -> None:
+        with flask_app.app_context():
+            try:
+                drain_failure_spool()
+            except DATABASE_OUTAGES:
+                log.warning("failures.spool_kept", extra={"reason": "database unavailable"})
+
     return celery
 
 
-def record_failure(task: Task, exc: BaseException, task_id, args, kwargs, einfo) -> None:
+def failure_row(task: Task, exc: BaseException, task_id, args, kwargs, einfo) -> dict:
+    """The `failed_tasks` values of a failure, JSON-ready (it may be spooled)."""
+    return {
+        "task_name": task.name,
+        "task_id": task_id,
+        "args": list(args or ()),
+        "kwargs": dict(kwargs or {}),
+        "exception_type": type(exc).__name__,
+        "message": str(exc),
+        "field_errors": getattr(exc, "field_errors", None),
+        "traceback": "".join(tb.format_exception(exc)) if einfo else None,
+        "retries": task.request.retries or 0,
+    }
+
+
+def store_failure(row: dict) -> None:
     from models.failures import FailedTask
     from pcsync import runtime
 
     with runtime.database().transaction() as session:
-        session.add(
-            FailedTask(
-                task_name=task.name,
-                task_id=task_id,
-                args=list(args or ()),
-                kwargs=dict(kwargs or {}),
-                exception_type=type(exc).__name__,
-                message=str(exc),
-                field_errors=getattr(exc, "field_errors", None),
-                traceback="".join(tb.format_exception(exc)) if einfo else None,
-                retries=task.request.retries or 0,
-            )
-        )
+        session.add(FailedTask(**row))
+
+
+def drain_failure_spool() -> int:
+    """Move failures spooled during a database outage into `failed_tasks`."""
+    from pcsync import runtime
+
+    return failure_spool.drain(spool_folder(runtime.settings().data_dir), store_failure)
+
+
+def record_failure(task: Task, exc: BaseException, task_id, args, kwargs, einfo) -> None:
+    """Store a final failure; if the database cannot take it, spool it to
+    local disk (replayed into `failed_tasks` later) rather than lose it."""
+    from pcsync import runtime
+
+    row = failure_row(task, exc, task_id, args, kwargs, einfo)
     log.error("task.failed", extra={"task": task.name, "task_id": task_id, "error": str(exc)})
+    try:
+        store_failure(row)
+    except DATABASE_OUTAGES as db_exc:
+        path = failure_spool.spool(spool_folder(runtime.settings().data_dir), row)
+        log.error("task.failure_spooled", extra={"file": str(path), "error": str(db_exc)[:200]})
+        return
+    drain_failure_spool()

@@ -81,12 +81,21 @@ class RetryableError(SyncError):
         self.retry_after = retry_after
 
 
+class Throttled(RetryableError):
+    """The API refused the call for its rate limit: retried with backoff as
+    long as it takes, never given up on (it is a wait, not a failure)."""
+
+    is_wait = True
+
+
 class RateLimited(RetryableError):
     """Our own limiter refused a token; nothing was sent to the API.
 
     Raised by tasks (or clients) when ``RateLimiter.acquire`` says no, so the
     task is retried after ``retry_after`` instead of holding a worker slot.
     """
+
+    is_wait = True  # retried on the large budget (workers/backoff.py)
 
     def __init__(
         self,

@@ -24,6 +24,7 @@ from models.audit import record_audit
 from models.base import utcnow
 from models.failures import FailedTask
 from pcsync import runtime
+from workers.publishing import publish_after_commit
 
 FAILED, REPLAYED = "failed", "replayed"
 
@@ -118,10 +119,10 @@ def _rows_to_replay(failure_ids: list[int] | None, *, force: bool) -> list[Faile
 
 
 def _replay_one(failure_id: int, *, actor: str) -> Replay:
-    """Mark the row, audit, and publish inside one transaction: the message
-    goes out before the commit, so a broker failure leaves the row `failed`.
-    (A commit failing after the publish only means the row still says
-    `failed` while the task runs; tasks are idempotent.)"""
+    """Mark the row and audit in one transaction, then publish after the
+    commit, so the replayed task never runs without its audit row. A broker
+    failure then raises with the row marked `replayed` but nothing queued:
+    replay it again with `force`."""
     new_task_id = str(uuid.uuid4())
     with runtime.database().transaction() as session:
         row = session.get(FailedTask, failure_id, with_for_update=True)
@@ -147,11 +148,8 @@ def _replay_one(failure_id: int, *, actor: str) -> Replay:
             },
             message=f"replayed {row.exception_type}: {row.message}"[:2000],
         )
-        session.flush()
-        runtime.celery_app().send_task(
-            row.task_name,
-            args=list(row.args or []),
-            kwargs=dict(row.kwargs or {}),
-            task_id=new_task_id,
+        task = runtime.celery_app().signature(
+            row.task_name, args=list(row.args or []), kwargs=dict(row.kwargs or {})
         )
+        publish_after_commit(session, [task.set(task_id=new_task_id)])
         return Replay(failure_id=row.id, task_name=row.task_name, task_id=new_task_id)

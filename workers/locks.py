@@ -179,6 +179,30 @@ class _LocalLockHandle(LockHandle):
 _PROCESS_REGISTRY = _LocalRegistry()
 
 
+class _Heartbeat:
+    """Renews a held lock to its full TTL every third of it until stopped."""
+
+    def __init__(self, handle: LockHandle, ttl_seconds: float) -> None:
+        self._handle = handle
+        self._ttl = ttl_seconds
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lock:{handle.name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._ttl / 3):
+            try:
+                if not self._handle.extend(self._ttl, replace_ttl=True):
+                    log.warning("lock %r lost before its holder finished", self._handle.name)
+                    return
+            except RetryableError:  # store briefly unreachable: try at the next beat
+                continue
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+
 class LockFactory:
     """Hands out named, non-blocking, TTL-bounded locks."""
 
@@ -186,18 +210,25 @@ class LockFactory:
         self._key_prefix = key_prefix
 
     @contextmanager
-    def try_lock(self, name: str, ttl_seconds: float) -> Iterator[LockHandle]:
+    def try_lock(
+        self, name: str, ttl_seconds: float, *, heartbeat: bool = False
+    ) -> Iterator[LockHandle]:
         """Take ``name`` for at most ``ttl_seconds`` without waiting; release on exit.
 
         Yields a handle that is falsy if someone else holds the lock. Raises
-        ``RetryableError`` if the lock store is unreachable.
+        ``RetryableError`` if the lock store is unreachable. With ``heartbeat``
+        a short TTL is renewed while the holder runs: a holder that dies (a
+        killed worker) blocks others for one TTL, not for the longest run.
         """
         _check_ttl(ttl_seconds)
         key = self._key_prefix + name
         handle = self._try_acquire(key, ttl_seconds)
+        beating = _Heartbeat(handle, ttl_seconds) if heartbeat and handle.acquired else None
         try:
             yield handle
         finally:
+            if beating is not None:
+                beating.stop()
             if handle.acquired and not handle.release():
                 # The TTL ran out while we held it: someone may have run
                 # concurrently. Worth a warning: the TTL is too short for this job.

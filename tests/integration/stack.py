@@ -165,6 +165,7 @@ class Stack:
             "PCSYNC_DATA_DIR": str(settings.data_dir),
             "PCSYNC_VISIBILITY_TIMEOUT": str(settings.visibility_timeout_seconds),
             "PCSYNC_DEBOUNCE_SECONDS": str(settings.debounce_seconds),
+            "PCSYNC_PENDING_MARGIN_SECONDS": str(settings.pending_margin_seconds),
             "PCSYNC_LOG_LEVEL": "INFO",
             "AWS_ACCESS_KEY_ID": "TEST",
             "AWS_SECRET_ACCESS_KEY": "TEST",
@@ -174,12 +175,16 @@ class Stack:
     def start_worker_process(self, name: str, concurrency: int = 1) -> subprocess.Popen:
         """A real `pcsync worker` in its own process group (so a kill takes
         its pool children with it)."""
+        args = ["--concurrency", str(concurrency), "--hostname", f"{name}@%h"]
+        return self.start_process("worker", f"worker-{name}", *args)
+
+    def start_process(self, command_name: str, log_name: str, *args: str) -> subprocess.Popen:
+        """`pcsync <command_name> <args>` on this stack, in its own process group."""
         settings = self.app.extensions["pcsync.settings"]
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         # The log stays beside the test's data for post-mortems.
-        log = open(settings.data_dir / f"worker-{name}.log", "wb")  # noqa: SIM115
-        command = [sys.executable, "-m", "pcsync.cli", "worker"]
-        command += ["--concurrency", str(concurrency), "--hostname", f"{name}@%h"]
+        log = open(settings.data_dir / f"{log_name}.log", "wb")  # noqa: SIM115
+        command = [sys.executable, "-m", "pcsync.cli", command_name, *args]
         process = subprocess.Popen(
             command,
             env=self.environment(),

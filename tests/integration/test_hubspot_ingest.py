@@ -95,6 +95,7 @@ def test_signed_100_event_batch_is_accepted_and_one_changed_byte_is_not(app, cli
         "recorded": 100,
         "duplicates": 0,
         "ignored": 0,
+        "rejected": 0,
         "queued": 100,
     }
     assert len(rows(app, "inbox_events")) == 100
@@ -104,10 +105,27 @@ def test_signed_100_event_batch_is_accepted_and_one_changed_byte_is_not(app, cli
     assert {m["headers"]["task"] for m in messages} == {"pcsync.sync_hubspot_object"}
 
 
-def test_v1_signed_batch_is_accepted(app, client):
+def test_v1_signed_batch_is_refused_by_default_and_accepted_when_configured(
+    app, client, make_settings, database_url, redis_url
+):
+    """HubSpot sends v1 beside v3: v1 alone is what a replay with the v3
+    headers stripped looks like."""
     body = json.dumps([event(1)]).encode()
     headers = {"X-HubSpot-Signature": v1_signature(TEST_CLIENT_SECRET, body)}
-    assert client.post("/webhooks/hubspot", data=body, headers=headers).status_code == 200
+    refused = client.post("/webhooks/hubspot", data=body, headers=headers)
+    assert refused.status_code == 401 and "v1 signatures are not accepted" in refused.json["error"]
+    assert rows(app, "inbox_events") == []
+    with_v1 = create_app(
+        make_settings(
+            database_url=database_url,
+            celery_broker_url=redis_url,
+            webhook_signatures=("v1", "v3"),
+        )
+    )
+    assert (
+        with_v1.test_client().post("/webhooks/hubspot", data=body, headers=headers).status_code
+        == 200
+    )
     assert len(rows(app, "inbox_events")) == 1
 
 
@@ -237,7 +255,9 @@ def test_oversize_body_gives_413_and_writes_nothing(make_settings, database_url,
     assert rows(app, "inbox_events") == [] and queued_messages(broker) == []
 
 
-def test_broker_down_gives_503_and_no_inbox_row(make_settings, database_url):
+def test_broker_down_gives_503_and_leaves_the_event_pending(make_settings, database_url):
+    """Tasks are published after the commit: the event is kept, its object
+    stays pending for the sweeper, and HubSpot's retry is a duplicate."""
     app = create_app(
         make_settings(database_url=database_url, celery_broker_url="redis://127.0.0.1:1/0")
     )
@@ -246,7 +266,9 @@ def test_broker_down_gives_503_and_no_inbox_row(make_settings, database_url):
     assert response.status_code == 503
     assert "broker" in response.json["error"]
     assert time.monotonic() - started < 5  # HubSpot gives up after 5 s
-    assert rows(app, "inbox_events") == [] and rows(app, "pending_objects") == []
+    assert len(rows(app, "inbox_events")) == 1
+    (pending,) = rows(app, "pending_objects")
+    assert pending["scheduled"] in (True, 1)
 
 
 def test_database_down_gives_503_and_queues_nothing(make_settings, redis_url, broker):

@@ -117,6 +117,7 @@ def test_opportunity_updated_is_recorded_and_queues_one_opportunity_task(app, cl
         "recorded": 1,
         "duplicates": 0,
         "ignored": 0,
+        "rejected": 0,
         "queued": 2,  # the opportunity's sync and its engagement refresh
     }
     (row,) = rows(app, "SELECT * FROM inbox_events")
@@ -165,7 +166,14 @@ def test_a_redelivered_event_is_recorded_once_and_queued_once(app, client, broke
     again = post(client, [event, event])
     assert first.json["recorded"] == 1 and first.json["queued"] == 2
     assert again.status_code == 200
-    assert again.json == {"received": 2, "recorded": 0, "duplicates": 2, "ignored": 0, "queued": 0}
+    assert again.json == {
+        "received": 2,
+        "recorded": 0,
+        "duplicates": 2,
+        "ignored": 0,
+        "rejected": 0,
+        "queued": 0,
+    }
     assert len(rows(app, "SELECT * FROM inbox_events")) == 1
     assert len(queued_tasks(broker)) == 2
 
@@ -206,7 +214,9 @@ def test_missing_secret_configuration_gives_503(make_settings, database_url, red
     assert rows(app, "SELECT * FROM inbox_events") == []
 
 
-def test_broker_down_gives_503_and_no_inbox_row(make_settings, database_url):
+def test_broker_down_gives_503_and_leaves_the_event_pending(make_settings, database_url):
+    """Published after the commit: the event is kept and its objects stay
+    pending for the sweeper (tasks/pending.py)."""
     app = create_app(
         make_settings(
             database_url=database_url,
@@ -218,8 +228,9 @@ def test_broker_down_gives_503_and_no_inbox_row(make_settings, database_url):
     response = post(app.test_client(), pc_event())
     assert response.status_code == 503 and "broker" in response.json["error"]
     assert time.monotonic() - started < 5
-    assert rows(app, "SELECT * FROM inbox_events") == []
-    assert rows(app, "SELECT * FROM pending_objects") == []
+    assert len(rows(app, "SELECT * FROM inbox_events")) == 1
+    pending = rows(app, "SELECT * FROM pending_objects")
+    assert pending and all(row["scheduled"] in (True, 1) for row in pending)
 
 
 # -- the whole stack -----------------------------------------------------------------------

@@ -153,7 +153,7 @@ def test_replay_all_takes_only_rows_not_replayed(settings, database):
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith("2 replayed")
     queued = sorted(m["headers"]["argsrepr"] for m in queued_messages(settings))
-    assert queued == ["['deal', '5000042']", "['deal', '5000043']"]
+    assert queued == ["('deal', '5000042')", "('deal', '5000043')"]
     assert {a["object_id"] for a in audit_rows(database)} == {str(first), str(second)}
 
 

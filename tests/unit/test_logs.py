@@ -50,3 +50,30 @@ def test_configured_secrets_and_credentials_never_appear(captured):
     ):
         assert secret not in text
     assert text.count(REDACTED) >= 5
+
+
+def test_no_aws_credential_in_botocore_debug_logs(captured):
+    """The real botocore client at DEBUG logs its request headers and the
+    SigV4 canonical request; neither the access key id nor the session token
+    may come through (the call goes to a closed port: the request is logged
+    before it is sent)."""
+    import boto3
+    from botocore.config import Config
+
+    access_key, session_token = "AKIAIOSFODNN7EXAMPLE", "IQoJb3JpZ2luX2VjEXAMPLEsessionTOKEN0123"
+    client = boto3.client(
+        "partnercentral-selling",
+        region_name="us-east-1",
+        endpoint_url="http://127.0.0.1:1",
+        aws_access_key_id=access_key,
+        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        aws_session_token=session_token,
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
+    )
+    with pytest.raises(Exception, match="Could not connect"):
+        client.list_opportunities(Catalog="Sandbox")
+    text = captured.getvalue()
+    assert "x-amz-security-token" in text.lower()  # the header was logged...
+    assert "Authorization" in text
+    for credential in (access_key, session_token, "wJalrXUtnFEMI"):
+        assert credential not in text  # ...its value was not

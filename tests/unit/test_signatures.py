@@ -147,23 +147,29 @@ def test_v3_decodes_only_the_documented_percent_encodings():
 
 
 def test_changed_body_fails_each_version():
+    every = ("v1", "v2", "v3")
     now_ms = 1_700_000_000_000
     body = b'[{"eventId":1}]'
     tampered = b'[{"eventId":2}]'
     uri = "https://a.example/h"
     v3 = _v3_request("s", uri, body, str(now_ms))
     with pytest.raises(SignatureError, match="v3 signature mismatch"):
-        verify(SignedRequest("POST", uri, tampered, v3.headers), "s", now_ms=now_ms)
+        verify(SignedRequest("POST", uri, tampered, v3.headers), "s", now_ms=now_ms, accepted=every)
     v1_headers = {"X-HubSpot-Signature": v1_signature("s", body)}
     with pytest.raises(SignatureError, match="v1 signature mismatch"):
-        verify(SignedRequest("POST", uri, tampered, v1_headers), "s", now_ms=now_ms)
+        verify(SignedRequest("POST", uri, tampered, v1_headers), "s", now_ms=now_ms, accepted=every)
     v2_headers = {
         "X-HubSpot-Signature": v2_signature("s", "POST", uri, body),
         "X-HubSpot-Signature-Version": "v2",
     }
-    assert verify(SignedRequest("POST", uri, body, v2_headers), "s", now_ms=now_ms) == "v2"
+    assert (
+        verify(SignedRequest("POST", uri, body, v2_headers), "s", now_ms=now_ms, accepted=every)
+        == "v2"
+    )
     with pytest.raises(SignatureError, match="v2 signature mismatch"):
-        verify(SignedRequest("POST", uri + "x", body, v2_headers), "s", now_ms=now_ms)
+        verify(
+            SignedRequest("POST", uri + "x", body, v2_headers), "s", now_ms=now_ms, accepted=every
+        )
 
 
 def test_missing_header_and_secret():
@@ -183,3 +189,32 @@ def test_v3_headers_take_precedence_over_a_valid_v1():
     }
     with pytest.raises(SignatureError, match="v3"):
         verify(SignedRequest("POST", "https://a/h", body, headers), "s", now_ms=1_700_000_000_000)
+
+
+def test_v1_and_v2_are_refused_unless_listed():
+    """A captured v1+v3 request with its v3 headers stripped is a replay."""
+    body = b"[]"
+    v1 = SignedRequest(
+        "POST", "https://a/h", body, {"X-HubSpot-Signature": v1_signature("s", body)}
+    )
+    with pytest.raises(SignatureError, match="v1 signatures are not accepted"):
+        verify(v1, "s", now_ms=0)
+    assert verify(v1, "s", now_ms=0, accepted=("v1", "v3")) == "v1"
+    v2 = SignedRequest(
+        "POST",
+        "https://a/h",
+        body,
+        {
+            "X-HubSpot-Signature": v2_signature("s", "POST", "https://a/h", body),
+            "X-HubSpot-Signature-Version": "v2",
+        },
+    )
+    with pytest.raises(SignatureError, match="v2 signatures are not accepted"):
+        verify(v2, "s", now_ms=0, accepted=("v1", "v3"))
+
+
+@pytest.mark.parametrize("timestamp", ["²", "1" * 5000, "-1", "1e3", " 1", "١٢٣"])
+def test_malformed_timestamps_are_a_signature_error(timestamp):
+    headers = {"X-HubSpot-Signature-v3": "x", "X-HubSpot-Request-Timestamp": timestamp}
+    with pytest.raises(SignatureError, match="numeric"):
+        verify(SignedRequest("POST", "https://a/h", b"[]", headers), "s", now_ms=0)

@@ -19,7 +19,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from workers.errors import NotFound, PermanentError, RetryableError
+from workers.errors import NotFound, PermanentError, RetryableError, Throttled
 from workers.limiter import Priority, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -307,7 +307,8 @@ def _error_for(response: requests.Response, operation: str) -> Exception:
         if policy == "DAILY":
             retry_after = max(retry_after or 0.0, 3600.0)
         label = f"{status} {policy}" if policy else str(status)
-        return RetryableError(f"HubSpot {label}: {message}", retry_after=retry_after, **where)
+        kind = Throttled if status == 429 else RetryableError
+        return kind(f"HubSpot {label}: {message}", retry_after=retry_after, **where)
     field_errors = [
         {"field": _field_name(e), "message": e.get("message"), "code": e.get("code")}
         for e in body.get("errors") or []

@@ -29,7 +29,13 @@ from botocore.exceptions import (
 from botocore.session import get_session
 
 from pcsync.config import Settings
-from workers.errors import ConflictError, NotFound, PermanentError, RetryableError
+from workers.errors import (
+    ConflictError,
+    NotFound,
+    PermanentError,
+    RetryableError,
+    Throttled,
+)
 from workers.limiter import Priority, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -61,7 +67,8 @@ READ_OPERATIONS = frozenset(
         "ListEngagementInvitations",
     }
 )
-RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalServerException"})
+THROTTLED = "ThrottlingException"
+RETRYABLE_CODES = frozenset({THROTTLED, "InternalServerException"})
 # Throttled calls sent again through the limiter before the task retries.
 THROTTLED_RESENDS = 2
 
@@ -116,6 +123,8 @@ def translate(exc: Exception, operation: str) -> Exception:
         message = error.get("Message") or str(exc)
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         where["status_code"] = status
+        if code == THROTTLED:
+            return Throttled(f"{code}: {message}", **where)
         if code in RETRYABLE_CODES:
             return RetryableError(f"{code}: {message}", **where)
         if code == "ConflictException":
@@ -154,7 +163,7 @@ class PartnerCentral:
                 response = method(Catalog=self.catalog, **params)
                 break
             except ClientError as exc:
-                if resend < THROTTLED_RESENDS and _error_code(exc) == "ThrottlingException":
+                if resend < THROTTLED_RESENDS and _error_code(exc) == THROTTLED:
                     # Paced by us, refused at arrival by a hair: the request
                     # changed nothing and goes again at the next free token,
                     # keeping the task's reads and its place in line.

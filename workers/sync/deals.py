@@ -46,7 +46,9 @@ from workers.sync.write_slot import write_slot
 log = logging.getLogger(__name__)
 
 MAX_CONFLICT_ROUNDS = 3
-LOCK_TTL_SECONDS = 300
+# Renewed while the writer runs (heartbeat): a killed worker's lock frees
+# itself within this, well inside the busy retries of the next writer.
+LOCK_TTL_SECONDS = 30
 LOCK_BUSY_RETRY_SECONDS = 3.0
 
 # What the deal shows: the state of the pair, not the last run's outcome, so a
@@ -61,7 +63,12 @@ DEAL_SYNC_STATUS = {
 
 
 class OpportunityBusy(RetryableError):
-    """Another worker holds this opportunity's lock; try again shortly."""
+    """Another worker holds this opportunity's lock; try again shortly.
+
+    A wait, not a failure: a dead worker's lock lasts its whole TTL, and the
+    retries must outlast it (workers/backoff.py)."""
+
+    is_wait = True
 
 
 @dataclass
@@ -239,7 +246,7 @@ def opportunity_lock(opportunity_id: str) -> Iterator[None]:
     submission, assignment), or OpportunityBusy: the task is retried shortly
     instead of waiting in a worker slot."""
     name = opportunity_lock_name(runtime.settings().pc_catalog, opportunity_id)
-    with runtime.locks().try_lock(name, LOCK_TTL_SECONDS) as held:
+    with runtime.locks().try_lock(name, LOCK_TTL_SECONDS, heartbeat=True) as held:
         if not held:
             raise OpportunityBusy(
                 f"opportunity {opportunity_id} is being synced elsewhere",

@@ -190,7 +190,7 @@ def pull_summaries(opportunity_ids: list[str], run: Run) -> int:
 
 def _try_lock(opportunity_id: str):
     name = opportunity_lock_name(runtime.settings().pc_catalog, opportunity_id)
-    return runtime.locks().try_lock(name, LOCK_TTL_SECONDS)
+    return runtime.locks().try_lock(name, LOCK_TTL_SECONDS, heartbeat=True)
 
 
 def read_summaries(opportunity_ids: list[str], run: Run) -> dict[str, dict]:

@@ -144,3 +144,20 @@ def test_retry_budget_never_exceeds_capacity():
     budget = RetryBudget(capacity=3)
     budget.record_success()
     assert budget.available == 3
+
+
+def test_waits_do_not_use_up_the_attempts_of_failures():
+    """Throttling, limiter refusals, a busy lock and outages are waits: retried
+    on the large budget and backed off to at most WAIT_CAP_SECONDS."""
+    from sqlalchemy.exc import OperationalError
+
+    from workers.backoff import WAIT_CAP_SECONDS, is_wait
+    from workers.errors import Throttled
+
+    policy = RetryPolicy(max_attempts=3, max_rate_limited_attempts=50)
+    outage = OperationalError("SELECT 1", {}, Exception("connection refused"))
+    for wait in (Throttled("ThrottlingException"), outage):
+        assert is_wait(wait)
+        assert policy.should_retry(wait, 40)
+        assert policy.countdown(wait, 40, rng=lambda: 0.999) <= WAIT_CAP_SECONDS
+    assert not policy.should_retry(RetryableError("InternalServerException"), 3)

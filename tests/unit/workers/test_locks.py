@@ -178,3 +178,18 @@ def test_unreachable_redis_raises_a_retryable_error():
     factory = lock_factory("redis://127.0.0.1:1/0?socket_connect_timeout=1")
     with pytest.raises(RetryableError, match="lock store unavailable"), factory.try_lock(NAME, 5):
         pass
+
+
+def test_heartbeat_keeps_a_short_lock_while_its_holder_runs():
+    """A short TTL renewed by a heartbeat: held as long as the holder runs
+    (here three TTLs), free as soon as it stops."""
+    registry = local_registry()
+    first, second = LocalLockFactory(registry), LocalLockFactory(registry)
+    with first.try_lock(NAME, ttl_seconds=0.3, heartbeat=True) as held:
+        deadline = threading.Event()
+        deadline.wait(0.9)
+        assert held.owned()
+        with second.try_lock(NAME, ttl_seconds=0.3) as other:
+            assert not other
+    with second.try_lock(NAME, ttl_seconds=0.3) as other:
+        assert other

@@ -1,0 +1,99 @@
+"""Whether a row fits the table it is written to, checked before the transaction.
+
+PostgreSQL refuses a NUL character in text and JSON, a lone UTF-16 surrogate,
+a string longer than its VARCHAR and an integer outside its column's range;
+SQLite would store some of these and refuse others. Checked here first, one
+bad webhook event is recorded as rejected with its reason instead of failing
+the statement that carries its whole batch (which would look like an outage
+and make the sender retry, then drop, every valid event with it).
+
+Pure functions of a row and the table's columns, so any writer (the ORM path
+or a bulk insert) can call them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+
+from sqlalchemy import JSON, BigInteger, Integer, String, Table
+from sqlalchemy.types import TypeEngine
+
+INTEGER_RANGES = {
+    BigInteger: (-(2**63), 2**63 - 1),
+    Integer: (-(2**31), 2**31 - 1),
+}
+# Deeper JSON than this is not something either sender produces; walking it
+# recursively would also risk Python's recursion limit.
+MAX_JSON_DEPTH = 64
+
+
+def text_problems(value: str) -> Iterator[str]:
+    """What PostgreSQL refuses in any text: NUL and unpaired surrogates."""
+    if "\x00" in value:
+        yield "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        yield "contains an unpaired surrogate"
+
+
+def _integer_problems(column_type: TypeEngine, value: object) -> Iterator[str]:
+    if not isinstance(value, int) or isinstance(value, bool):
+        yield "is not an integer"
+        return
+    low, high = INTEGER_RANGES[BigInteger if isinstance(column_type, BigInteger) else Integer]
+    if not low <= value <= high:
+        yield f"is outside {low}..{high}"
+
+
+def _string_problems(column_type: String, value: object) -> Iterator[str]:
+    if not isinstance(value, str):
+        yield "is not a string"
+        return
+    yield from text_problems(value)
+    if column_type.length and len(value) > column_type.length:
+        yield f"is longer than {column_type.length} characters"
+
+
+def json_problems(value: object, depth: int = 0) -> Iterator[str]:
+    """NUL and surrogates anywhere in a JSON document, keys included."""
+    if depth > MAX_JSON_DEPTH:
+        yield f"is nested deeper than {MAX_JSON_DEPTH} levels"
+    elif isinstance(value, str):
+        yield from text_problems(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from text_problems(str(key))
+            yield from json_problems(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from json_problems(item, depth + 1)
+
+
+def _column_problems(column_type: TypeEngine, value: object) -> Iterator[str]:
+    if isinstance(column_type, JSON):
+        yield from dict.fromkeys(json_problems(value))  # once per kind
+    elif isinstance(column_type, String):
+        yield from _string_problems(column_type, value)
+    elif isinstance(column_type, Integer):
+        yield from _integer_problems(column_type, value)
+
+
+def row_problems(table: Table, row: Mapping[str, object]) -> list[str]:
+    """Every reason `row` cannot be stored in `table`, as `column: problem`."""
+    problems = []
+    for name, value in row.items():
+        column = table.columns.get(name)
+        if column is None or value is None:
+            continue
+        column_type = column.type
+        # JSON().with_variant(JSONB) on PostgreSQL: the base type decides.
+        problems.extend(f"{name} {p}" for p in _column_problems(column_type, value))
+    return problems
+
+
+def escaped(value: object, limit: int) -> str:
+    """A storable, bounded rendering of something that was not storable."""
+    text = json.dumps(value, ensure_ascii=True, default=repr)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

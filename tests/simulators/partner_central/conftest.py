@@ -113,7 +113,12 @@ VALID_OPPORTUNITY = {
             "CompanyName": "Acme Corp",
             "Industry": "Software and Internet",
             "WebsiteUrl": "https://acme.example.com",
-            "Address": {"CountryCode": "US", "PostalCode": "94105", "City": "San Francisco"},
+            "Address": {
+                "CountryCode": "US",
+                "PostalCode": "94105",
+                "City": "San Francisco",
+                "StateOrRegion": "California",
+            },
         },
         "Contacts": [
             {
@@ -127,6 +132,7 @@ VALID_OPPORTUNITY = {
     "Project": {
         "Title": "Data platform migration",
         "CustomerBusinessProblem": "The customer must move 200 on-premises servers to AWS.",
+        "CustomerUseCase": "Migration/Database Migration",
         "DeliveryModels": ["Professional Services"],
         "ExpectedCustomerSpend": [
             {
@@ -138,7 +144,7 @@ VALID_OPPORTUNITY = {
         ],
         "SalesActivities": ["Initialized discussions with customer"],
     },
-    "LifeCycle": {"Stage": "Prospect", "TargetCloseDate": FUTURE_DATE, "NextSteps": "Workshop"},
+    "LifeCycle": {"Stage": "Qualified", "TargetCloseDate": FUTURE_DATE, "NextSteps": "Workshop"},
     "Marketing": {"Source": "None"},
     "OpportunityTeam": [
         {

@@ -37,7 +37,10 @@ def test_start_engagement_needs_an_associated_solution(client):
 
 
 def test_start_engagement_needs_the_fields_aws_receives(client):
-    request = opportunity_request()
+    # A national-security opportunity may be stored without a website (model doc
+    # of Account.WebsiteUrl), but AWS's invitation needs one.
+    request = opportunity_request(NationalSecurity="Yes")
+    request["Customer"]["Account"]["Industry"] = "Government"
     del request["Customer"]["Account"]["WebsiteUrl"]
     opportunity_id = client.create_opportunity(**request)["Id"]
     client.associate_opportunity(
@@ -261,7 +264,7 @@ def test_resource_snapshots_number_revisions(client):
     assert (
         latest["Payload"]["OpportunitySummary"]["Customer"]["Account"]["CompanyName"] == "Acme Corp"
     )
-    assert latest["Payload"]["OpportunitySummary"]["Lifecycle"]["Stage"] == "Prospect"
+    assert latest["Payload"]["OpportunitySummary"]["Lifecycle"]["Stage"] == "Qualified"
     assert client.get_resource_snapshot(Revision=1, **common)["Revision"] == 1
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_resource_snapshot(Revision=3, **common)

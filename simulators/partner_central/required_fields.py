@@ -284,10 +284,8 @@ def _at_least_one(path: str, why: str) -> Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    # [catalogue] customerCompanyName: Mandatory, "Not mandatory if NatSec = True".
-    _always_required(
-        "Customer.Account.CompanyName", "the customer's company", unless_national_security=True
-    ),
+    # Customer.Account.CompanyName is a required member of the model's Account
+    # shape, so model validation refuses its absence before these rules run.
     # [model] Account.Industry: "This is a required field."
     _always_required("Customer.Account.Industry", "the customer's industry"),
     # [model] Account.WebsiteUrl: "required in all cases except when the

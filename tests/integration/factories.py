@@ -5,6 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 
+# What AWS requires on every opportunity that HubSpot has no field for, as a
+# rep fills it in (multiple checkboxes are ";"-joined option values).
+AWS_REQUIREMENTS = {
+    "aws_customer_use_case": "Migration/Database Migration",
+    "aws_delivery_models": "Professional Services",
+    "aws_sales_activities": "Initialized discussions with customer;Conducted POC / Demo",
+    "aws_primary_needs": "Co-Sell - Technical Consultation",
+    "aws_marketing_source": "None",
+}
+
+
 def future_close_date(days: int = 60) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT00:00:00.000Z")
 
@@ -46,6 +57,7 @@ def create_deal(sim, *, company_id=None, contact_ids=(), **overrides) -> str:
         "dealstage": "qualifiedtobuy",
         "description": "Acme needs to move its on-premises analytics warehouse to AWS "
         "to cut costs and scale for seasonal peaks.",
+        **AWS_REQUIREMENTS,
         **overrides,
     }
     associations = []

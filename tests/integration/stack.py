@@ -20,6 +20,7 @@ from celery.contrib.testing.worker import start_worker
 
 from ingest import create_app
 from pcsync import runtime
+from pcsync.hubspot_properties import AWS_REQUIREMENT_DEAL_PROPERTIES, INPUT_DEAL_PROPERTIES
 from simulators import hubspot as hubspot_sim
 from simulators import partner_central as pc_sim
 from simulators.serving import RunningServer, serve_in_thread
@@ -27,7 +28,10 @@ from tests.conftest import TEST_CLIENT_SECRET
 from workers.sync.hubspot_setup import ensure_deal_properties
 
 HUBSPOT_TOKEN = "sim-hubspot-token"
-INPUT_SUBSCRIPTIONS = ("aws_sync_enabled", "aws_submit_to_aws", "aws_invitation_decision")
+# pcsync's input properties: a rep's change to one of them is work for pcsync.
+INPUT_SUBSCRIPTIONS = tuple(
+    p["name"] for p in (*INPUT_DEAL_PROPERTIES, *AWS_REQUIREMENT_DEAL_PROPERTIES)
+)
 
 
 def free_port() -> int:

@@ -141,7 +141,6 @@ INPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
 )
 
 
-
 def _aws_requirement(item: DealInput) -> dict:
     # Option values are Partner Central's own values: what a rep picks is sent as is.
     options = tuple((value, value) for value in item.options)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-
 # What AWS requires on every opportunity that HubSpot has no field for, as a
 # rep fills it in (multiple checkboxes are ";"-joined option values).
 AWS_REQUIREMENTS = {

@@ -62,7 +62,14 @@ OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
     _property("aws_next_best_actions", "AWS next best actions", "From AWS insights", "textarea"),
     _property("aws_team", "AWS team", "AWS sales team on the opportunity", "textarea"),
     _property("aws_submission_status", "AWS submission status", "Submission to AWS"),
-    _property("aws_invitation_id", "AWS invitation ID", "Engagement invitation of an AWS referral"),
+    # Unique: HubSpot refuses a second deal for one referral, and the deal can be
+    # read by it at once (idProperty), which search cannot promise.
+    {
+        **_property(
+            "aws_invitation_id", "AWS invitation ID", "Engagement invitation of an AWS referral"
+        ),
+        "hasUniqueValue": True,
+    },
     _property("aws_invitation_status", "AWS invitation status", "State of the AWS referral"),
     _property(
         "aws_invitation_expires_at",

@@ -75,3 +75,41 @@ def create_deal(sim, *, company_id=None, contact_ids=(), **overrides) -> str:
             }
         )
     return sim.create_object("deals", properties, associations)["id"]
+
+
+def console_opportunity_request(client_token: str, close: str, **overrides) -> dict:
+    """A complete CreateOpportunity request, as a partner would enter one in the
+    Partner Central console (every field the service requires)."""
+    return {
+        "Catalog": "Sandbox",
+        "ClientToken": client_token,
+        "OpportunityType": "Net New Business",
+        "PrimaryNeedsFromAws": ["Co-Sell - Deal Support"],
+        "Customer": {
+            "Account": {
+                "CompanyName": "Globex Logistics",
+                "Industry": "Transportation and Logistics",
+                "WebsiteUrl": "https://globex-logistics.example.com",
+                "Address": {"CountryCode": "DE", "PostalCode": "10115", "City": "Berlin"},
+            }
+        },
+        "Project": {
+            "Title": "Globex route optimisation",
+            "CustomerBusinessProblem": "Globex plans delivery routes by hand and wants to "
+            "optimise them with managed machine learning services.",
+            "CustomerUseCase": "AI Machine Learning and Analytics",
+            "DeliveryModels": ["Professional Services"],
+            "SalesActivities": ["Initialized discussions with customer"],
+            "ExpectedCustomerSpend": [
+                {
+                    "Amount": "8000",
+                    "CurrencyCode": "USD",
+                    "Frequency": "Monthly",
+                    "TargetCompany": "AWS",
+                }
+            ],
+        },
+        "Marketing": {"Source": "None"},
+        "LifeCycle": {"Stage": "Qualified", "TargetCloseDate": close},
+        **overrides,
+    }

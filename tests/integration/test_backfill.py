@@ -13,7 +13,12 @@ from click.testing import CliRunner
 
 from pcsync.cli import main
 from tests.conftest import TEST_API_TOKEN
-from tests.integration.factories import create_company, create_contact, create_deal
+from tests.integration.factories import (
+    console_opportunity_request,
+    create_company,
+    create_contact,
+    create_deal,
+)
 from tests.integration.stack import wait_for
 from workers.clients.partner_central import WRITE_OPERATIONS
 
@@ -73,32 +78,9 @@ def console_opportunity(stack, deal_id: str) -> str:
 
 def _create_console_opportunity(boto, deal_id: str, close: str) -> str:
     created = boto.create_opportunity(
-        Catalog="Sandbox",
-        ClientToken=f"console-entry-{deal_id}",
-        PartnerOpportunityIdentifier=deal_id,
-        OpportunityType="Net New Business",
-        Customer={
-            "Account": {
-                "CompanyName": "Globex Logistics",
-                "Industry": "Transportation and Logistics",
-                "WebsiteUrl": "https://globex-logistics.example.com",
-                "Address": {"CountryCode": "DE", "PostalCode": "10115", "City": "Berlin"},
-            }
-        },
-        Project={
-            "Title": "Globex route optimisation",
-            "CustomerBusinessProblem": "Globex plans delivery routes by hand and wants to "
-            "optimise them with managed machine learning services.",
-            "ExpectedCustomerSpend": [
-                {
-                    "Amount": "8000",
-                    "CurrencyCode": "USD",
-                    "Frequency": "Monthly",
-                    "TargetCompany": "AWS",
-                }
-            ],
-        },
-        LifeCycle={"Stage": "Qualified", "TargetCloseDate": close},
+        **console_opportunity_request(
+            f"console-entry-{deal_id}", close, PartnerOpportunityIdentifier=deal_id
+        )
     )
     return created["Id"]
 

@@ -113,8 +113,9 @@ def test_dry_run_prints_the_plan_and_changes_nothing(stack):
     assert f"    hubspot deal.aws_opportunity_id: -> '{adoptable}'" in out
     assert f"opportunity {linked_opportunity} (deal {linked})  skip: already linked" in out
     assert f"deal {linked} -> {linked_opportunity}  would sync: linked" in out
-    assert "    partner_central Project.ExpectedCustomerSpend: [{'Amount': '12000'" in out
-    assert "-> [{'Amount': '25000'" in out
+    # Monthly AWS spend: the deal amount over 12 months.
+    assert "    partner_central Project.ExpectedCustomerSpend: [{'Amount': '1000'" in out
+    assert "-> [{'Amount': '2083.33'" in out
     assert f"deal {tagged}  would create: tagged, not linked" in out
     assert "    partner_central Project.Title: 'Initech lakehouse'" in out
     assert "    partner_central Customer.Account.CompanyName: 'Acme Analytics'" in out

@@ -87,7 +87,9 @@ def test_pending_referral_becomes_one_deal_showing_its_deadline(stack):
     assert properties["dealname"] == "Initech core banking on AWS"
     assert "#aws" not in properties["dealname"].lower()
     assert properties["description"] == REFERRAL_PROJECT["BusinessProblem"]
-    assert float(properties["amount"]) == 2500
+    # AWS's figure is monthly spend: it lands in the monthly property, not the amount.
+    assert float(properties["aws_expected_monthly_spend"]) == 2500
+    assert properties.get("amount") is None
     assert properties["aws_invitation_id"] == invitation_id
     assert properties["aws_invitation_status"] == "PENDING"
     assert len(stack.pc.calls("GetEngagementInvitation")) == 1

@@ -93,7 +93,7 @@ def test_a_submission_aws_refuses_is_a_failed_outcome_on_the_deal(
 ):
     # A solution this Partner Central account does not have: AWS refuses it.
     stack = build_stack(
-        make_settings, database_url, redis_url, monkeypatch, solution_ids=("S-7654321",)
+        make_settings, database_url, redis_url, monkeypatch, solution_ids=("S-0000404",)
     )
     try:
         with stack.worker():
@@ -114,13 +114,12 @@ def test_a_submission_aws_refuses_is_a_failed_outcome_on_the_deal(
     (associate,) = stack.pc.calls("AssociateOpportunity")
     assert associate["status"] == 404
     assert stack.pc.calls("StartEngagementFromOpportunityTask") == []
-    assert "S-7654321" in link["last_error"]
+    assert "S-0000404" in link["last_error"]
     assert properties["aws_sync_error"] == link["last_error"]
     assert submission_outcomes(stack, deal_id)[-1] == "failed"
     failed = stack.rows("SELECT task_name FROM failed_tasks")
     assert {"task_name": "pcsync.submit_opportunity"} in failed
-    opportunity = stack.boto().get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
-    assert opportunity["LifeCycle"]["ReviewStatus"] == "Pending Submission"
+    assert stack.opportunity(opportunity_id)["LifeCycle"]["ReviewStatus"] == "Pending Submission"
 
 
 def test_a_redelivered_submit_task_does_not_start_twice(stack):

@@ -56,6 +56,8 @@ class Stack:
     pc_app: object
     hubspot_app: object
     servers: list[RunningServer] = field(default_factory=list)
+    # Operations a test makes Partner Central refuse on purpose (see expect_rejection).
+    expected_rejections: list[str] = field(default_factory=list)
 
     @property
     def pc(self):
@@ -204,14 +206,24 @@ class Stack:
         with self.app.extensions["pcsync.db"].engine.connect() as connection:
             return [dict(r._mapping) for r in connection.execute(sa.text(sql), params)]
 
+    def expect_rejection(self, operation: str) -> None:
+        """Declare one refusal this test provokes on purpose (e.g. a clock skew
+        pcsync cannot see, a user Partner Central does not know)."""
+        self.expected_rejections.append(operation)
+
     def stop(self) -> None:
         self.hubspot.close()
         for server in self.servers:
             server.stop()
         # Across the whole suite pcsync never sends a request the real
-        # service's model would reject.
+        # service's model would reject, nor one its business rules refuse,
+        # unless the test provoked that refusal on purpose.
         rejected = self.pc.model_rejections()
         assert rejected == [], f"Partner Central model rejected: {rejected}"
+        refused = sorted(r["operation"] for r in self.pc.rejections())
+        assert refused == sorted(self.expected_rejections), (
+            f"Partner Central refused: {self.pc.rejections()}"
+        )
 
 
 def build_stack(

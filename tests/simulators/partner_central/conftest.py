@@ -164,6 +164,27 @@ def opportunity_request(token: str = "token-1", **overrides) -> dict:
     return request
 
 
+def submittable(client, token: str = "token-1", **overrides) -> str:
+    """A new opportunity with the Sandbox solution associated: ready to submit."""
+    opportunity_id = client.create_opportunity(**opportunity_request(token, **overrides))["Id"]
+    client.associate_opportunity(
+        Catalog="Sandbox",
+        OpportunityIdentifier=opportunity_id,
+        RelatedEntityType="Solutions",
+        RelatedEntityIdentifier="S-1234567",
+    )
+    return opportunity_id
+
+
+def start_submission(client, opportunity_id, token="submit-1", involvement="Co-Sell"):
+    return client.start_engagement_from_opportunity_task(
+        Catalog="Sandbox",
+        Identifier=opportunity_id,
+        ClientToken=token,
+        AwsSubmission={"InvolvementType": involvement, "Visibility": "Full"},
+    )
+
+
 def update_payload_from(opportunity: dict) -> dict:
     """What a correct client sends back: GetOpportunity minus the read-only members."""
     payload = {

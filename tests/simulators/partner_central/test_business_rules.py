@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import codes_by_field, opportunity_request, update_payload_from
+from .conftest import (
+    codes_by_field,
+    opportunity_request,
+    start_submission,
+    submittable,
+    update_payload_from,
+)
 
 
 def _account(request):
@@ -293,35 +299,15 @@ def test_national_security_opportunity_needs_no_website_or_state(harness):
     assert harness.raw_client.create_opportunity(**request)["Id"]
 
 
-def _submittable(client, **overrides) -> str:
-    opportunity_id = client.create_opportunity(**opportunity_request(**overrides))["Id"]
-    client.associate_opportunity(
-        Catalog="Sandbox",
-        OpportunityIdentifier=opportunity_id,
-        RelatedEntityType="Solutions",
-        RelatedEntityIdentifier="S-1234567",
-    )
-    return opportunity_id
-
-
-def _start(client, opportunity_id, involvement="Co-Sell"):
-    return client.start_engagement_from_opportunity_task(
-        Catalog="Sandbox",
-        ClientToken=f"submit-{opportunity_id}",
-        Identifier=opportunity_id,
-        AwsSubmission={"InvolvementType": involvement, "Visibility": "Full"},
-    )
-
-
 @pytest.mark.parametrize("stage", ["Prospect", "Closed Lost"])
 def test_submission_is_refused_before_qualified_and_after_closed_lost(harness, stage):
     client = harness.client
     lifecycle = {"Stage": stage, "TargetCloseDate": "2025-12-31", "NextSteps": "Workshop"}
     if stage == "Closed Lost":
         lifecycle["ClosedLostReason"] = "Price"
-    opportunity_id = _submittable(client, LifeCycle=lifecycle)
+    opportunity_id = submittable(client, LifeCycle=lifecycle)
     with pytest.raises(client.exceptions.ValidationException) as caught:
-        _start(client, opportunity_id)
+        start_submission(client, opportunity_id)
     assert codes_by_field(caught.value) == {"LifeCycle.Stage": "INVALID_RESOURCE_STATE"}
     opportunity = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
     assert opportunity["LifeCycle"]["ReviewStatus"] == "Pending Submission"
@@ -332,21 +318,20 @@ def test_co_sell_submission_needs_next_steps_and_a_customer_contact(harness):
     request = opportunity_request()
     del request["LifeCycle"]["NextSteps"]
     del request["Customer"]["Contacts"]
-    opportunity_id = client.create_opportunity(**request)["Id"]
-    client.associate_opportunity(
-        Catalog="Sandbox",
-        OpportunityIdentifier=opportunity_id,
-        RelatedEntityType="Solutions",
-        RelatedEntityIdentifier="S-1234567",
+    opportunity_id = submittable(
+        client, LifeCycle=request["LifeCycle"], Customer=request["Customer"]
     )
     with pytest.raises(client.exceptions.ValidationException) as caught:
-        _start(client, opportunity_id)
+        start_submission(client, opportunity_id)
     assert codes_by_field(caught.value) == {
         "LifeCycle.NextSteps": "REQUIRED_FIELD_MISSING",
         "Customer.Contacts": "REQUIRED_FIELD_MISSING",
     }
     # For visibility only, AWS does not need them.
-    assert _start(client, opportunity_id, "For Visibility Only")["TaskStatus"] == "COMPLETE"
+    assert (
+        start_submission(client, opportunity_id, "submit-2", "For Visibility Only")["TaskStatus"]
+        == "COMPLETE"
+    )
 
 
 @pytest.mark.parametrize(

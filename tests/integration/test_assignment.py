@@ -323,6 +323,7 @@ def test_api_assigns_by_owner_or_assignee_and_refuses_bad_requests(stack):
         }
         wait_outcome(stack, deal, "assigned", count=2)
         # By HubSpot owner: Dana has no Partner Central login; refused, noted.
+        stack.expect_rejection("AssignOpportunity")
         refused = client.post(url, json={"hubspot_owner_id": dana}, headers=AUTH)
         assert refused.status_code == 202
         wait_outcome(stack, deal, "failed")

@@ -57,7 +57,7 @@ from models.migrate import upgrade
 from models.sync_state import set_state
 from pcsync import runtime
 from pcsync.config import load_settings
-from pcsync.hubspot_properties import INPUT_DEAL_PROPERTIES
+from pcsync.hubspot_properties import AWS_REQUIREMENT_DEAL_PROPERTIES, INPUT_DEAL_PROPERTIES
 from simulators import hubspot as hubspot_sim
 from simulators import partner_central as pc_sim
 from simulators.serving import RunningServer, serve_in_thread
@@ -278,7 +278,7 @@ def build_bench(workdir: str, debounce_seconds: float, raised: bool = True) -> B
     specs = [{k: s[k] for k in keys if s.get(k)} for s in sim.list_subscriptions()]
     inputs = [
         {"subscriptionType": "deal.propertyChange", "propertyName": p["name"]}
-        for p in INPUT_DEAL_PROPERTIES
+        for p in (*INPUT_DEAL_PROPERTIES, *AWS_REQUIREMENT_DEAL_PROPERTIES)
     ]
     sim.set_subscriptions(specs + inputs)
     return bench
@@ -319,6 +319,12 @@ def deal_properties(number: int) -> dict:
         "dealstage": "qualifiedtobuy",
         "description": "Acme needs to move its on-premises analytics warehouse to AWS "
         f"to cut costs and scale for seasonal peaks (workload {number}).",
+        # What AWS requires that HubSpot has no field for, as a rep fills it in.
+        "aws_customer_use_case": "Migration/Database Migration",
+        "aws_delivery_models": "Professional Services",
+        "aws_sales_activities": "Initialized discussions with customer",
+        "aws_primary_needs": "Co-Sell - Technical Consultation",
+        "aws_marketing_source": "None",
     }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ V3_URI_DECODINGS = {
     "%2C": ",",
     "%3B": ";",
 }
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 class SignatureError(Exception):
@@ -65,10 +67,8 @@ def v2_signature(secret: str, method: str, uri: str, body: bytes) -> str:
 
 
 def decode_v3_uri(uri: str) -> str:
-    decoded = uri
-    for encoded, char in V3_URI_DECODINGS.items():
-        decoded = decoded.replace(encoded, char)
-    return decoded
+    # Hex digits are case-insensitive (RFC 3986 §2.1): %3a decodes like %3A.
+    return _PERCENT_ESCAPE.sub(lambda m: V3_URI_DECODINGS.get(m.group(0).upper(), m.group(0)), uri)
 
 
 def v3_signature(secret: str, method: str, uri: str, body: bytes, timestamp: str) -> str:

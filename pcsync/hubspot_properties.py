@@ -9,6 +9,8 @@ Two kinds:
 
 from __future__ import annotations
 
+from workers.engine.deal_inputs import DEAL_INPUTS, DealInput
+
 GROUP = {"name": "aws_partner_central", "label": "AWS Partner Central (pcsync)", "displayOrder": -1}
 
 
@@ -20,6 +22,7 @@ def _property(name: str, label: str, description: str, kind: str = "text", optio
         "date": ("date", "date"),
         "number": ("number", "number"),
         "select": ("enumeration", "select"),
+        "checkboxes": ("enumeration", "checkbox"),
         "bool": ("enumeration", "booleancheckbox"),
     }
     type_, field_type = types[kind]
@@ -59,7 +62,14 @@ OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
     _property("aws_next_best_actions", "AWS next best actions", "From AWS insights", "textarea"),
     _property("aws_team", "AWS team", "AWS sales team on the opportunity", "textarea"),
     _property("aws_submission_status", "AWS submission status", "Submission to AWS"),
-    _property("aws_invitation_id", "AWS invitation ID", "Engagement invitation of an AWS referral"),
+    # Unique: HubSpot refuses a second deal for one referral, and the deal can be
+    # read by it at once (idProperty), which search cannot promise.
+    {
+        **_property(
+            "aws_invitation_id", "AWS invitation ID", "Engagement invitation of an AWS referral"
+        ),
+        "hasUniqueValue": True,
+    },
     _property("aws_invitation_status", "AWS invitation status", "State of the AWS referral"),
     _property(
         "aws_invitation_expires_at",
@@ -203,7 +213,19 @@ INPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
     ),
 )
 
-DEAL_PROPERTIES = OUTPUT_DEAL_PROPERTIES + INPUT_DEAL_PROPERTIES
+
+def _aws_requirement(item: DealInput) -> dict:
+    # Option values are Partner Central's own values: what a rep picks is sent as is.
+    options = tuple((value, value) for value in item.options)
+    return _property(item.name, item.label, item.description, item.kind, options)
+
+
+# What AWS requires on an opportunity that HubSpot has no field for (filled by reps).
+AWS_REQUIREMENT_DEAL_PROPERTIES: tuple[dict, ...] = tuple(
+    _aws_requirement(item) for item in DEAL_INPUTS
+)
+
+DEAL_PROPERTIES = OUTPUT_DEAL_PROPERTIES + INPUT_DEAL_PROPERTIES + AWS_REQUIREMENT_DEAL_PROPERTIES
 OWNED_DEAL_PROPERTY_NAMES = frozenset(p["name"] for p in OUTPUT_DEAL_PROPERTIES)
 
 

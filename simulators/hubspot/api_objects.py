@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from . import errors, search
-from .crm import check_batch
+from .crm import BATCH_LIMIT, HISTORY_BATCH_LIMIT, check_batch
 from .web import (
     batch_error,
     batch_response,
@@ -89,7 +89,8 @@ def archive_object(type_name, object_id):
 @blueprint.post("/<type_name>/batch/read")
 def batch_read(type_name):
     sim, kind, body = simulator(), object_type(type_name), json_object()
-    inputs = check_batch(body.get("inputs"))
+    limit = HISTORY_BATCH_LIMIT if body.get("propertiesWithHistory") else BATCH_LIMIT
+    inputs = check_batch(body.get("inputs"), limit)
     id_property = body.get("idProperty")
     results, missing = [], []
     with sim.crm.lock:

@@ -20,6 +20,9 @@ from .properties import PropertySchema
 from .timefmt import epoch_ms, iso_from_epoch
 
 BATCH_LIMIT = 100
+# Batch reads that ask for property history take at most 50 inputs (HubSpot's
+# batch read reference: "50 with propertiesWithHistory").
+HISTORY_BATCH_LIMIT = 50
 
 
 def check_type(object_type: str) -> str:
@@ -55,12 +58,20 @@ class Crm:
         self._emit = emit
         # One lock for every read and write: requests arrive on many threads.
         self.lock = threading.RLock()
+        # Records created less than this long ago are not in search results yet.
+        self.search_lag_seconds = 0.0
 
     # -- reads -----------------------------------------------------------------
 
     def get(self, object_type: str, record_id, archived=False, id_property=None) -> Record:
         check_type(object_type)
         if id_property and id_property != "hs_object_id":
+            # Only a unique-value property identifies a record (idProperty docs).
+            definition = self.properties.get(object_type, id_property)
+            if not (definition and definition.get("hasUniqueValue")):
+                raise errors.validation_error(
+                    f"{id_property} is not a unique identifier property of {object_type}"
+                )
             record = self.objects.find_by(object_type, id_property, str(record_id))
         else:
             record = self.objects.get(object_type, str(record_id), archived=archived)
@@ -157,6 +168,7 @@ class Crm:
                     for name in missing
                 ]
             )
+        self._check_unique(object_type, values)
         if object_type == "deals" and not values.get("pipeline"):
             values["pipeline"] = "default"  # HubSpot puts a deal in the default pipeline
         links = [self._association_input(object_type, a) for a in item.get("associations") or []]
@@ -241,7 +253,23 @@ class Crm:
         values = self.properties.validate_values(object_type, properties or {}, self.portal_id)
         return self._update(record, values, source)
 
+    def _check_unique(self, object_type: str, values: dict[str, str], own_id=None) -> None:
+        """A property created with hasUniqueValue holds each value on one record
+        only (HubSpot properties API: "hasUniqueValue"); a second record with
+        it is refused as a conflict naming the record that has it."""
+        for name, value in values.items():
+            definition = self.properties.get(object_type, name)
+            if not value or not (definition and definition.get("hasUniqueValue")):
+                continue
+            holder = self.objects.find_by(object_type, name, value)
+            if holder is not None and holder.id != own_id:
+                raise errors.already_exists(
+                    f"A {object_type[:-1]} with {name}={value} already exists. "
+                    f"Existing ID: {holder.id}"
+                )
+
     def _update(self, record: Record, values: dict[str, str], source: ChangeSource) -> Record:
+        self._check_unique(record.object_type, values, record.id)
         now = self.clock()
         changed = self.objects.update(record, values, source, now)
         self._emit(

@@ -156,6 +156,17 @@ INDUSTRY_VALUES = (
 )  # fmt: skip
 INDUSTRIES = tuple((value, value.replace("_", " ").title()) for value in INDUSTRY_VALUES)
 
+# The currencies this simulated portal has turned on (a multi-currency portal's
+# deal_currency_code options are its currencies, as ISO 4217 codes).
+CURRENCIES = (
+    ("USD", "US Dollar"),
+    ("EUR", "Euro"),
+    ("GBP", "British Pound"),
+    ("CAD", "Canadian Dollar"),
+    ("AUD", "Australian Dollar"),
+    ("JPY", "Japanese Yen"),
+)
+
 # Marks hubspot_owner_id: its options are the portal's owners, resolved at use.
 OWNER_OPTIONS = "owners"
 
@@ -167,6 +178,8 @@ DEFAULT_PROPERTIES = {
     "deals": (
         ("dealname", "Deal Name", "string", "text", "dealinformation", None, False),
         ("amount", "Amount", "number", "number", "dealinformation", None, False),
+        ("deal_currency_code", "Currency", "enumeration", "select", "dealinformation",
+         CURRENCIES, False),
         ("dealstage", "Deal Stage", "enumeration", "radio", "dealinformation", DEAL_STAGES, False),
         ("pipeline", "Pipeline", "enumeration", "select", "dealinformation", PIPELINES, False),
         ("closedate", "Close Date", "datetime", "date", "dealinformation", None, False),

@@ -105,6 +105,7 @@ class HubSpotSimulator:
             )
             self.rate_limiter.reset()
             self.search_limiter.reset()
+            self.crm.search_lag_seconds = 0.0
             self.faults.reset()
             self.call_log.reset()
 
@@ -215,6 +216,13 @@ class HubSpotSimulator:
         if search_per_second is not None:
             self.search_limiter.per_second = int(search_per_second)
         return self.rate_limit_usage()
+
+    def set_search_lag(self, seconds: float) -> None:
+        """How long a new record stays out of search results (HubSpot's search
+        docs: newly created objects "may take a few moments" to appear)."""
+        if seconds < 0:
+            raise ValueError("search lag must not be negative")
+        self.crm.search_lag_seconds = float(seconds)
 
     def rate_limit_usage(self) -> dict:
         return self.rate_limiter.usage() | {"searchPerSecond": self.search_limiter.per_second}

@@ -43,5 +43,10 @@ class CallLog:
         """Requests the service model itself rejects: a correct client never sends one."""
         return [r for r in self.records() if r["reason"] == REQUEST_VALIDATION_FAILED]
 
+    def rejections(self) -> list[dict]:
+        """Every request the service refused as invalid, by its model or its
+        business rules (a ValidationException)."""
+        return [r for r in self.records() if r["error_type"] == "ValidationException"]
+
     def clear(self) -> None:
         self._records.clear()

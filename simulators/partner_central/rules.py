@@ -11,6 +11,7 @@ import datetime as dt
 
 from . import service_model
 from .errors import FieldError
+from .required_fields import required_field_errors, value_at
 from .validation import compiled_pattern
 
 # --- Editability by review status -----------------------------------------------------
@@ -27,8 +28,12 @@ ACTION_REQUIRED_EDITABLE = (
     "PartnerOpportunityIdentifier",
 )
 
-# After `Approved`, these paths may no longer change.
+# After `Approved`, these paths may no longer change. The field catalogue
+# (Opportunity-Fields.csv, column "Update - Action Required"/"Updates up until
+# Launched/Lost") also marks the company name and the state as not updatable.
 APPROVED_LOCKED = (
+    "Customer.Account.CompanyName",
+    "Customer.Account.Address.StateOrRegion",
     "Customer.Account.Address.CountryCode",
     "Customer.Account.Address.PostalCode",
     "Customer.Account.Industry",
@@ -149,7 +154,7 @@ def content_errors(payload: dict, today: dt.date) -> list[FieldError]:
         _industry_errors(payload)
         + _target_close_date_errors(payload, today)
         + _national_security_errors(payload)
-        + _marketing_errors(payload)
+        + required_field_errors(payload)
     )
 
 
@@ -187,19 +192,6 @@ def _national_security_errors(payload: dict) -> list[FieldError]:
             FieldError(
                 "NationalSecurity",
                 "NationalSecurity can be Yes only when Industry is Government.",
-                "INVALID_VALUE",
-            )
-        ]
-    return []
-
-
-def _marketing_errors(payload: dict) -> list[FieldError]:
-    marketing = payload.get("Marketing", {})
-    if marketing.get("AwsFundingUsed") == "No" and marketing.get("UseCases"):
-        return [
-            FieldError(
-                "Marketing.UseCases",
-                "UseCases must be empty when AwsFundingUsed is No.",
                 "INVALID_VALUE",
             )
         ]
@@ -288,10 +280,45 @@ def has_solution(related: dict) -> bool:
 # --- Submission -----------------------------------------------------------------------
 
 SUBMITTABLE_REVIEW_STATUSES = frozenset({"Pending Submission", "Action Required"})
+# Model doc of LifeCycle.Stage: "A lead and a prospect must be further matured to
+# a Qualified opportunity before submission. Opportunities that were closed/lost
+# before submission aren't suitable for submission."
+UNSUBMITTABLE_STAGES = frozenset({"Prospect", "Closed Lost"})
+# Field catalogue, partnerPrimaryNeedFromAws: "To change an opportunity to Co-sell
+# with AWS ... you need to provide the following information: Specific needs to
+# Co-sell, Pre-sales activities, Next steps, Customer contact".
+CO_SELL_REQUIREMENTS = {
+    "PrimaryNeedsFromAws": "the specific needs to co-sell",
+    "Project.SalesActivities": "the pre-sales activities",
+    "LifeCycle.NextSteps": "the next steps",
+    "Customer.Contacts": "a customer contact",
+}
 
 
-def submission_errors(record: dict) -> list[FieldError]:
+def readiness_errors(record: dict, involvement_type: str | None) -> list[FieldError]:
+    """The stage and, for Co-Sell, the details AWS needs to work the opportunity."""
     errors = []
+    stage = value_at(record, "LifeCycle.Stage")
+    if stage in UNSUBMITTABLE_STAGES:
+        errors.append(
+            FieldError(
+                "LifeCycle.Stage",
+                f"An opportunity in stage {stage} cannot be submitted; it must be Qualified "
+                "or later.",
+                "INVALID_RESOURCE_STATE",
+            )
+        )
+    if involvement_type == "Co-Sell":
+        errors += [
+            FieldError(path, f"Co-Sell needs {what}.", "REQUIRED_FIELD_MISSING")
+            for path, what in CO_SELL_REQUIREMENTS.items()
+            if not value_at(record, path)
+        ]
+    return errors
+
+
+def submission_errors(record: dict, involvement_type: str | None = None) -> list[FieldError]:
+    errors = readiness_errors(record, involvement_type)
     status = record.get("LifeCycle", {}).get("ReviewStatus")
     if status not in SUBMITTABLE_REVIEW_STATUSES:
         errors.append(

@@ -179,6 +179,9 @@ class Simulator:
     def model_rejections(self) -> list[dict]:
         return self.call_log.model_rejections()
 
+    def rejections(self) -> list[dict]:
+        return self.call_log.rejections()
+
     def events(self, detail_type: str | None = None) -> list[dict]:
         return [e for e in self.published_events if detail_type in (None, e["detail-type"])]
 

@@ -20,7 +20,7 @@ from celery.contrib.testing.worker import start_worker
 
 from ingest import create_app
 from pcsync import runtime
-from pcsync.hubspot_properties import INPUT_DEAL_PROPERTIES
+from pcsync.hubspot_properties import AWS_REQUIREMENT_DEAL_PROPERTIES, INPUT_DEAL_PROPERTIES
 from simulators import hubspot as hubspot_sim
 from simulators import partner_central as pc_sim
 from simulators.serving import RunningServer, serve_in_thread
@@ -28,7 +28,10 @@ from tests.conftest import TEST_CLIENT_SECRET
 from workers.sync.hubspot_setup import ensure_deal_properties
 
 HUBSPOT_TOKEN = "sim-hubspot-token"
-INPUT_SUBSCRIPTIONS = tuple(p["name"] for p in INPUT_DEAL_PROPERTIES)
+# pcsync's input properties: a rep's change to one of them is work for pcsync.
+INPUT_SUBSCRIPTIONS = tuple(
+    p["name"] for p in (*INPUT_DEAL_PROPERTIES, *AWS_REQUIREMENT_DEAL_PROPERTIES)
+)
 
 
 def free_port() -> int:
@@ -53,6 +56,8 @@ class Stack:
     pc_app: object
     hubspot_app: object
     servers: list[RunningServer] = field(default_factory=list)
+    # Operations a test makes Partner Central refuse on purpose (see expect_rejection).
+    expected_rejections: list[str] = field(default_factory=list)
 
     @property
     def pc(self):
@@ -206,14 +211,24 @@ class Stack:
         with self.app.extensions["pcsync.db"].engine.connect() as connection:
             return [dict(r._mapping) for r in connection.execute(sa.text(sql), params)]
 
+    def expect_rejection(self, operation: str) -> None:
+        """Declare one refusal this test provokes on purpose (e.g. a clock skew
+        pcsync cannot see, a user Partner Central does not know)."""
+        self.expected_rejections.append(operation)
+
     def stop(self) -> None:
         self.hubspot.close()
         for server in self.servers:
             server.stop()
         # Across the whole suite pcsync never sends a request the real
-        # service's model would reject.
+        # service's model would reject, nor one its business rules refuse,
+        # unless the test provoked that refusal on purpose.
         rejected = self.pc.model_rejections()
         assert rejected == [], f"Partner Central model rejected: {rejected}"
+        refused = sorted(r["operation"] for r in self.pc.rejections())
+        assert refused == sorted(self.expected_rejections), (
+            f"Partner Central refused: {self.pc.rejections()}"
+        )
 
 
 def use_test_aws_credentials(monkeypatch) -> None:

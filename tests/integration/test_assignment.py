@@ -162,6 +162,7 @@ def test_owner_flips_inside_the_debounce_window_cost_at_most_one_call(stack):
 
 def test_an_owner_partner_central_does_not_know_is_recorded_once_with_a_note(stack):
     (dana,) = seed_owners(stack, DANA)
+    stack.expect_rejection("AssignOpportunity")  # Partner Central does not know Dana
     with stack.worker():
         deal, _ = linked_deal(stack, hubspot_owner_id=dana)
         wait_outcome(stack, deal, "failed")
@@ -322,6 +323,7 @@ def test_api_assigns_by_owner_or_assignee_and_refuses_bad_requests(stack):
         }
         wait_outcome(stack, deal, "assigned", count=2)
         # By HubSpot owner: Dana has no Partner Central login; refused, noted.
+        stack.expect_rejection("AssignOpportunity")
         refused = client.post(url, json={"hubspot_owner_id": dana}, headers=AUTH)
         assert refused.status_code == 202
         wait_outcome(stack, deal, "failed")

@@ -13,7 +13,12 @@ from click.testing import CliRunner
 
 from pcsync.cli import main
 from tests.conftest import TEST_API_TOKEN
-from tests.integration.factories import create_company, create_contact, create_deal
+from tests.integration.factories import (
+    console_opportunity_request,
+    create_company,
+    create_contact,
+    create_deal,
+)
 from tests.integration.stack import wait_for
 from workers.clients.partner_central import WRITE_OPERATIONS
 
@@ -73,32 +78,9 @@ def console_opportunity(stack, deal_id: str) -> str:
 
 def _create_console_opportunity(boto, deal_id: str, close: str) -> str:
     created = boto.create_opportunity(
-        Catalog="Sandbox",
-        ClientToken=f"console-entry-{deal_id}",
-        PartnerOpportunityIdentifier=deal_id,
-        OpportunityType="Net New Business",
-        Customer={
-            "Account": {
-                "CompanyName": "Globex Logistics",
-                "Industry": "Transportation and Logistics",
-                "WebsiteUrl": "https://globex-logistics.example.com",
-                "Address": {"CountryCode": "DE", "PostalCode": "10115", "City": "Berlin"},
-            }
-        },
-        Project={
-            "Title": "Globex route optimisation",
-            "CustomerBusinessProblem": "Globex plans delivery routes by hand and wants to "
-            "optimise them with managed machine learning services.",
-            "ExpectedCustomerSpend": [
-                {
-                    "Amount": "8000",
-                    "CurrencyCode": "USD",
-                    "Frequency": "Monthly",
-                    "TargetCompany": "AWS",
-                }
-            ],
-        },
-        LifeCycle={"Stage": "Qualified", "TargetCloseDate": close},
+        **console_opportunity_request(
+            f"console-entry-{deal_id}", close, PartnerOpportunityIdentifier=deal_id
+        )
     )
     return created["Id"]
 
@@ -131,8 +113,9 @@ def test_dry_run_prints_the_plan_and_changes_nothing(stack):
     assert f"    hubspot deal.aws_opportunity_id: -> '{adoptable}'" in out
     assert f"opportunity {linked_opportunity} (deal {linked})  skip: already linked" in out
     assert f"deal {linked} -> {linked_opportunity}  would sync: linked" in out
-    assert "    partner_central Project.ExpectedCustomerSpend: [{'Amount': '12000'" in out
-    assert "-> [{'Amount': '25000'" in out
+    # Monthly AWS spend: the deal amount over 12 months.
+    assert "    partner_central Project.ExpectedCustomerSpend: [{'Amount': '1000'" in out
+    assert "-> [{'Amount': '2083.33'" in out
     assert f"deal {tagged}  would create: tagged, not linked" in out
     assert "    partner_central Project.Title: 'Initech lakehouse'" in out
     assert "    partner_central Customer.Account.CompanyName: 'Acme Analytics'" in out

@@ -272,17 +272,21 @@ def test_company_change_reaches_the_account(stack):
     assert len(stack.pc_calls("UpdateOpportunity", since)) == 1
 
 
-def test_company_with_only_a_name(stack):
+def test_company_with_only_a_name_is_not_sent_and_says_what_it_lacks(stack):
     with stack.worker():
         company = stack.hubspot.create_object("companies", {"name": "Tiny Co"})["id"]
-        _deal, opportunity_id = linked_deal(stack, company=company)
-        settle(stack)
-        stack.hubspot.update_object("companies", company, {"name": "Tiny Company"})
-        wait_for(
-            lambda: customer(stack, opportunity_id)["Account"]["CompanyName"] == "Tiny Company"
+        deal = create_deal(stack.hubspot, company_id=company)
+        properties = wait_for(
+            lambda: (
+                (p := stack.hubspot.get_object("deals", deal)["properties"]).get("aws_sync_status")
+                == "needs_input"
+                and p
+            )
         )
-    account = customer(stack, opportunity_id)["Account"]
-    assert "Industry" not in account and "WebsiteUrl" not in account
+    assert properties["aws_sync_error"] == (
+        "The company needs an industry, a country and a website"
+    )
+    assert stack.pc.calls("CreateOpportunity") == []
 
 
 def test_industry_mapping_and_unknown_industry_as_other(stack):

@@ -77,13 +77,20 @@ def opportunity_request(deal_id: str) -> dict:
                 "CompanyName": "Acme Corp",
                 "Industry": "Software and Internet",
                 "WebsiteUrl": "https://acme.example.com",
-                "Address": {"CountryCode": "US", "PostalCode": "94105"},
-            }
+                "Address": {
+                    "CountryCode": "US",
+                    "PostalCode": "94105",
+                    "StateOrRegion": "California",
+                },
+            },
+            "Contacts": [{"Email": "jane@acme.example.com", "FirstName": "Jane"}],
         },
         "Project": {
             "Title": "Data platform migration",
             "CustomerBusinessProblem": "The customer must move 200 on-premises servers to AWS.",
+            "CustomerUseCase": "Migration/Database Migration",
             "DeliveryModels": ["Professional Services"],
+            "SalesActivities": ["Initialized discussions with customer"],
             "ExpectedCustomerSpend": [
                 {
                     "Amount": "2500",
@@ -93,7 +100,8 @@ def opportunity_request(deal_id: str) -> dict:
                 }
             ],
         },
-        "LifeCycle": {"Stage": "Qualified", "TargetCloseDate": close},
+        "LifeCycle": {"Stage": "Qualified", "TargetCloseDate": close, "NextSteps": "Workshop"},
+        "Marketing": {"Source": "None"},
     }
 
 

@@ -51,6 +51,7 @@ def deal_failing_validation(stack) -> str:
     engine accepts the date, Partner Central's business rules refuse it."""
     today = datetime.now(UTC).strftime("%Y-%m-%dT00:00:00.000Z")
     stack.pc.advance_clock(ONE_DAY)
+    stack.expect_rejection("CreateOpportunity")
     company = create_company(stack.hubspot)
     contact = create_contact(stack.hubspot)
     return create_deal(stack.hubspot, company_id=company, contact_ids=[contact], closedate=today)

@@ -15,6 +15,7 @@ import base64
 import json
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -23,7 +24,12 @@ from click.testing import CliRunner
 
 from ingest import create_app
 from pcsync import cli
-from tests.integration.factories import create_company, create_contact, create_deal
+from tests.integration.factories import (
+    console_opportunity_request,
+    create_company,
+    create_contact,
+    create_deal,
+)
 from tests.integration.stack import build_stack, wait_for
 from workers.sync.reconciliation import WATERMARK_KEY, iso_ms
 
@@ -484,8 +490,9 @@ def test_reconciliation_pulls_changes_made_without_events_and_then_stays_quiet(s
 
 def test_cli_runs_one_reconciliation_cycle(stack):
     settings = stack.app.extensions["pcsync.settings"]
+    close = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d")
     stack.boto().create_opportunity(
-        Catalog="Sandbox", ClientToken="cli-test-1", Origin="Partner Referral"
+        **console_opportunity_request("cli-test-1", close, Origin="Partner Referral")
     )
     result = CliRunner().invoke(
         cli.main, ["sync", "reconcile", "--lookback-hours", "1"], obj=settings

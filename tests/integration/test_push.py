@@ -27,7 +27,6 @@ def test_hubspot_change_reaches_partner_central_with_every_other_field_intact(st
         deal, opportunity_id, _ = linked_deal(stack)
 
         def add_unmapped(request):
-            request["Project"]["CompetitorName"] = "On-Prem"
             request["Project"]["AdditionalComments"] = "Entered by the alliance team"
             request["Marketing"] = {"Source": "None"}
             request["PrimaryNeedsFromAws"] = ["Co-Sell - Technical Consultation"]
@@ -35,12 +34,11 @@ def test_hubspot_change_reaches_partner_central_with_every_other_field_intact(st
         stack.aws_edit(opportunity_id, add_unmapped)
         before = stack.opportunity(opportunity_id)
         since = time.time()
-        stack.hubspot.update_object("deals", deal, {"amount": "48000.5"})
+        stack.hubspot.update_object("deals", deal, {"aws_expected_monthly_spend": "48000.5"})
         after = wait_for(
             lambda: (o := stack.opportunity(opportunity_id)) and spend(o) == ["48000.5"] and o
         )
     assert len(stack.pc_calls("UpdateOpportunity", since)) == 1
-    assert after["Project"]["CompetitorName"] == "On-Prem"
     assert after["Project"]["AdditionalComments"] == "Entered by the alliance team"
     assert after["Marketing"] == {"Source": "None"}
     assert after["PrimaryNeedsFromAws"] == ["Co-Sell - Technical Consultation"]
@@ -61,7 +59,9 @@ def test_burst_of_20_changes_costs_one_read_and_one_write(
             time.sleep(2.5)  # the create's own write-back echo settles
             since = time.time()
             for i in range(20):
-                stack.hubspot.update_object("deals", deal, {"amount": str(20000 + i)})
+                stack.hubspot.update_object(
+                    "deals", deal, {"aws_expected_monthly_spend": str(20000 + i)}
+                )
             wait_for(lambda: spend(stack.opportunity(opportunity_id)) == ["20019"], timeout=40)
             time.sleep(3)  # any straggling task would have run by now
         assert len(stack.pc_calls("UpdateOpportunity", since)) == 1

@@ -30,7 +30,7 @@ def test_three_workers_push_50_opportunities_within_the_quota(stack):
             interval=1,
         )
         for i, deal in enumerate(deals):
-            sim.update_object("deals", deal, {"amount": str(50_000 + i)})
+            sim.update_object("deals", deal, {"aws_expected_monthly_spend": str(50_000 + i)})
         links = {d: stack.link(d)["opportunity_id"] for d in deals}
 
         def every_update_landed():

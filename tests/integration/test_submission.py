@@ -9,7 +9,7 @@ from __future__ import annotations
 from tasks.submission import submit_opportunity
 from tests.conftest import TEST_API_TOKEN
 from tests.integration.factories import create_company, create_contact, create_deal
-from tests.integration.stack import wait_for
+from tests.integration.stack import build_stack, wait_for
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
 
@@ -19,11 +19,13 @@ def link_of(stack, deal_id) -> dict | None:
     return rows[0] if rows else None
 
 
-def linked_deal(stack, *, with_company: bool = True) -> tuple[str, str]:
-    """A tagged deal synced to a new opportunity (needs the worker running)."""
-    company = create_company(stack.hubspot) if with_company else None
+def linked_deal(stack, **properties) -> tuple[str, str]:
+    """A tagged deal synced to a new opportunity (needs the worker running),
+    with the next step AWS needs to co-sell."""
+    company = create_company(stack.hubspot)
     contact = create_contact(stack.hubspot)
-    deal_id = create_deal(stack.hubspot, company_id=company, contact_ids=[contact])
+    properties = {"hs_next_step": "Architecture workshop", **properties}
+    deal_id = create_deal(stack.hubspot, company_id=company, contact_ids=[contact], **properties)
     link = wait_for(lambda: (row := link_of(stack, deal_id)) and row["opportunity_id"] and row)
     return deal_id, link["opportunity_id"]
 
@@ -86,28 +88,38 @@ def test_submit_to_aws_on_the_deal_submits_and_shows_the_outcome(stack):
     ]
 
 
-def test_a_submission_aws_refuses_is_a_failed_outcome_on_the_deal(stack):
-    with stack.worker():
-        # No company: the opportunity lacks the customer AWS needs to see.
-        deal_id, opportunity_id = linked_deal(stack, with_company=False)
-        stack.hubspot.update_object("deals", deal_id, {"aws_submit_to_aws": "true"})
-        link = wait_for(
-            lambda: (
-                (row := link_of(stack, deal_id)) and row["submission_status"] == "failed" and row
+def test_a_submission_aws_refuses_is_a_failed_outcome_on_the_deal(
+    make_settings, database_url, redis_url, monkeypatch
+):
+    # A solution this Partner Central account does not have: AWS refuses it.
+    stack = build_stack(
+        make_settings, database_url, redis_url, monkeypatch, solution_ids=("S-0000404",)
+    )
+    try:
+        with stack.worker():
+            deal_id, opportunity_id = linked_deal(stack)
+            stack.hubspot.update_object("deals", deal_id, {"aws_submit_to_aws": "true"})
+            link = wait_for(
+                lambda: (
+                    (row := link_of(stack, deal_id))
+                    and row["submission_status"] == "failed"
+                    and row
+                )
             )
-        )
-        properties = wait_for(
-            lambda: (p := deal(stack, deal_id)).get("aws_submission_status") == "failed" and p
-        )
-    (start,) = stack.pc.calls("StartEngagementFromOpportunityTask")
-    assert start["status"] == 400
-    assert "Customer.Account" in link["last_error"] or "Industry" in link["last_error"]
+            properties = wait_for(
+                lambda: (p := deal(stack, deal_id)).get("aws_submission_status") == "failed" and p
+            )
+    finally:
+        stack.stop()
+    (associate,) = stack.pc.calls("AssociateOpportunity")
+    assert associate["status"] == 404
+    assert stack.pc.calls("StartEngagementFromOpportunityTask") == []
+    assert "S-0000404" in link["last_error"]
     assert properties["aws_sync_error"] == link["last_error"]
     assert submission_outcomes(stack, deal_id)[-1] == "failed"
     failed = stack.rows("SELECT task_name FROM failed_tasks")
     assert {"task_name": "pcsync.submit_opportunity"} in failed
-    opportunity = stack.boto().get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
-    assert opportunity["LifeCycle"]["ReviewStatus"] == "Pending Submission"
+    assert stack.opportunity(opportunity_id)["LifeCycle"]["ReviewStatus"] == "Pending Submission"
 
 
 def test_a_redelivered_submit_task_does_not_start_twice(stack):
@@ -145,3 +157,22 @@ def test_a_redelivered_submit_task_does_not_start_twice(stack):
         d=deal_id,
     )
     assert len(actors) == 1 and actors[0]["actor"].startswith("operator:")
+
+
+def test_submission_of_a_prospect_is_refused_before_any_call(stack):
+    with stack.worker():
+        deal_id, _ = linked_deal(stack, dealstage="appointmentscheduled")
+        stack.hubspot.update_object("deals", deal_id, {"aws_submit_to_aws": "true"})
+        properties = wait_for(
+            lambda: (
+                (p := deal(stack, deal_id)).get("aws_submission_status") == "not_submittable" and p
+            )
+        )
+    assert properties["aws_sync_error"] == (
+        "Move the deal past Prospect: AWS takes submissions from Qualified on"
+    )
+    # Not one submission call reached Partner Central.
+    for operation in ("AssociateOpportunity", "StartEngagementFromOpportunityTask"):
+        assert stack.pc.calls(operation) == []
+    assert submission_outcomes(stack, deal_id) == ["requested", "not_submittable"]
+    assert stack.rows("SELECT task_name FROM failed_tasks") == []

@@ -19,7 +19,7 @@ from workers.sync.assignment import (
     Assignee,
     OwnerCache,
     assignee_for_owner,
-    check_email,
+    check_assignee,
     email_is_valid,
     first_step,
     make_assignee,
@@ -116,10 +116,27 @@ def test_email_check_is_the_models_pattern():
 def test_an_owner_without_a_usable_email_is_refused_before_any_call():
     no_email = assignee_for_owner({"id": "5", "email": None}, {}, "PartnerAccountManager")
     with pytest.raises(PermanentError) as caught:
-        check_email(no_email)
+        check_assignee(no_email)
     assert caught.value.field_errors[0]["field"] == "Assignee.Email"
     assert "(no e-mail)" in caught.value.api_message
-    check_email(assignee_for_owner(OLIVIA, {}, "PartnerAccountManager"))  # no error
+    check_assignee(assignee_for_owner(OLIVIA, {}, "PartnerAccountManager"))  # no error
+
+
+def test_an_owner_without_names_is_refused_before_any_call():
+    # HubSpot owners may have no names; "" is not a name Partner Central takes.
+    unnamed = assignee_for_owner(
+        {"id": "5", "email": "ops@example.com", "firstName": "", "lastName": None},
+        {},
+        "PartnerAccountManager",
+    )
+    with pytest.raises(PermanentError) as caught:
+        check_assignee(unnamed)
+    assert [e["field"] for e in caught.value.field_errors] == [
+        "Assignee.FirstName",
+        "Assignee.LastName",
+    ]
+    named = {"ops@example.com": {"firstName": "Olivia", "lastName": "Ops"}}
+    check_assignee(assignee_for_owner({"id": "5", "email": "ops@example.com"}, named, "X"))
 
 
 # -- decisions from the link ----------------------------------------------------------------

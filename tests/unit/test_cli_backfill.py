@@ -15,6 +15,7 @@ from simulators import hubspot as hubspot_sim
 from simulators.hubspot import search as sim_search
 from simulators.serving import serve_in_thread
 from workers import limiter as limiter_module
+from workers.clients import hubspot as hubspot_client
 from workers.clients.hubspot import HubSpot
 from workers.errors import PermanentError, RateLimited
 from workers.sync import backfill
@@ -116,7 +117,8 @@ def test_rule_search_paces_pages_and_restarts_past_the_result_cap(hubspot_simula
     sim, url = hubspot_simulator
     # Shrink HubSpot's 10,000-results cap (both sides) to make the restart cheap.
     monkeypatch.setattr(sim_search, "MAX_RESULTS", 200)
-    monkeypatch.setattr(backfill, "SEARCH_MAX_RESULTS", 200)
+    monkeypatch.setattr(backfill, "SEARCH_RESULT_CAP", 200)
+    monkeypatch.setattr(hubspot_client, "SEARCH_RESULT_CAP", 200)
     tagged = [sim.create_object("deals", {"dealname": f"Deal {n} #AWS"})["id"] for n in range(230)]
     opted = sim.create_object("deals", {"dealname": "Opted in", "amount": "10"})["id"]
     sim.create_object("deals", {"dealname": "Renewal, no tag"})

@@ -132,6 +132,13 @@ def test_v3_rejects_stale_and_far_future_timestamps():
                 verify(request, "s3cret", now_ms=now_ms)
 
 
+def test_v3_decodes_lower_case_escapes_like_upper_case():
+    assert decode_v3_uri("https://a.example/h?r=https%3a%2f%2fx.example%2Fp%3b") == (
+        "https://a.example/h?r=https://x.example/p;"
+    )
+    assert decode_v3_uri("https://a.example/h?q=a%20b%2e") == "https://a.example/h?q=a%20b%2e"
+
+
 def test_v3_decodes_only_the_documented_percent_encodings():
     raw = "https://a.example/h?redirect=https%3A%2F%2Fx.example%2Fp%3Fq%40v%21%24%27%28%29%2A%2C%3B&s=a%20b"
     assert (

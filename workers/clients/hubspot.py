@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -25,6 +26,11 @@ from workers.limiter import Priority, RateLimiter
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
+# A batch read that asks for property history takes at most 50 inputs.
+HISTORY_BATCH_SIZE = 50
+# Search answers at most 10,000 results per query; the page past them is a 400
+# although the last page still offers `paging.next.after`.
+SEARCH_RESULT_CAP = 10_000
 ASSOCIATION_BATCH_SIZE = 1000
 RETRYABLE_STATUSES = frozenset({423, 429, 477, 500, 502, 503, 504, 521, 523, 524})
 # When a 429 carries no Retry-After, wait out HubSpot's 10-second window.
@@ -119,6 +125,21 @@ class HubSpot:
             params["propertiesWithHistory"] = ",".join(properties_with_history)
         return self.request("GET", f"/crm/v3/objects/{object_type}/{object_id}", params=params)
 
+    def get_object_by(
+        self, object_type: str, id_property: str, value: str, properties: Iterable[str] = ()
+    ) -> dict | None:
+        """The record whose unique-value property ``id_property`` holds ``value``
+        (read at once, unlike search, whose index lags writes), or None."""
+        params = {"idProperty": id_property, "archived": "false"}
+        if properties:
+            params["properties"] = ",".join(properties)
+        try:
+            return self.request(
+                "GET", f"/crm/v3/objects/{object_type}/{quote(value, safe='')}", params=params
+            )
+        except NotFound:
+            return None
+
     def batch_read(
         self,
         object_type: str,
@@ -130,7 +151,8 @@ class HubSpot:
     ) -> dict[str, dict]:
         """Objects by id; ids HubSpot does not know are simply absent."""
         found: dict[str, dict] = {}
-        for chunk in _chunks(sorted(set(map(str, ids))), BATCH_SIZE):
+        size = HISTORY_BATCH_SIZE if properties_with_history else BATCH_SIZE
+        for chunk in _chunks(sorted(set(map(str, ids))), size):
             body = {"inputs": [{"id": i} for i in chunk], "properties": list(properties)}
             if properties_with_history:
                 body["propertiesWithHistory"] = list(properties_with_history)
@@ -173,9 +195,11 @@ class HubSpot:
     def search(
         self, object_type: str, body: dict, *, priority: Priority = "event"
     ) -> Iterator[dict]:
-        """All results of a search, following `paging.next.after`."""
+        """The results of a search, following `paging.next.after` up to the
+        10,000-result cap of one query. A caller that needs more sorts by
+        `hs_object_id` and searches again after the last id it saw."""
         after = None
-        while True:
+        while after is None or int(after) < SEARCH_RESULT_CAP:
             page_body = {**body, "limit": body.get("limit", 100)}
             if after:
                 page_body["after"] = after
@@ -293,6 +317,11 @@ def _field_name(error: dict) -> str | None:
     return error.get("in")
 
 
+class AlreadyExists(PermanentError):
+    """HubSpot refused a second record with a value a unique property already
+    holds (409 CONFLICT)."""
+
+
 def _error_for(response: requests.Response, operation: str) -> Exception:
     try:
         body = response.json()
@@ -313,7 +342,7 @@ def _error_for(response: requests.Response, operation: str) -> Exception:
         {"field": _field_name(e), "message": e.get("message"), "code": e.get("code")}
         for e in body.get("errors") or []
     ]
-    kind = NotFound if status == 404 else PermanentError
+    kind = {404: NotFound, 409: AlreadyExists}.get(status, PermanentError)
     return kind(
         f"HubSpot {status} {body.get('category', '')}: {message}".replace("  ", " "),
         api_message=message,

@@ -55,8 +55,14 @@ from .payload import (
     build_update_request,
     client_token,
     diff,
-    preflight_problems,
     update_diff,
+)
+from .readiness import (
+    Gap,
+    NeedsInput,
+    opportunity_gaps,
+    sales_rep_message,
+    submission_gaps,
 )
 from .strategies import Direction, Strategy
 
@@ -70,10 +76,12 @@ __all__ = [
     "FieldChange",
     "FieldDecision",
     "FieldSettings",
+    "Gap",
     "HubSpotProperties",
     "KnownContact",
     "Mapped",
     "MergeResult",
+    "NeedsInput",
     "Note",
     "Outcome",
     "Strategy",
@@ -91,10 +99,12 @@ __all__ = [
     "map_hubspot_to_pc",
     "merge",
     "merge_contacts",
+    "opportunity_gaps",
     "ours_modified_at",
     "pc_to_hubspot",
-    "preflight_problems",
+    "sales_rep_message",
     "split_by_review_status",
+    "submission_gaps",
     "update_diff",
     "with_merged_contacts",
 ]

@@ -26,6 +26,12 @@ File format (TOML shown; JSON has the same structure)::
     direction = "both"                     # push | pull | both
     strategy = "MANUAL"     # HUBSPOT_WINS | PARTNER_CENTRAL_WINS | LAST_WRITE_WINS | MANUAL
 
+    spend_months = 12                      # deal amount / months = monthly AWS spend
+
+    [property_defaults]                    # organisation-wide value of an empty deal
+    aws_delivery_models = "SaaS or PaaS"   # property (see workers/engine/deal_inputs.py)
+    aws_marketing_source = "None"
+
     [contact_fields.Phone]                 # per Customer.Contacts member (Email, FirstName,
     direction = "push"                     # LastName, Phone, BusinessTitle) of each listed
     [contact_fields.Email]                 # contact; default: both ways, LAST_WRITE_WINS
@@ -45,7 +51,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from . import defaults, model
+from . import deal_inputs, defaults, model
 from .fieldmap import CONTACT_MEMBERS, FIELD_SPECS, FIELDS_BY_PATH, FieldSpec
 from .strategies import IMPLIED_STRATEGY, Direction, Strategy
 
@@ -102,6 +108,8 @@ class EngineConfig:
     currency: str = defaults.DEFAULT_CURRENCY
     title_strip_tags: tuple[str, ...] = defaults.DEFAULT_TITLE_STRIP_TAGS
     contact_fields: dict[str, ContactFieldSettings] = field(default_factory=_default_contact_fields)
+    spend_months: int = defaults.DEFAULT_SPEND_MONTHS
+    property_defaults: dict[str, str] = field(default_factory=dict)
 
     # --- questions the engine asks -------------------------------------------------
 
@@ -124,6 +132,15 @@ class EngineConfig:
     @property
     def directions(self) -> dict[str, Direction]:
         return {path: self.fields[path].direction for path in self.synced_paths}
+
+    def with_property_defaults(self, deal: dict[str, str | None]) -> dict[str, str | None]:
+        """The deal's properties with the configured default in each empty one."""
+        filled = {
+            name: value
+            for name, value in self.property_defaults.items()
+            if not (deal.get(name) or "").strip()
+        }
+        return {**deal, **filled}
 
     def stage_for(self, pipeline: str, dealstage: str) -> str | None:
         return self.pipelines.get(pipeline, {}).get(dealstage)
@@ -188,7 +205,12 @@ class EngineConfigSchema(Schema):
 
     hubspot_timezone = fields.String(validate=_known_timezone)
     title_strip_tags = fields.List(fields.String(validate=validate.Length(min=1)))
-    currency = fields.String(validate=validate.OneOf(sorted(model.CURRENCY_CODES)))
+    currency = fields.String(validate=validate.OneOf(sorted(model.SPEND_CURRENCIES)))
+    spend_months = fields.Integer(strict=True, validate=validate.Range(min=1, max=120))
+    property_defaults = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(deal_inputs.DEAL_INPUTS_BY_NAME))),
+        values=fields.String(validate=validate.Length(min=1)),
+    )
     default_pipeline = fields.String(validate=validate.Length(min=1))
     pipelines = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1)), values=fields.Nested(PipelineSchema)
@@ -273,6 +295,15 @@ def _consistency_errors(
     return errors
 
 
+def _property_default_errors(property_defaults: dict[str, str]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for name, value in property_defaults.items():
+        unknown = deal_inputs.unknown_choices(deal_inputs.DEAL_INPUTS_BY_NAME[name], value)
+        if unknown:
+            errors[f"property_defaults.{name}"] = [f"not options of {name}: {unknown}"]
+    return errors
+
+
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested error dict as {"dotted.key": [messages]}; the
     "value"/"key" levels marshmallow adds inside Dict fields are folded in."""
@@ -314,7 +345,10 @@ def engine_config_from_dict(raw: dict[str, Any] | None, *, origin: str = "dict")
         member: _contact_field_settings(contact_overrides.get(member, {}))
         for member in CONTACT_MEMBERS
     }
-    problems = _consistency_errors(settings, contact_settings, data)
+    problems = {
+        **_consistency_errors(settings, contact_settings, data),
+        **_property_default_errors(data.get("property_defaults", {})),
+    }
     if problems:
         _raise(problems, origin)
     pipeline_data = data.get("pipelines", {})
@@ -340,6 +374,8 @@ def engine_config_from_dict(raw: dict[str, Any] | None, *, origin: str = "dict")
         currency=data.get("currency", defaults.DEFAULT_CURRENCY),
         title_strip_tags=tuple(data.get("title_strip_tags", defaults.DEFAULT_TITLE_STRIP_TAGS)),
         contact_fields=contact_settings,
+        spend_months=data.get("spend_months", defaults.DEFAULT_SPEND_MONTHS),
+        property_defaults=dict(data.get("property_defaults", {})),
     )
 
 
@@ -400,4 +436,6 @@ def default_config_document() -> dict[str, Any]:
             member: {"direction": str(item.direction), "strategy": str(item.strategy)}
             for member, item in config.contact_fields.items()
         },
+        "spend_months": config.spend_months,
+        "property_defaults": dict(config.property_defaults),
     }

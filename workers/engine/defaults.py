@@ -32,6 +32,9 @@ DEFAULT_OPPORTUNITY_TYPES: dict[str, str] = {
     "existingbusiness": OpportunityType.EXPANSION,
 }
 
-DEFAULT_CURRENCY = "USD"  # Partner Central accepts USD (EUR only in aws-eusc)
+DEFAULT_CURRENCY = "USD"  # Partner Central accepts USD or EUR (EUR only in aws-eusc)
+# AWS's field catalogue: "For opportunities with only Annual Recurring revenue,
+# distribute ARR across 12 months".
+DEFAULT_SPEND_MONTHS = 12
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_TITLE_STRIP_TAGS: tuple[str, ...] = ("#AWS",)

@@ -48,6 +48,9 @@ ACTION_REQUIRED_ALLOWED = frozenset(
 
 APPROVED_LOCKED = frozenset(
     {
+        # AWS's field catalogue marks these two not updatable once approved too.
+        "Customer.Account.CompanyName",
+        "Customer.Account.Address.StateOrRegion",
         "Customer.Account.Address.CountryCode",
         "Customer.Account.Address.PostalCode",
         "Customer.Account.Industry",

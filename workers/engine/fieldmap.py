@@ -16,16 +16,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from . import deal_inputs as inputs
 from . import model
 from . import normalise as norm
 from .industries import PC_TO_HUBSPOT_INDUSTRY
 from .outcome import EMPTY, Normalised, accepted, rejected
 from .strategies import Direction, Strategy
+from .us_states import us_state
 
 if TYPE_CHECKING:
     from .config import EngineConfig
 
 DEAL, COMPANY, CONTACTS = "deal", "company", "contacts"
+MARKETING_ACTIVITY = "Marketing Activity"
+DEAL_AMOUNT = "amount"
 
 # Contact members we map, in Partner Central's vocabulary, with the HubSpot
 # contact properties each is read from (first non-empty wins; the first is
@@ -116,20 +120,85 @@ def _business_problem(raw: str | None, _ctx: PushContext) -> Normalised:
 
 
 def _expected_spend(raw: str | None, ctx: PushContext) -> Normalised:
-    amount = norm.normalise_amount(raw)
-    if amount.value is None:
-        return amount
-    currency = (ctx.deal.get("deal_currency_code") or "").strip().upper()
-    if currency and currency != ctx.config.currency:
-        # Sending a EUR figure labelled USD would be wrong data, not a rounding.
-        return rejected(f"deal currency {currency} is not {ctx.config.currency}")
+    """Monthly recurring AWS spend, USD or EUR (model doc of ExpectedCustomerSpend:
+    "estimated monthly revenue"; CurrencyCode: "Accepted values are USD ... and
+    EUR"). ``aws_expected_monthly_spend`` is taken as is; otherwise the deal
+    amount is spread over the configured months (AWS: "distribute ARR across 12
+    months"), and only when the deal is in USD or EUR."""
+    deal_currency = (ctx.deal.get("deal_currency_code") or "").strip().upper()
+    if _monthly_figure_given(ctx):
+        monthly = norm.normalise_amount(raw)
+        currency = deal_currency if deal_currency in model.SPEND_CURRENCIES else ctx.config.currency
+    else:
+        currency = deal_currency or ctx.config.currency
+        if raw and currency not in model.SPEND_CURRENCIES:
+            return rejected(f"deal currency {currency} is neither USD nor EUR")
+        monthly = norm.spread_amount(raw, ctx.config.spend_months)
+    if monthly.value is None:
+        return monthly
     entry = {
-        "Amount": amount.value,
-        "CurrencyCode": ctx.config.currency,
+        "Amount": monthly.value,
+        "CurrencyCode": currency,
         "Frequency": model.PAYMENT_FREQUENCIES[0],
         "TargetCompany": "AWS",
     }
-    return Normalised([entry], amount.reason)
+    return Normalised([entry], monthly.reason)
+
+
+def _monthly_figure_given(ctx: PushContext) -> bool:
+    """Whether a spend property other than the deal amount holds a value: such a
+    property is a monthly figure already (``aws_expected_monthly_spend`` by default)."""
+    names = ctx.config.settings("Project.ExpectedCustomerSpend").properties
+    return any((ctx.deal.get(n) or "").strip() for n in names if n != DEAL_AMOUNT)
+
+
+def _choice(item: inputs.DealInput) -> ToPartnerCentral:
+    def convert(raw: str | None, _ctx: PushContext) -> Normalised:
+        text = (raw or "").strip()
+        if not text:
+            return EMPTY
+        if inputs.unknown_choices(item, text):
+            return rejected(f"{text!r} is not an option of {item.name}")
+        return accepted(text)
+
+    return convert
+
+
+def _choices(item: inputs.DealInput) -> ToPartnerCentral:
+    def convert(raw: str | None, _ctx: PushContext) -> Normalised:
+        chosen = inputs.split_choices(raw)
+        if not chosen:
+            return EMPTY
+        unknown = inputs.unknown_choices(item, raw or "")
+        if unknown:
+            return rejected(f"{unknown} are not options of {item.name}")
+        return accepted(chosen)
+
+    return convert
+
+
+def _only_when(item: inputs.DealInput, value: str, convert: ToPartnerCentral) -> ToPartnerCentral:
+    """A member the service accepts only when another input has ``value``
+    (e.g. campaign details only for a marketing activity): empty otherwise."""
+
+    def guarded(raw: str | None, ctx: PushContext) -> Normalised:
+        if (ctx.deal.get(item.name) or "").strip() != value:
+            return EMPTY
+        return convert(raw, ctx)
+
+    return guarded
+
+
+def _us_state(raw: str | None, ctx: PushContext) -> Normalised:
+    """Only for US customers, as the documented full name (model doc of
+    Address.StateOrRegion; the field catalogue: "accepted only when country is
+    United States"). Elsewhere the state is left out."""
+    if ctx.company_country != "US" or not (raw or "").strip():
+        return EMPTY
+    name = us_state(raw)
+    if name is None:
+        return rejected(f"{raw.strip()!r} is not a US state")
+    return accepted(name)
 
 
 def _stage(raw: str | None, ctx: PushContext) -> Normalised:
@@ -336,7 +405,7 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
     _field(
         "Project.ExpectedCustomerSpend",
         DEAL,
-        ("amount",),
+        (inputs.EXPECTED_MONTHLY_SPEND.name, DEAL_AMOUNT),
         _expected_spend,
         _spend_to_hubspot,
         both_ways=True,
@@ -403,19 +472,89 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
     ),
     _field("Customer.Account.Address.PostalCode", COMPANY, ("zip",), _postal_code, _as_is),
     _field("Customer.Account.Address.City", COMPANY, ("city",), _text("Address", "City"), _as_is),
-    _field(
-        "Customer.Account.Address.StateOrRegion",
-        COMPANY,
-        ("state",),
-        _text("Address", "StateOrRegion"),
-        _as_is,
-    ),
+    _field("Customer.Account.Address.StateOrRegion", COMPANY, ("state",), _us_state, _as_is),
     _field(
         "Customer.Account.Address.StreetAddress",
         COMPANY,
         ("address",),
         _text("Address", "StreetAddress"),
         _as_is,
+    ),
+    _field(
+        "Project.CustomerUseCase",
+        DEAL,
+        (inputs.CUSTOMER_USE_CASE.name,),
+        _choice(inputs.CUSTOMER_USE_CASE),
+    ),
+    _field(
+        "Project.DeliveryModels",
+        DEAL,
+        (inputs.DELIVERY_MODELS.name,),
+        _choices(inputs.DELIVERY_MODELS),
+    ),
+    _field(
+        "Project.SalesActivities",
+        DEAL,
+        (inputs.SALES_ACTIVITIES.name,),
+        _choices(inputs.SALES_ACTIVITIES),
+    ),
+    _field(
+        "PrimaryNeedsFromAws", DEAL, (inputs.PRIMARY_NEEDS.name,), _choices(inputs.PRIMARY_NEEDS)
+    ),
+    _field(
+        "LifeCycle.ClosedLostReason",
+        DEAL,
+        (inputs.CLOSED_LOST_REASON.name,),
+        _choice(inputs.CLOSED_LOST_REASON),
+    ),
+    _field("Project.CompetitorName", DEAL, (inputs.COMPETITOR.name,), _choice(inputs.COMPETITOR)),
+    # Model doc of OtherCompetitorNames: "Only allowed when CompetitorNames has Other selected".
+    _field(
+        "Project.OtherCompetitorNames",
+        DEAL,
+        (inputs.OTHER_COMPETITORS.name,),
+        _only_when(inputs.COMPETITOR, "*Other", _text("Project", "OtherCompetitorNames")),
+    ),
+    _field(
+        "Marketing.Source",
+        DEAL,
+        (inputs.MARKETING_SOURCE.name,),
+        _choice(inputs.MARKETING_SOURCE),
+    ),
+    # Field catalogue, IsOppFromMarketingActivity: with "No" (Source None) the
+    # campaign, channels, use cases and funding "must be null".
+    _field(
+        "Marketing.CampaignName",
+        DEAL,
+        (inputs.MARKETING_CAMPAIGN.name,),
+        _only_when(inputs.MARKETING_SOURCE, MARKETING_ACTIVITY, _text("Marketing", "CampaignName")),
+    ),
+    _field(
+        "Marketing.Channels",
+        DEAL,
+        (inputs.MARKETING_CHANNELS.name,),
+        _only_when(
+            inputs.MARKETING_SOURCE, MARKETING_ACTIVITY, _choices(inputs.MARKETING_CHANNELS)
+        ),
+    ),
+    _field(
+        "Marketing.AwsFundingUsed",
+        DEAL,
+        (inputs.MARKETING_FUNDING_USED.name,),
+        _only_when(
+            inputs.MARKETING_SOURCE, MARKETING_ACTIVITY, _choice(inputs.MARKETING_FUNDING_USED)
+        ),
+    ),
+    # Model doc of Marketing.UseCases: "Must be empty when Marketing.AWSFundingUsed = No".
+    _field(
+        "Marketing.UseCases",
+        DEAL,
+        (inputs.MARKETING_USE_CASES.name,),
+        _only_when(
+            inputs.MARKETING_SOURCE,
+            MARKETING_ACTIVITY,
+            _only_when(inputs.MARKETING_FUNDING_USED, "Yes", _choices(inputs.MARKETING_USE_CASES)),
+        ),
     ),
     _field(
         "Customer.Contacts",

@@ -66,6 +66,7 @@ def map_hubspot_to_pc(
     """HubSpot deal, its primary company and its contacts (each
     ``{"id", "properties", "primary"}``) as Partner Central field values.
     ``deal`` must include ``hs_object_id`` and ``pipeline``."""
+    deal = config.with_property_defaults(deal)
     ctx = PushContext(deal=deal, company=company, contacts=contacts, today=today, config=config)
     fields: dict[str, Any] = {}
     notes: list[Note] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import html
 import re
 
 import botocore.session
@@ -94,3 +95,21 @@ CURRENCY_CODES: frozenset[str] = frozenset(enum_values("CurrencyCode"))
 PAYMENT_FREQUENCIES: tuple[str, ...] = enum_values("PaymentFrequency")
 
 INDUSTRY_OTHER = "Other"
+
+
+def documented_values(structure: str, member: str) -> tuple[str, ...]:
+    """Values a member's documentation lists ("Valid values: a | b") where the
+    model types it a free string but the service accepts only the list
+    (``Project.CustomerUseCase``, ``Address.StateOrRegion``, ...), in order."""
+    doc = shape(structure).members[member].documentation
+    listed = re.search(r"Valid values:\s*<code>(.*?)</code>", doc, re.DOTALL)
+    if listed is None:
+        raise KeyError(f"{structure}.{member} documents no list of valid values")
+    return tuple(html.unescape(value).strip() for value in listed.group(1).split(" | "))
+
+
+CUSTOMER_USE_CASES = documented_values("Project", "CustomerUseCase")
+US_STATES = documented_values("Address", "StateOrRegion")
+MARKETING_USE_CASES = documented_values("Marketing", "UseCases")
+# ExpectedCustomerSpend.CurrencyCode doc: "Accepted values are USD (US Dollars) and EUR".
+SPEND_CURRENCIES = frozenset({"USD", "EUR"})

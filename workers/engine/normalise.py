@@ -230,6 +230,14 @@ def normalise_amount(raw: str | None) -> Normalised:
     return accepted(value)
 
 
+def spread_amount(raw: str | None, months: int) -> Normalised:
+    """A total (e.g. an annual deal amount) as the monthly figure over ``months``."""
+    total = normalise_amount(raw)
+    if total.value is None or months == 1:
+        return total
+    return accepted(format_amount(Decimal(total.value) / months))
+
+
 def parse_hubspot_datetime(raw: str) -> datetime | None:
     """HubSpot date/datetime strings: epoch milliseconds, ISO-8601 datetime or
     ``YYYY-MM-DD``. Naive values are UTC (HubSpot stores UTC)."""

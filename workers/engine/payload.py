@@ -13,7 +13,6 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from botocore.model import Shape
@@ -194,21 +193,3 @@ def update_diff(opportunity: dict[str, Any], request: dict[str, Any]) -> list[Fi
     that would keep everything as read (so renamed and dropped read-only
     members do not show up). Empty means there is nothing to write."""
     return diff(build_update_request(opportunity, {}), request)
-
-
-def preflight_problems(request: dict[str, Any], *, today: date) -> list[str]:
-    """Business rules the server enforces on the whole payload that a full
-    replacement can trip over even when pcsync did not touch the field: a
-    ``TargetCloseDate`` that has since passed blocks every update until it
-    is moved, and ``Industry: Other`` needs ``OtherIndustry``. Checking
-    first saves a write from the daily quota and gives a clear message."""
-    problems = []
-    close = get_path(request, "LifeCycle.TargetCloseDate")
-    if close and close < today.isoformat():
-        problems.append(
-            f"LifeCycle.TargetCloseDate {close} is in the past; move the deal's close date"
-        )
-    account = get_path(request, "Customer.Account") or {}
-    if account.get("Industry") == model.INDUSTRY_OTHER and not account.get("OtherIndustry"):
-        problems.append("Customer.Account.Industry is Other but OtherIndustry is empty")
-    return problems

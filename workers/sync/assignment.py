@@ -321,15 +321,32 @@ def _forget_refusal(link: OpportunityLink) -> None:
 # -- assigning ------------------------------------------------------------------------------
 
 
-def check_email(assignee: Assignee) -> None:
+def check_assignee(assignee: Assignee) -> None:
     """Refuse locally what Partner Central would refuse (no e-mail, an
-    address outside its pattern), without spending a write on it."""
+    address outside its pattern, no names: the model requires FirstName and
+    LastName, and "" is not a name), without spending a write on it."""
     if not email_is_valid(assignee.email):
         shown = assignee.email or "(no e-mail)"
         raise PermanentError(
             f"{shown} is not a valid Partner Central login",
             api_message=f"{shown} is not an e-mail Partner Central accepts",
             field_errors=[{"field": "Assignee.Email", "message": "invalid e-mail"}],
+            service="pcsync",
+            operation="AssignOpportunity",
+        )
+    if not (assignee.first_name and assignee.last_name):
+        raise PermanentError(
+            f"{assignee.email or 'the deal owner'} has no first and last name",
+            api_message=f"{assignee.email or 'The deal owner'} has no first and last name in "
+            "HubSpot; add them, or give them in PCSYNC_OWNER_MAP",
+            field_errors=[
+                {"field": f"Assignee.{member}", "message": "empty"}
+                for member, value in (
+                    ("FirstName", assignee.first_name),
+                    ("LastName", assignee.last_name),
+                )
+                if not value
+            ],
             service="pcsync",
             operation="AssignOpportunity",
         )
@@ -352,7 +369,7 @@ def assign(
     refused again."""
     pc = runtime.partner_central()
     try:
-        check_email(assignee)
+        check_assignee(assignee)
         pc.call(
             "AssignOpportunity",
             priority=run.priority,

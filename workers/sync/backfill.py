@@ -39,6 +39,7 @@ from models.audit import record_audit
 from models.links import OpportunityLink
 from pcsync import runtime
 from tasks.hubspot_sync import queue_object_syncs
+from workers.clients.hubspot import SEARCH_RESULT_CAP
 from workers.engine import (
     build_update_request,
     client_token,
@@ -61,7 +62,6 @@ RUN = Run(actor="cli:backfill", task_id=None, source="operator", priority="backg
 # HubSpot search: at most 200 results a page, 10,000 per query, and 5
 # requests per second per account. Stay a little under the rate.
 SEARCH_PAGE_SIZE = 200
-SEARCH_MAX_RESULTS = 10_000
 SEARCH_INTERVAL_SECONDS = 0.25
 LIST_PAGE_SIZE = 100  # ListOpportunities MaxResults maximum
 CHUNK = 100  # deals looked up / queued per database transaction
@@ -210,7 +210,7 @@ def search_rule_deals(hubspot, pacer: Pacer | None = None) -> Iterator[dict]:
                 raise
             time.sleep(exc.retry_after or DEFAULT_WAIT_SECONDS)
             continue
-        if seen < SEARCH_MAX_RESULTS:
+        if seen < SEARCH_RESULT_CAP:
             return
 
 

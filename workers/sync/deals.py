@@ -21,6 +21,7 @@ from sqlalchemy import select
 from models.links import OpportunityLink
 from pcsync import runtime
 from workers.engine import (
+    NeedsInput,
     apply_editability,
     build_create_request,
     build_update_request,
@@ -28,9 +29,10 @@ from workers.engine import (
     extract_pc_fields,
     map_hubspot_to_pc,
     merge,
+    opportunity_gaps,
     ours_modified_at,
     pc_to_hubspot,
-    preflight_problems,
+    sales_rep_message,
     update_diff,
 )
 from workers.errors import ConflictError, PermanentError, RetryableError
@@ -59,6 +61,7 @@ DEAL_SYNC_STATUS = {
     "unchanged": "synced",
     "deferred": "deferred",
     "conflict": "conflict",
+    "needs_input": "needs_input",
 }
 
 
@@ -137,9 +140,56 @@ def _sync_deal(deal_id: str, run: Run) -> SyncOutcome:
                 message="deal is neither tagged #AWS nor opted in",
             )
             return SyncOutcome("not_syncing", state=state)
-    if link is None or link.opportunity_id is None:
-        return create_opportunity(state, run)
-    return reconcile(link.opportunity_id, state, run)
+    try:
+        if link is None or link.opportunity_id is None:
+            return create_opportunity(state, run)
+        return reconcile(link.opportunity_id, state, run)
+    except NeedsInput as needs:
+        return record_needs_input(state, run, needs)
+
+
+def preflight(request: dict, run: Run) -> None:
+    """Refuse to send what Partner Central would refuse (the business rules the
+    model does not carry): NeedsInput names what the deal lacks."""
+    gaps = opportunity_gaps(request, today=run.today)
+    if gaps:
+        raise NeedsInput(gaps, sales_rep_message(gaps, runtime.engine_config()))
+
+
+def new_link(session, deal_id: str) -> OpportunityLink:
+    link = OpportunityLink(
+        hubspot_deal_id=deal_id,
+        catalog=runtime.settings().pc_catalog,
+        client_token="",
+        create_attempt=1,
+    )
+    session.add(link)
+    return link
+
+
+def record_needs_input(state: DealState, run: Run, needs: NeedsInput) -> SyncOutcome:
+    """Nothing was sent: the deal says what to fill, one audit row, no failure,
+    no retry. The rep's edit in HubSpot (a webhook) brings the deal back."""
+    with runtime.database().transaction() as session:
+        link = find_link(session, state.deal_id) or new_link(session, state.deal_id)
+        link.sync_status = "needs_input"
+        link.last_error = needs.message
+        write_deal_status(
+            runtime.hubspot(),
+            link,
+            {"aws_sync_status": DEAL_SYNC_STATUS["needs_input"], "aws_sync_error": needs.message},
+        )
+        audit(
+            session,
+            run,
+            "opportunity.sync",
+            "needs_input",
+            state.deal_id,
+            opportunity_id=link.opportunity_id,
+            diff={"missing": [gap.as_dict() for gap in needs.gaps]},
+            message=needs.message,
+        )
+    return SyncOutcome("needs_input", link.opportunity_id, state)
 
 
 # -- create --------------------------------------------------------------------------------
@@ -149,15 +199,7 @@ def _prepare_create(state: DealState, run: Run) -> OpportunityLink:
     """The link row with the exact request to send, committed before sending."""
     settings, config = runtime.settings(), runtime.engine_config()
     with runtime.database().transaction() as session:
-        link = find_link(session, state.deal_id)
-        if link is None:
-            link = OpportunityLink(
-                hubspot_deal_id=state.deal_id,
-                catalog=settings.pc_catalog,
-                client_token="",
-                create_attempt=1,
-            )
-            session.add(link)
+        link = find_link(session, state.deal_id) or new_link(session, state.deal_id)
         if link.create_request is None:
             mapped = map_hubspot_to_pc(
                 state.properties, state.company, state.contacts, today=run.today, config=config
@@ -165,10 +207,12 @@ def _prepare_create(state: DealState, run: Run) -> OpportunityLink:
             token = client_token(
                 settings.hubspot_portal_id or "0", state.deal_id, f"create-{link.create_attempt}"
             )
-            link.client_token = token
-            link.create_request = build_create_request(
+            request = build_create_request(
                 mapped.fields, catalog=settings.pc_catalog, client_token=token
             )
+            preflight(request, run)
+            link.client_token = token
+            link.create_request = request
             if mapped.notes:
                 audit(
                     session,
@@ -357,16 +401,9 @@ def _write_partner_central(opportunity: dict, result, run: Run) -> tuple[list, o
     changes = update_diff(opportunity, request)
     if not changes:
         return [], opportunity["LastModifiedDate"]
-    problems = preflight_problems(request, today=run.today)
-    if problems:
-        # The server would refuse the whole payload: say why without spending
-        # a write from the daily quota.
-        raise PermanentError(
-            "; ".join(problems),
-            api_message="; ".join(problems),
-            service="pcsync",
-            operation="UpdateOpportunity",
-        )
+    # The server would refuse the whole payload: say why without spending a
+    # write from the daily quota.
+    preflight(request, run)
     request.pop("Catalog", None)  # the client adds the configured catalog
     response = runtime.partner_central().call("UpdateOpportunity", priority=run.priority, **request)
     return changes, response["LastModifiedDate"]

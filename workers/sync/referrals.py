@@ -12,8 +12,9 @@ running task's id (object_type "invitation", object_id the invitation id):
 
 Crash safety:
 - import: the row is committed (state pending, no deal) before the deal is
-  created, and a retry searches HubSpot for a deal carrying the invitation id
-  before creating one, so a crash between the two never makes a second deal;
+  created, and the deal carries the invitation id in a unique-value property,
+  so HubSpot refuses a second one after a crash between the two and the first
+  is read back by that property;
 - accept: the ClientToken is derived from the invitation and the number of
   earlier failed attempts (counted in the audit trail), so a redelivered task
   gets the same Partner Central task back, and a deliberate retry after a
@@ -38,6 +39,7 @@ from models.audit import AuditEntry
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from models.links import OpportunityLink
 from pcsync import runtime
+from workers.clients.hubspot import AlreadyExists
 from workers.engine import client_token, extract_pc_fields, pc_to_hubspot
 from workers.errors import ConflictError, NotFound, PermanentError, RetryableError
 from workers.sync.context import Run
@@ -227,31 +229,21 @@ def referral_deal_properties(invitation: dict) -> dict[str, str]:
     return properties
 
 
-def find_referral_deal(invitation_id: str) -> str | None:
-    """A deal already made for this invitation (by a run that crashed before storing it)."""
-    results = runtime.hubspot().search(
-        "deals",
-        {
-            "filterGroups": [
-                {
-                    "filters": [
-                        {
-                            "propertyName": REFERRAL_PROPERTY,
-                            "operator": "EQ",
-                            "value": invitation_id,
-                        }
-                    ]
-                }
-            ],
-            "properties": [REFERRAL_PROPERTY],
-            "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
-            "limit": 10,
-        },
-    )
-    for deal in results:
-        if (deal.get("properties") or {}).get(REFERRAL_PROPERTY) == invitation_id:
-            return str(deal["id"])
-    return None
+def create_referral_deal(invitation: dict) -> tuple[str, bool]:
+    """The deal that shows the referral: (deal id, whether an earlier run had
+    made it already). ``aws_invitation_id`` is a unique-value property, so
+    HubSpot itself refuses a second deal for one invitation; the one a run
+    that crashed before storing its id made is then read by that property
+    (at once: the search index lags writes and cannot be trusted for this)."""
+    hubspot = runtime.hubspot()
+    try:
+        created = hubspot.create_object("deals", referral_deal_properties(invitation))
+    except AlreadyExists:
+        existing = hubspot.get_object_by("deals", REFERRAL_PROPERTY, invitation["Id"])
+        if existing is None:
+            raise
+        return str(existing["id"]), True
+    return str(created["id"]), False
 
 
 def _record_invitation(invitation: dict, run: Run) -> Invitation:
@@ -304,11 +296,7 @@ def import_invitation(invitation_id: str, run: Run) -> str:
                 return "not_pending"
             row = _record_invitation(invitation, run)
         invitation = (row.payload or {}).get("invitation") or {"Id": invitation_id}
-        deal_id = find_referral_deal(invitation_id)
-        found = deal_id is not None
-        if deal_id is None:
-            properties = referral_deal_properties(invitation)
-            deal_id = str(runtime.hubspot().create_object("deals", properties)["id"])
+        deal_id, found = create_referral_deal(invitation)
         with runtime.database().transaction() as session:
             stored = session.get(Invitation, invitation_id)
             stored.hubspot_deal_id = deal_id

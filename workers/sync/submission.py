@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from models.audit import AuditEntry
 from models.links import OpportunityLink
 from pcsync import runtime
-from workers.engine import client_token
+from workers.engine import client_token, extract_pc_fields, sales_rep_message, submission_gaps
 from workers.errors import PermanentError, RetryableError
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
@@ -48,7 +48,7 @@ SUBMITTABLE_REVIEW_STATUSES = frozenset({"Pending Submission", "Action Required"
 
 # submission_status lifecycle; None is "never asked".
 TRANSITIONS: dict[str | None, frozenset[str]] = {
-    None: frozenset({"requested", "starting"}),
+    None: frozenset({"requested", "starting", "not_submittable"}),
     "requested": frozenset({"starting", "failed", "not_submittable"}),
     "starting": frozenset({"in_progress", "failed", "not_submittable"}),
     "in_progress": frozenset({"submitted", "failed"}),
@@ -138,6 +138,10 @@ def submit(deal_id: str, run: Run) -> Submitted:
             )
             return Submitted(f"already_{link.submission_status}")
         opportunity_id = link.opportunity_id
+        # Refused up front, from what was last synced: no call is spent on a
+        # submission AWS would refuse.
+        if refuse_unless_ready(session, link, link.base_snapshot or {}, run):
+            return Submitted("not_submittable")
     with opportunity_lock(opportunity_id):
         try:
             with runtime.database().transaction() as session:
@@ -183,6 +187,10 @@ def _start(deal_id: str, run: Run) -> dict | None:
                 review_status=review_status,
             )
         return None
+    fields = extract_pc_fields(opportunity, runtime.engine_config())
+    with runtime.database().transaction() as session:
+        if refuse_unless_ready(session, find_link(session, deal_id), fields, run):
+            return None
     associated = set((opportunity.get("RelatedEntityIdentifiers") or {}).get("Solutions") or [])
     for solution_id in solutions:
         if solution_id in associated:
@@ -217,6 +225,23 @@ def _start(deal_id: str, run: Run) -> dict | None:
         move(session, link, "in_progress", run, task_id=task["TaskId"], client_token=token)
         write_deal_status(runtime.hubspot(), link, {STATUS_PROPERTY: "in_progress"})
     return task
+
+
+def refuse_unless_ready(session, link: OpportunityLink, fields: dict, run: Run) -> bool:
+    """Stage and co-sell details AWS needs before a submission (fields by
+    Partner Central path); when something is missing, the deal says what in
+    the words of a sales rep, and True."""
+    gaps = submission_gaps(fields, runtime.settings().involvement_type)
+    if not gaps:
+        return False
+    stage = fields.get("LifeCycle.Stage")
+    message = sales_rep_message(gaps, runtime.engine_config(), stage=stage)
+    link.last_error = message
+    move(session, link, "not_submittable", run, message=message, stage=stage)
+    write_deal_status(
+        runtime.hubspot(), link, {STATUS_PROPERTY: "not_submittable", "aws_sync_error": message}
+    )
+    return True
 
 
 def _poll(task_id: str, run: Run) -> dict:

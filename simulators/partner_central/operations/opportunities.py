@@ -280,7 +280,7 @@ def disassociate_opportunity(sim: Simulator, state: CatalogState, params: dict) 
 
 def submit_opportunity(sim: Simulator, state: CatalogState, params: dict) -> None:
     record = find_opportunity(state, params["Identifier"])
-    _raise_if(all_submission_errors(record))
+    _raise_if(all_submission_errors(record, params["InvolvementType"]))
     mark_submitted(sim, state, record, params["InvolvementType"], params.get("Visibility", "Full"))
 
 

@@ -29,17 +29,8 @@ INVITATION_PROJECT_SOURCES = {
 SUBMISSION_RECEIVER_RESPONSIBILITIES = ["Co-Sell Facilitator"]
 
 
-def _value_at(record: dict, dotted: str):
-    value = record
-    for part in dotted.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 def _pick(record: dict, sources: dict[str, str]) -> dict:
-    picked = {target: _value_at(record, source) for target, source in sources.items()}
+    picked = {target: rules.value_at(record, source) for target, source in sources.items()}
     return {key: value for key, value in picked.items() if value is not None}
 
 
@@ -66,8 +57,10 @@ def submission_payload_errors(opportunity: dict) -> list[FieldError]:
     return errors
 
 
-def all_submission_errors(opportunity: dict) -> list[FieldError]:
-    return rules.submission_errors(opportunity) + submission_payload_errors(opportunity)
+def all_submission_errors(opportunity: dict, involvement_type: str | None) -> list[FieldError]:
+    return rules.submission_errors(opportunity, involvement_type) + submission_payload_errors(
+        opportunity
+    )
 
 
 def opportunity_invitation_payload(opportunity: dict) -> dict:

@@ -69,7 +69,7 @@ def start_engagement_from_opportunity_task(
     if existing_id is not None:
         return state.from_opportunity_tasks[existing_id]
     opportunity = find_opportunity(state, params["Identifier"])
-    errors = all_submission_errors(opportunity)
+    errors = all_submission_errors(opportunity, params["AwsSubmission"]["InvolvementType"])
     if errors:
         raise ValidationError(errors, BUSINESS_VALIDATION_FAILED)
     task = _new_task(
@@ -87,7 +87,8 @@ def start_engagement_from_opportunity_task(
 
 def _complete_from_opportunity(sim: Simulator, state: CatalogState, task: dict) -> None:
     opportunity = state.opportunities.get(task["OpportunityId"])
-    errors = all_submission_errors(opportunity) if opportunity else []
+    involvement = task["submission"]["InvolvementType"]
+    errors = all_submission_errors(opportunity, involvement) if opportunity else []
     if opportunity is None or errors:
         _fail(
             task,

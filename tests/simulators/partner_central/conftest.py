@@ -113,7 +113,12 @@ VALID_OPPORTUNITY = {
             "CompanyName": "Acme Corp",
             "Industry": "Software and Internet",
             "WebsiteUrl": "https://acme.example.com",
-            "Address": {"CountryCode": "US", "PostalCode": "94105", "City": "San Francisco"},
+            "Address": {
+                "CountryCode": "US",
+                "PostalCode": "94105",
+                "City": "San Francisco",
+                "StateOrRegion": "California",
+            },
         },
         "Contacts": [
             {
@@ -127,6 +132,7 @@ VALID_OPPORTUNITY = {
     "Project": {
         "Title": "Data platform migration",
         "CustomerBusinessProblem": "The customer must move 200 on-premises servers to AWS.",
+        "CustomerUseCase": "Migration/Database Migration",
         "DeliveryModels": ["Professional Services"],
         "ExpectedCustomerSpend": [
             {
@@ -138,7 +144,7 @@ VALID_OPPORTUNITY = {
         ],
         "SalesActivities": ["Initialized discussions with customer"],
     },
-    "LifeCycle": {"Stage": "Prospect", "TargetCloseDate": FUTURE_DATE, "NextSteps": "Workshop"},
+    "LifeCycle": {"Stage": "Qualified", "TargetCloseDate": FUTURE_DATE, "NextSteps": "Workshop"},
     "Marketing": {"Source": "None"},
     "OpportunityTeam": [
         {
@@ -156,6 +162,27 @@ def opportunity_request(token: str = "token-1", **overrides) -> dict:
     request["ClientToken"] = token
     request.update(overrides)
     return request
+
+
+def submittable(client, token: str = "token-1", **overrides) -> str:
+    """A new opportunity with the Sandbox solution associated: ready to submit."""
+    opportunity_id = client.create_opportunity(**opportunity_request(token, **overrides))["Id"]
+    client.associate_opportunity(
+        Catalog="Sandbox",
+        OpportunityIdentifier=opportunity_id,
+        RelatedEntityType="Solutions",
+        RelatedEntityIdentifier="S-1234567",
+    )
+    return opportunity_id
+
+
+def start_submission(client, opportunity_id, token="submit-1", involvement="Co-Sell"):
+    return client.start_engagement_from_opportunity_task(
+        Catalog="Sandbox",
+        Identifier=opportunity_id,
+        ClientToken=token,
+        AwsSubmission={"InvolvementType": involvement, "Visibility": "Full"},
+    )
 
 
 def update_payload_from(opportunity: dict) -> dict:

@@ -5,39 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import field_names, opportunity_request
-
-
-def _submittable(client, token="token-1") -> str:
-    opportunity_id = client.create_opportunity(**opportunity_request(token))["Id"]
-    client.associate_opportunity(
-        Catalog="Sandbox",
-        OpportunityIdentifier=opportunity_id,
-        RelatedEntityType="Solutions",
-        RelatedEntityIdentifier="S-1234567",
-    )
-    return opportunity_id
-
-
-def _start(client, opportunity_id, token="submit-1"):
-    return client.start_engagement_from_opportunity_task(
-        Catalog="Sandbox",
-        Identifier=opportunity_id,
-        ClientToken=token,
-        AwsSubmission={"InvolvementType": "Co-Sell", "Visibility": "Full"},
-    )
+from .conftest import field_names, opportunity_request, start_submission, submittable
 
 
 def test_start_engagement_needs_an_associated_solution(client):
     opportunity_id = client.create_opportunity(**opportunity_request())["Id"]
     with pytest.raises(client.exceptions.ValidationException) as caught:
-        _start(client, opportunity_id)
+        start_submission(client, opportunity_id)
     assert caught.value.response["Reason"] == "BUSINESS_VALIDATION_FAILED"
     assert "RelatedEntityIdentifiers.Solutions" in field_names(caught.value)
 
 
 def test_start_engagement_needs_the_fields_aws_receives(client):
-    request = opportunity_request()
+    # A national-security opportunity may be stored without a website (model doc
+    # of Account.WebsiteUrl), but AWS's invitation needs one.
+    request = opportunity_request(NationalSecurity="Yes")
+    request["Customer"]["Account"]["Industry"] = "Government"
     del request["Customer"]["Account"]["WebsiteUrl"]
     opportunity_id = client.create_opportunity(**request)["Id"]
     client.associate_opportunity(
@@ -47,13 +30,13 @@ def test_start_engagement_needs_the_fields_aws_receives(client):
         RelatedEntityIdentifier="S-1234567",
     )
     with pytest.raises(client.exceptions.ValidationException) as caught:
-        _start(client, opportunity_id)
+        start_submission(client, opportunity_id)
     assert field_names(caught.value) == {"Customer.Account.WebsiteUrl"}
 
 
 def test_start_engagement_creates_engagement_snapshot_invitation_and_submits(client):
-    opportunity_id = _submittable(client)
-    task = _start(client, opportunity_id)
+    opportunity_id = submittable(client)
+    task = start_submission(client, opportunity_id)
     assert task["TaskStatus"] == "COMPLETE"
     assert task["TaskId"].startswith("task-")
     engagement_id, invitation_id = task["EngagementId"], task["EngagementInvitationId"]
@@ -91,9 +74,9 @@ def test_start_engagement_creates_engagement_snapshot_invitation_and_submits(cli
 
 
 def test_start_engagement_is_idempotent_by_client_token(client):
-    opportunity_id = _submittable(client)
-    first = _start(client, opportunity_id, token="submit-x")
-    again = _start(client, opportunity_id, token="submit-x")
+    opportunity_id = submittable(client)
+    first = start_submission(client, opportunity_id, token="submit-x")
+    again = start_submission(client, opportunity_id, token="submit-x")
     assert again["TaskId"] == first["TaskId"]
     assert len(client.list_engagements(Catalog="Sandbox")["EngagementSummaryList"]) == 1
     with pytest.raises(client.exceptions.ConflictException):
@@ -107,8 +90,8 @@ def test_start_engagement_is_idempotent_by_client_token(client):
 
 def test_delayed_task_reports_in_progress_then_complete(client, sim, harness):
     sim.set_task_delay(30)
-    opportunity_id = _submittable(client)
-    task = _start(client, opportunity_id)
+    opportunity_id = submittable(client)
+    task = start_submission(client, opportunity_id)
     assert task["TaskStatus"] == "IN_PROGRESS"
     assert "EngagementId" not in task
     assert (
@@ -132,8 +115,8 @@ def test_delayed_task_reports_in_progress_then_complete(client, sim, harness):
 
 
 def test_approval_control_accepts_the_submission_invitation(client, sim):
-    opportunity_id = _submittable(client)
-    task = _start(client, opportunity_id)
+    opportunity_id = submittable(client)
+    task = start_submission(client, opportunity_id)
     sim.set_review_status(opportunity_id, review_status="Approved")
     invitation = client.get_engagement_invitation(
         Catalog="Sandbox", Identifier=task["EngagementInvitationId"]
@@ -241,7 +224,7 @@ def test_members_list_is_only_for_members(client, sim):
 
 
 def test_resource_snapshots_number_revisions(client):
-    opportunity_id = _submittable(client)
+    opportunity_id = submittable(client)
     engagement_id = client.create_engagement(Catalog="Sandbox", ClientToken="e", Title="Snapshots")[
         "Id"
     ]
@@ -261,7 +244,7 @@ def test_resource_snapshots_number_revisions(client):
     assert (
         latest["Payload"]["OpportunitySummary"]["Customer"]["Account"]["CompanyName"] == "Acme Corp"
     )
-    assert latest["Payload"]["OpportunitySummary"]["Lifecycle"]["Stage"] == "Prospect"
+    assert latest["Payload"]["OpportunitySummary"]["Lifecycle"]["Stage"] == "Qualified"
     assert client.get_resource_snapshot(Revision=1, **common)["Revision"] == 1
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_resource_snapshot(Revision=3, **common)

@@ -8,7 +8,7 @@ from flask import Flask, request
 
 from simulators.serving import serve_in_thread
 
-from .conftest import Harness, opportunity_request
+from .conftest import Harness, opportunity_request, update_payload_from
 
 
 def _capture_app(received: list, arrived: threading.Event, expected: int):
@@ -36,14 +36,9 @@ def test_events_are_posted_with_the_secret_header():
         client = harness.client
         created = client.create_opportunity(**opportunity_request())
         opportunity = client.get_opportunity(Catalog="Sandbox", Identifier=created["Id"])
-        client.update_opportunity(
-            Catalog="Sandbox",
-            Identifier=created["Id"],
-            LastModifiedDate=opportunity["LastModifiedDate"],
-            Customer=opportunity["Customer"],
-            Project=opportunity["Project"],
-            LifeCycle={"Stage": "Qualified", "TargetCloseDate": "2025-12-31"},
-        )
+        update = update_payload_from(opportunity)
+        update["LifeCycle"]["Stage"] = "Technical Validation"
+        client.update_opportunity(**update)
         harness.sim.create_invitation()
         assert harness.sim.flush_events(timeout=5)
         assert arrived.wait(5)

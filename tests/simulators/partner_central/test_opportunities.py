@@ -104,14 +104,14 @@ def test_writes_in_the_same_millisecond_get_increasing_dates(client):
 def test_update_is_a_full_replacement_that_clears_omitted_fields(client):
     opportunity = _create(client)
     payload = update_payload_from(opportunity)
-    del payload["Marketing"]
     del payload["Customer"]["Contacts"]
-    del payload["Project"]["DeliveryModels"]
+    del payload["Customer"]["Account"]["Address"]["City"]
+    del payload["LifeCycle"]["NextSteps"]
     client.update_opportunity(**payload)
     after = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity["Id"])
-    assert "Marketing" not in after
     assert "Contacts" not in after["Customer"]
-    assert "DeliveryModels" not in after["Project"]
+    assert "City" not in after["Customer"]["Account"]["Address"]
+    assert "NextSteps" not in after["LifeCycle"]
     assert after["Project"]["Title"] == "Data platform migration"
     assert after["LifeCycle"]["ReviewStatus"] == "Pending Submission"
 
@@ -156,7 +156,7 @@ def test_action_required_allows_only_the_listed_fields(client, sim):
     assert current["Customer"]["Account"]["Address"]["City"] == "Oakland"
     blocked = update_payload_from(current)
     blocked["Project"]["Title"] = "New title"
-    blocked["LifeCycle"]["Stage"] = "Qualified"
+    blocked["LifeCycle"]["Stage"] = "Technical Validation"
     with pytest.raises(client.exceptions.ValidationException) as caught:
         client.update_opportunity(**blocked)
     assert codes_by_field(caught.value) == {
@@ -298,7 +298,7 @@ def test_list_opportunities_filters(client, harness, sim):
     assert ids(LastModifiedDate={"AfterLastModifiedDate": after}) == {new["Id"]}  # on-or-after
     assert ids(Identifier=[old["Id"]]) == {old["Id"]}
     assert ids(LifeCycleReviewStatus=["Approved"]) == {new["Id"]}
-    assert ids(LifeCycleStage=["Prospect"]) == {old["Id"], new["Id"]}
+    assert ids(LifeCycleStage=["Qualified"]) == {old["Id"], new["Id"]}
     assert ids(CustomerCompanyName=["Globex"]) == {new["Id"]}
 
 

@@ -32,6 +32,11 @@ def deal():
         "hs_next_step": "Architecture workshop with the data team",
         "dealtype": "newbusiness",
         "deal_currency_code": "USD",
+        "aws_customer_use_case": "Migration/Database Migration",
+        "aws_delivery_models": "Professional Services",
+        "aws_sales_activities": "Initialized discussions with customer",
+        "aws_primary_needs": "Co-Sell - Architectural Validation",
+        "aws_marketing_source": "None",
     }
 
 

@@ -146,6 +146,19 @@ def _errors(raw) -> dict[str, list[str]]:
             "cannot",
         ),
         ({"default_pipeline": "enterprise"}, "default_pipeline", "no stage table"),
+        # Partner Central takes monthly spend in USD or EUR only.
+        ({"currency": "GBP"}, "currency", "Must be one of"),
+        ({"spend_months": 0}, "spend_months", "greater than or equal to 1"),
+        (
+            {"property_defaults": {"aws_delivery_models": "SaaS or PaaS;Hosting"}},
+            "property_defaults.aws_delivery_models",
+            "['Hosting']",
+        ),
+        (
+            {"property_defaults": {"dealname": "x"}},
+            "property_defaults.dealname (key)",
+            "Must be one of",
+        ),
     ],
 )
 def test_bad_configuration_names_the_key(raw, key, fragment):

@@ -23,6 +23,8 @@ ACTION_REQUIRED_WRITABLE = {
 }
 
 APPROVED_DEFERRED = {
+    "Customer.Account.CompanyName",
+    "Customer.Account.Address.StateOrRegion",
     "Customer.Account.Address.CountryCode",
     "Customer.Account.Address.PostalCode",
     "Customer.Account.Industry",

@@ -29,9 +29,15 @@ def test_realistic_deal_maps_to_partner_central_fields(deal, company, contacts, 
     assert f["LifeCycle.TargetCloseDate"] == "2025-09-30"
     assert f["LifeCycle.NextSteps"] == "Architecture workshop with the data team"
     assert f["OpportunityType"] == "Net New Business"
+    # The deal amount spread over 12 months: AWS wants monthly recurring spend.
     assert f["Project.ExpectedCustomerSpend"] == [
-        {"Amount": "12000.5", "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}
+        {"Amount": "1000.04", "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}
     ]
+    assert f["Project.CustomerUseCase"] == "Migration/Database Migration"
+    assert f["Project.DeliveryModels"] == ["Professional Services"]
+    assert f["Marketing.Source"] == "None"
+    # A German company's state is not sent: Partner Central takes states only for the US.
+    assert f["Customer.Account.Address.StateOrRegion"] is None
     assert f["Customer.Account.CompanyName"] == "Acme Analytics GmbH"
     assert f["Customer.Account.Industry"] == "Software and Internet"
     assert f["Customer.Account.OtherIndustry"] is None
@@ -155,11 +161,62 @@ def test_deal_without_company_leaves_company_fields_alone(deal, contacts, today,
 
 def test_unmapped_stage_and_foreign_currency_are_omitted(deal, company, contacts, today, config):
     deal["dealstage"] = "12345678"
-    deal["deal_currency_code"] = "EUR"
+    deal["deal_currency_code"] = "GBP"
     mapped = map_hubspot_to_pc(deal, company, contacts, today=today, config=config)
     assert "LifeCycle.Stage" not in mapped.fields
     assert "Project.ExpectedCustomerSpend" not in mapped.fields
-    assert "EUR" in _notes_for(mapped, "Project.ExpectedCustomerSpend")[0].reason
+    assert "GBP" in _notes_for(mapped, "Project.ExpectedCustomerSpend")[0].reason
+
+
+def test_eur_deal_amount_is_sent_in_eur_per_month(deal, company, contacts, today, config):
+    deal.update(deal_currency_code="EUR", amount="24000")
+    mapped = map_hubspot_to_pc(deal, company, contacts, today=today, config=config)
+    assert mapped.fields["Project.ExpectedCustomerSpend"][0] == {
+        "Amount": "2000",
+        "CurrencyCode": "EUR",
+        "Frequency": "Monthly",
+        "TargetCompany": "AWS",
+    }
+
+
+def test_monthly_spend_property_wins_over_the_amount_in_any_deal_currency(
+    deal, company, contacts, today, config
+):
+    deal.update(deal_currency_code="GBP", amount="90000", aws_expected_monthly_spend="1500")
+    mapped = map_hubspot_to_pc(deal, company, contacts, today=today, config=config)
+    (entry,) = mapped.fields["Project.ExpectedCustomerSpend"]
+    assert (entry["Amount"], entry["CurrencyCode"]) == ("1500", "USD")
+
+
+def test_spend_months_and_property_defaults_come_from_the_configuration(
+    deal, company, contacts, today
+):
+    config = engine_config_from_dict(
+        {"spend_months": 1, "property_defaults": {"aws_delivery_models": "SaaS or PaaS"}}
+    )
+    deal.update(amount="700", aws_delivery_models="")
+    mapped = map_hubspot_to_pc(deal, company, contacts, today=today, config=config)
+    assert mapped.fields["Project.ExpectedCustomerSpend"][0]["Amount"] == "700"
+    assert mapped.fields["Project.DeliveryModels"] == ["SaaS or PaaS"]
+
+
+def test_us_state_is_sent_as_the_documented_full_name(deal, company, contacts, today, config):
+    for written, sent in [("WA", "Washington"), ("wa", "Washington"), ("DC", "Dist. of Columbia")]:
+        company.update(country="United States", state=written)
+        mapped = map_hubspot_to_pc(deal, company, contacts, today=today, config=config)
+        assert mapped.fields["Customer.Account.Address.StateOrRegion"] == sent
+
+
+def test_marketing_details_are_sent_only_for_a_marketing_activity(
+    deal, company, contacts, today, config
+):
+    deal.update(aws_marketing_campaign="reinvent-2025", aws_marketing_channels="Email;Live Event")
+    mapped = map_hubspot_to_pc(deal, company, contacts, today=today, config=config)
+    assert mapped.fields["Marketing.CampaignName"] is None
+    deal.update(aws_marketing_source="Marketing Activity", aws_marketing_funding_used="No")
+    mapped = map_hubspot_to_pc(deal, company, contacts, today=today, config=config)
+    assert mapped.fields["Marketing.CampaignName"] == "reinvent-2025"
+    assert mapped.fields["Marketing.Channels"] == ["Email", "Live Event"]
 
 
 def test_custom_pipeline_and_source_property_from_config(deal, company, contacts, today):
@@ -222,7 +279,10 @@ def test_unchanged_deal_maps_equal_to_what_partner_central_holds(
     deal, company, contacts, today, config, opportunity
 ):
     """Same data on both sides must compare equal, or every sync would write."""
-    deal["amount"] = "12000"
+    deal["aws_expected_monthly_spend"] = "12000"
+    company["state"] = ""
+    opportunity["Customer"]["Account"]["Address"].pop("StateOrRegion")
+    opportunity["Marketing"].pop("AwsFundingUsed")
     deal["dealstage"] = "qualifiedtobuy"
     deal["hs_next_step"] = "Architecture workshop"
     deal["description"] = opportunity["Project"]["CustomerBusinessProblem"]
@@ -255,7 +315,8 @@ def test_pc_values_become_hubspot_property_strings(config):
         "deal": {
             "dealstage": "decisionmakerboughtin",
             "closedate": "2025-10-15T00:00:00.000Z",
-            "amount": "2500.5",
+            # A monthly figure never lands in the deal amount.
+            "aws_expected_monthly_spend": "2500.5",
             "hs_next_step": "",
         }
     }

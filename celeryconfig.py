@@ -49,11 +49,19 @@ imports = (
     "tasks.referrals",
     "tasks.submission",
     "tasks.assignment",
+    "tasks.notifications",
 )
 
 ENGAGEMENT_BEAT_ENTRY = "sync-engagements"
 
 beat_schedule: dict = {
+    # Operator notifications (PCSYNC_NOTIFY_URL); each subject at most once a
+    # day, so a run dropped for the next one loses nothing.
+    "send-notifications": {
+        "task": "pcsync.send_notifications",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
     # Inbox rows only serve de-duplication; the audit trail is kept forever.
     "prune-inbox": {
         "task": "pcsync.prune_inbox",

@@ -17,7 +17,7 @@ from pcsync.logs import configure_logging
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] | None = None) -> Flask:
-    from ingest import api, health, hubspot_webhook, pc_events
+    from ingest import api, health, hubspot_webhook, metrics, pc_events
     from workers.celery_app import celery_init_app
 
     settings = settings or load_settings()
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     app.register_blueprint(hubspot_webhook.blueprint)
     app.register_blueprint(pc_events.blueprint)
     api.init_api(app)
+    metrics.init_app(app)
     app.register_error_handler(HTTPException, _json_error)
     return app
 

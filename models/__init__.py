@@ -14,6 +14,7 @@ from models.failures import FailedTask
 from models.inbox import InboxEvent, PendingObject
 from models.invitations import Invitation
 from models.links import OpportunityLink
+from models.notifications import SentNotification
 from models.sync_state import SyncState, get_state, set_state
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Invitation",
     "OpportunityLink",
     "PendingObject",
+    "SentNotification",
     "SyncState",
     "get_state",
     "record_audit",

@@ -68,6 +68,10 @@ class Settings:
     assignee_business_title: str = "PartnerAccountManager"
     # Beat's engagement lifecycle cycle runs this often (minutes).
     engagement_sync_minutes: int = 30
+    # Multiprocess counters of every host (see pcsync/metrics.py); None: in-process.
+    metrics_dir: Path | None = None
+    # Slack-compatible incoming webhook for operator notifications; None: off.
+    notify_url: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -88,7 +92,13 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
-        values = [self.hubspot_access_token, self.hubspot_client_secret, self.events_secret]
+        # An incoming-webhook URL carries its own credential in the path.
+        values = [
+            self.hubspot_access_token,
+            self.hubspot_client_secret,
+            self.events_secret,
+            self.notify_url,
+        ]
         values.extend(self.api_tokens)
         return [v for v in values if v]
 
@@ -244,6 +254,10 @@ def _owner_map(raw: str) -> dict[str, dict[str, str]]:
     return mapped
 
 
+def _optional_path(raw: str) -> Path | None:
+    return Path(raw.strip()).resolve() if raw.strip() else None
+
+
 def _bind(raw: str) -> str:
     host, sep, port = raw.rpartition(":")
     if not sep or not host or not port.isdigit():
@@ -294,6 +308,9 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     ),
     # How often beat refreshes AWS engagements on deals (workers/sync/engagements.py).
     "PCSYNC_ENGAGEMENT_SYNC_MINUTES": ("engagement_sync_minutes", _positive_int, "30"),
+    # Read again by pcsync/metrics.py at import, before prometheus-client is loaded.
+    "PCSYNC_METRICS_DIR": ("metrics_dir", _optional_path, ""),
+    "PCSYNC_NOTIFY_URL": ("notify_url", _optional_http_url, ""),
 }
 
 

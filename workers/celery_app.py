@@ -15,6 +15,7 @@ from flask import Flask, has_app_context
 
 import celeryconfig
 from pcsync.config import Settings
+from pcsync.metrics import instrument_celery
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def celery_init_app(flask_app: Flask, settings: Settings) -> Celery:
         beat_schedule=beat_schedule(settings),
     )
     celery.set_default()
+    instrument_celery()
     flask_app.extensions["celery"] = celery
     return celery
 

@@ -128,7 +128,7 @@ class Stack:
 
     def hubspot_calls(self, method: str, path_prefix: str, since: float = 0.0) -> list[dict]:
         calls = self.hubspot.calls(method=method, path_prefix=path_prefix)
-        return [c for c in calls if c["at"] >= since and c["status"] < 300]
+        return [c for c in calls if c["time"] >= since and c["status"] < 300]
 
     def link(self, deal_id: str) -> dict | None:
         rows = self.rows("SELECT * FROM opportunity_links WHERE hubspot_deal_id = :d", d=deal_id)

@@ -28,6 +28,7 @@ from botocore.exceptions import (
 from botocore.session import get_session
 
 from pcsync.config import Settings
+from pcsync.metrics import instrument_boto_client
 from workers.errors import ConflictError, NotFound, PermanentError, RateLimited, RetryableError
 from workers.limiter import Priority, RateLimiter
 
@@ -95,9 +96,11 @@ def make_boto_client(settings: Settings):
         read_timeout=30,
         user_agent_extra="pcsync",
     )
-    return _boto_session(settings).client(
+    client = _boto_session(settings).client(
         SERVICE, region_name=REGION, endpoint_url=settings.pc_endpoint_url, config=config
     )
+    instrument_boto_client(client)
+    return client
 
 
 def translate(exc: Exception, operation: str) -> Exception:

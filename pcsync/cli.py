@@ -32,7 +32,7 @@ def current_settings() -> Settings:
 
 
 @click.group()
-@click.version_option(package_name="pcsync", message="%(prog)s %(version)s")
+@click.version_option(package_name="pcsync", message="pcsync %(version)s")
 def main() -> None:
     """pcsync keeps HubSpot CRM and AWS Partner Central in sync."""
 

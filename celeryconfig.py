@@ -1,4 +1,5 @@
-"""Celery settings for at-least-once delivery (reference/celery-practices.md §0).
+"""Celery settings for at-least-once delivery (Celery's `acks_late` and
+`task_reject_on_worker_lost`: https://docs.celeryq.dev/en/stable/userguide/configuration.html).
 
 Late acknowledgement means a task whose worker dies is delivered again, so
 every task is idempotent: ids travel in messages, writes are upserts and

@@ -1,7 +1,7 @@
 """The Flask app factory: ingest endpoints, management API and the Celery app.
 
 One factory builds both the Flask and the Celery app, so the ingest, the
-workers and beat share one configuration (STYLE.md practice 1).
+workers and beat share one configuration.
 """
 
 from __future__ import annotations

@@ -16,12 +16,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 CATALOGS = ("Sandbox", "AWS")
-# The solution every Sandbox account may associate (partner-central-api.md §4).
+# The solution every Sandbox account may associate (https://docs.aws.amazon.com/partner-central/latest/developer-guide/testing-sandbox.html).
 SANDBOX_SOLUTION_ID = "S-1234567"
 SIMULATOR_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # What AssignOpportunity's BusinessTitle may say for the opportunity owner
-# (partner-central-api.md §4; the model only bounds the length).
+# (AssignOpportunity's documentation; the model only bounds the length).
 ASSIGNEE_BUSINESS_TITLES = ("PartnerAccountManager", "OpportunityOwner")
 
 

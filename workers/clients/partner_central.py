@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 SERVICE = "partnercentral-selling"
 REGION = "us-east-1"  # the only region Partner Central serves
 
-# Quota groups (reference/partner-central-api.md §2). Operations in neither
-# group have no published quota and are not limited by us.
+# Quota groups
+# (https://docs.aws.amazon.com/partner-central/latest/developer-guide/quotas.html).
+# Operations in neither group have no published quota and are not limited by us.
 WRITE_OPERATIONS = frozenset(
     {
         "CreateOpportunity",

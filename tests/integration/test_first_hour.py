@@ -188,6 +188,11 @@ def test_reset_refuses_beside_the_running_demo_and_removes_nothing(demo):
     assert demo.cli("reset").returncode == 2  # --demo is required
 
 
+def test_gunicorn_control_socket_belongs_to_this_instance(demo):
+    # Not the per-user default (~/.gunicorn/gunicorn.ctl) another instance shares.
+    assert (demo.data_dir / "gunicorn.ctl").is_socket()
+
+
 def test_doctor_is_green_on_the_demo(demo):
     done = demo.cli("doctor")
     assert done.returncode == 0, done.stdout + done.stderr

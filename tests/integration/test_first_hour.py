@@ -6,16 +6,14 @@ deal, posted to a receiver this test runs."""
 
 from __future__ import annotations
 
-import json
-import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration import demo_run
 from tests.integration.demo_run import get_json, post_json
+from tests.integration.receiver import Receiver
 from tests.integration.stack import wait_for
 
 pytestmark = pytest.mark.integration
@@ -108,36 +106,17 @@ def test_a_second_make_run_replays_the_walk_through(tmp_path):
 # -- beside one running demo ------------------------------------------------------
 
 
-class Receiver(BaseHTTPRequestHandler):
-    """An incoming-webhook receiver: keeps every JSON body posted to it."""
-
-    received: list[dict] = []
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length", 0))
-        self.received.append(json.loads(self.rfile.read(length)))
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *_):
-        """Quiet."""
-
-
 @pytest.fixture(scope="module")
 def receiver():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
+    started = Receiver()
+    yield started
+    started.stop()
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, receiver):
     data_dir = tmp_path_factory.mktemp("demo") / "var"
-    notify_url = f"http://127.0.0.1:{receiver.server_address[1]}/hooks/pcsync"
-    run = demo_run.start(data_dir, PCSYNC_NOTIFY_URL=notify_url)
+    run = demo_run.start(data_dir, PCSYNC_NOTIFY_URL=receiver.url)
     try:
         walk_through(run)
         yield run
@@ -278,6 +257,5 @@ def test_a_failed_deal_posts_one_notification(demo, receiver):
     assert f"sent     deal_failed {deal['id']}" in first.stdout
     assert second.returncode == 0, second.stdout + second.stderr
     assert "0 sent" in second.stdout
-    posted = [body["text"] for body in Receiver.received]
-    (notice,) = [text for text in posted if f"Deal {deal['id']} failed" in text]
+    (notice,) = [text for text in receiver.texts() if f"Deal {deal['id']} failed" in text]
     assert "TargetCloseDate" in notice

@@ -44,8 +44,9 @@ def ingest(workers: int) -> None:
     settings = current_settings()
     args = [sys.executable, "-m", "gunicorn", "--bind", settings.ingest_bind]
     args += ["--workers", str(workers), "--timeout", "30", "--graceful-timeout", "20"]
-    # gunicorn's control socket defaults to one path per user (~/.gunicorn):
-    # two instances would answer for each other. Each data dir gets its own.
+    # gunicorn's control socket (25.1+) defaults to one path per user
+    # (~/.gunicorn): two instances would answer for each other. Each data dir
+    # gets its own.
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     args += ["--control-socket", str(settings.data_dir / "gunicorn.ctl")]
     os.execv(sys.executable, [*args, "ingest.wsgi:app"])

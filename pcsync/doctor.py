@@ -79,10 +79,14 @@ def check_broker() -> str:
     return f"reachable ({url.split('://')[0]})"
 
 
+def _require_token() -> None:
+    if not runtime.settings().hubspot_access_token:
+        raise CheckFailed("HUBSPOT_ACCESS_TOKEN is not set")
+
+
 def check_hubspot_token() -> str:
     settings = runtime.settings()
-    if not settings.hubspot_access_token:
-        raise CheckFailed("HUBSPOT_ACCESS_TOKEN is not set")
+    _require_token()
     missing = []
     for scope, path in HUBSPOT_SCOPE_PROBES.items():
         try:
@@ -101,6 +105,7 @@ def check_hubspot_token() -> str:
 
 
 def check_hubspot_properties() -> str:
+    _require_token()
     found = runtime.hubspot().request("GET", "/crm/v3/properties/deals", priority="background")
     names = {p["name"] for p in found.get("results", [])}
     missing = [p["name"] for p in DEAL_PROPERTIES if p["name"] not in names]

@@ -132,6 +132,7 @@ def demo(tmp_path_factory, receiver):
         (("sync", "reconcile"), "watermark"),
         (("budget",), "pc-write"),
         (("failures", "list"), "no failed tasks"),
+        (("failures", "replay", "--all"), "0 replayed"),
         (("hubspot", "setup"), "already present"),
         (("db", "upgrade"), "database at revision"),
         (("--version",), "pcsync "),

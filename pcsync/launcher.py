@@ -191,11 +191,12 @@ def _print_banner(settings: Settings, env: dict[str, str], ready: bool, simulate
     )
     click.echo(f"  health        {public}/readyz   metrics {public}/metrics")
     click.echo(f"  database      {settings.database_url}")
-    click.echo(
-        f"  secrets       HubSpot webhooks {env.get('HUBSPOT_CLIENT_SECRET', '(not set)')}, "
-        f"Partner Central events {env['PCSYNC_EVENTS_SECRET']}"
-    )
     if simulated:
+        # Demo values only: a real deployment's secrets are never printed.
+        click.echo(
+            f"  secrets       HubSpot webhooks {env['HUBSPOT_CLIENT_SECRET']}, "
+            f"Partner Central events {env['PCSYNC_EVENTS_SECRET']}"
+        )
         click.echo(
             f"  simulators    Partner Central {env['PC_ENDPOINT_URL']}, "
             f"HubSpot {env['HUBSPOT_API_BASE_URL']} (token {env['HUBSPOT_ACCESS_TOKEN']})"

@@ -168,6 +168,14 @@ def test_reset_refuses_beside_the_running_demo_and_removes_nothing(demo):
     assert demo.cli("reset").returncode == 2  # --demo is required
 
 
+@pytest.mark.parametrize("path", ["/webhooks/hubspot", "/webhooks/partner-central"])
+def test_webhook_refusals_carry_their_status_like_every_other_error(demo, path):
+    refused = demo_run.requests.post(f"{demo.public_url}{path}", json=[], timeout=10)
+    assert refused.status_code == 401
+    assert refused.json()["status"] == 401
+    assert refused.json()["error"]
+
+
 def test_gunicorn_control_socket_belongs_to_this_instance(demo):
     # Not the per-user default (~/.gunicorn/gunicorn.ctl) another instance shares.
     assert (demo.data_dir / "gunicorn.ctl").is_socket()

@@ -75,6 +75,6 @@ def daily_budgets(limiter) -> list[DailyBudget]:
     """Each rate-limit group's longest window, the one that resets daily."""
     daily = []
     for group, windows in limiter.budgets().items():
-        longest = max(windows, key=lambda w: w["limit"])
+        longest = max(windows, key=lambda w: w["period_seconds"])
         daily.append(DailyBudget(group, longest["limit"], longest["remaining"]))
     return daily

@@ -119,3 +119,21 @@ def test_nothing_is_claimed_without_a_receiver(make_settings, database_url):
         assert run_notifications(NOW).sent == []
         with runtime.database().transaction() as session:
             assert session.scalars(select(SentNotification)).all() == []
+
+
+def test_a_daily_budget_under_ten_percent_posts_once(app, receiver):
+    from workers.limiter import build_limiter
+
+    # The real limiter with a small daily window, so spending it takes ten calls.
+    small = {"pc-write": {"limits": ["100 per 1 second", "10 per 1 day"], "background_reserve": 0}}
+    app.extensions["pcsync.limiter"] = limiter = build_limiter(None, small)
+    for _ in range(9):
+        assert limiter.acquire("pc-write").allowed
+    assert run_notifications(NOW).sent == []  # 1 of 10 left: not under 10 %
+
+    assert limiter.acquire("pc-write").allowed
+    first, again = run_notifications(NOW), run_notifications(NOW)
+
+    assert [(n.kind, n.subject) for n in first.sent] == [("budget_low", "pc-write")]
+    assert again.sent == []
+    assert receiver.texts() == ["Daily pc-write budget low: 0 of 10 calls left."]

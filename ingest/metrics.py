@@ -118,7 +118,11 @@ def _queue_figures():
     celery = runtime.celery_app()
     queue = celery.conf.task_default_queue
     with celery.connection_for_read() as connection:
-        depth = connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+        try:
+            channel = connection.default_channel
+            depth = channel.queue_declare(queue=queue, passive=True).message_count
+        except connection.channel_errors:  # a queue nobody declared yet holds nothing
+            depth = 0
     yield GaugeMetricFamily("pcsync_queue_depth", "Tasks waiting in the broker", value=depth)
 
 

@@ -162,6 +162,7 @@ class Stack:
             "PC_ENDPOINT_URL": settings.pc_endpoint_url or "",
             "PCSYNC_PUBLIC_URL": settings.public_url,
             "PCSYNC_DATA_DIR": str(settings.data_dir),
+            "PCSYNC_METRICS_DIR": str(settings.metrics_dir or ""),
             "PCSYNC_VISIBILITY_TIMEOUT": str(settings.visibility_timeout_seconds),
             "PCSYNC_DEBOUNCE_SECONDS": str(settings.debounce_seconds),
             "PCSYNC_LOG_LEVEL": "INFO",

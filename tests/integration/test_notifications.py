@@ -32,6 +32,17 @@ def app(make_settings, database_url, receiver):
         yield app
 
 
+def pending_conflict(field_path: str, detected_at: datetime) -> Conflict:
+    return Conflict(
+        hubspot_deal_id="102",
+        field_path=field_path,
+        fingerprint=field_path,
+        strategy="MANUAL",
+        values={},
+        detected_at=detected_at,
+    )
+
+
 def add_watch_list() -> None:
     with runtime.database().transaction() as session:
         session.add_all(
@@ -59,22 +70,8 @@ def add_watch_list() -> None:
                     catalog="Sandbox",
                     expires_at=NOW + timedelta(days=5),
                 ),
-                Conflict(
-                    hubspot_deal_id="102",
-                    field_path="Customer.Account.WebsiteUrl",
-                    fingerprint="f-new",
-                    strategy="MANUAL",
-                    values={},
-                    detected_at=NOW - timedelta(hours=1),
-                ),
-                Conflict(
-                    hubspot_deal_id="102",
-                    field_path="Project.Title",
-                    fingerprint="f-old",
-                    strategy="MANUAL",
-                    values={},
-                    detected_at=NOW - timedelta(days=3),
-                ),
+                pending_conflict("Customer.Account.WebsiteUrl", NOW - timedelta(hours=1)),
+                pending_conflict("Project.Title", NOW - timedelta(days=3)),
             ]
         )
 

@@ -1,4 +1,5 @@
-"""Celery settings for at-least-once delivery (reference/celery-practices.md §0).
+"""Celery settings for at-least-once delivery (Celery's `acks_late` and
+`task_reject_on_worker_lost`: https://docs.celeryq.dev/en/stable/userguide/configuration.html).
 
 Late acknowledgement means a task whose worker dies is delivered again, so
 every task is idempotent: ids travel in messages, writes are upserts and
@@ -52,6 +53,7 @@ imports = (
     "tasks.resources",
     "tasks.conflicts",
     "tasks.pending",
+    "tasks.notifications",
 )
 
 ENGAGEMENT_BEAT_ENTRY = "sync-engagements"
@@ -66,6 +68,13 @@ beat_schedule: dict = {
         "task": "pcsync.requeue_stale_pending",
         "schedule": 30.0,
         "options": {"expires": 25},
+    },
+    # Operator notifications (PCSYNC_NOTIFY_URL); each subject at most once a
+    # day, so a run dropped for the next one loses nothing.
+    "send-notifications": {
+        "task": "pcsync.send_notifications",
+        "schedule": 300.0,
+        "options": {"expires": 240},
     },
     # Inbox rows only serve de-duplication; the audit trail is kept
     # PCSYNC_AUDIT_RETENTION_DAYS and purged daily past that.

@@ -1,7 +1,7 @@
 """The Flask app factory: ingest endpoints, management API and the Celery app.
 
 One factory builds both the Flask and the Celery app, so the ingest, the
-workers and beat share one configuration (STYLE.md practice 1).
+workers and beat share one configuration.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pcsync.outages import DATABASE_REFUSALS, OUTAGES
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] | None = None) -> Flask:
-    from ingest import api, files, health, hubspot_webhook, pc_events
+    from ingest import api, files, health, hubspot_webhook, metrics, pc_events
     from ingest.console import init_console
 
     app = create_base_app(settings, clock)
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     init_console(app, settings)
     app.wsgi_app = BodyDeadline(app.wsgi_app, settings.request_read_timeout_seconds)
     app.before_request(read_body_in_time)
+    metrics.init_app(app)
     app.register_error_handler(HTTPException, _json_error)
     # Any route: an outage is a 503 (retry later), a value the database
     # refuses is the request's fault; neither is a 500.

@@ -4,8 +4,9 @@ API destination; verify, validate, record once, queue one task per opportunity.
 The same fixed sequence as the HubSpot webhook, each failure with its own
 status and log event: secret configured, body size, shared-secret header
 (constant-time), parse, validate, record and enqueue in one transaction.
-Events carry only ids (reference §7), so recording one is all the ingest
-does: the task reads the opportunity and its AWS summary itself.
+Events carry only ids
+(https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-partnercentral-selling.html),
+so recording one is all the ingest does: the task reads the opportunity and its AWS summary itself.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ blueprint = Blueprint("pc_events", __name__)
 SECRET_HEADER = "X-PCSync-Events-Secret"
 OPPORTUNITY = "opportunity"
 
-# Every detail-type Partner Central documents (reference §7). Those outside
-# PC_OPPORTUNITY_CHANGES are recorded for the trail but queue nothing here.
+# Every detail-type Partner Central documents
+# (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-partnercentral-selling.html).
+# Those outside PC_OPPORTUNITY_CHANGES are recorded for the trail but queue
+# nothing here.
 KNOWN_DETAIL_TYPES = frozenset(
     {
         *PC_OPPORTUNITY_CHANGES,

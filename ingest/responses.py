@@ -14,7 +14,8 @@ log = logging.getLogger(__name__)
 
 def error(status: int, event: str, message: str, **details):
     log.warning(event, extra={"status": status, "reason": message, **details})
-    return jsonify(error=message, **details), status
+    # `status` in the body too, as every other error of the service carries it.
+    return jsonify(error=message, status=status, **details), status
 
 
 def batch_counts(received: int, new_rows: list[dict], queued: int) -> dict:

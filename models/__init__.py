@@ -15,6 +15,7 @@ from models.failures import FailedTask
 from models.inbox import InboxEvent, PendingObject
 from models.invitations import Invitation
 from models.links import OpportunityLink
+from models.notifications import SentNotification
 from models.resources import (
     LibraryResource,
     RelatedEntityBase,
@@ -41,6 +42,7 @@ __all__ = [
     "RelatedEntityBase",
     "ResourceAttachment",
     "ResourceSnapshot",
+    "SentNotification",
     "SyncState",
     "get_state",
     "record_audit",

@@ -19,7 +19,7 @@ MAX_EVENTS_PER_REQUEST = 100
 
 
 class HubSpotEventSchema(Schema):
-    """One event of a HubSpot Webhooks API batch (reference/hubspot-api.md §2).
+    """One event of a HubSpot Webhooks API batch (https://developers.hubspot.com/docs/api/webhooks).
 
     Unknown fields are kept out rather than rejected: HubSpot adds fields
     over time and a new one must not turn deliveries into 400s.
@@ -97,7 +97,7 @@ PC_OPPORTUNITY_ID = r"O[0-9]{1,19}"
 
 
 class PartnerCentralEventSchema(Schema):
-    """One EventBridge event (reference/partner-central-api.md §7).
+    """One EventBridge event (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-partnercentral-selling.html).
 
     Only the envelope is checked here, plus the opportunity reference the
     ingest acts on; detail-types and catalogs pcsync does not handle are

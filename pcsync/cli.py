@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import click
 
+from pcsync import runinfo
 from pcsync.config import ConfigError, Settings, load_settings
 
 
@@ -20,6 +21,8 @@ def current_settings() -> Settings:
     injected = context.find_root().obj if context is not None else None
     if isinstance(injected, Settings):
         return injected
+    # Beside a running `pcsync run`, take the settings it computed.
+    runinfo.adopt(os.environ)
     try:
         return load_settings()
     except ConfigError as exc:
@@ -29,6 +32,7 @@ def current_settings() -> Settings:
 
 
 @click.group()
+@click.version_option(package_name="pcsync", message="pcsync %(version)s")
 def main() -> None:
     """pcsync keeps HubSpot CRM and AWS Partner Central in sync."""
 
@@ -43,9 +47,12 @@ def ingest(workers: int) -> None:
     # gthread: a slow client holds one thread (for at most the request-read
     # timeout, ingest/body_deadline.py), not a whole worker.
     args += ["--worker-class", "gthread", "--threads", str(settings.ingest_threads)]
-    # No control socket: it would let any local process of the same user
-    # manage the server, and two ingests on one host would share its path.
-    args += ["--keep-alive", "5", "--no-control-socket"]
+    args += ["--keep-alive", "5"]
+    # gunicorn's control socket (25.1+) defaults to one path per user
+    # (~/.gunicorn): two instances would answer for each other. Each data dir
+    # gets its own.
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    args += ["--control-socket", str(settings.data_dir / "gunicorn.ctl")]
     os.execv(sys.executable, [*args, "ingest.wsgi:app"])
 
 
@@ -133,11 +140,84 @@ def hubspot_setup() -> None:
 
 
 @main.command()
-def run() -> None:
+@click.option("--pc-port", default=8701, show_default=True, help="Partner Central simulator port")
+@click.option("--hubspot-port", default=8702, show_default=True, help="HubSpot simulator port")
+def run(pc_port: int, hubspot_port: int) -> None:
     """Everything on one machine: simulators (without credentials), ingest, worker, beat."""
+    from pcsync.demo import ResetRefused
     from pcsync.launcher import run_all
 
-    sys.exit(run_all(current_settings()))
+    try:
+        sys.exit(run_all(current_settings(), pc_port, hubspot_port))
+    except ResetRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+def env() -> None:
+    """Print the settings of the `pcsync run` beside this shell, as `export` lines."""
+    settings = current_settings()
+    published = runinfo.running(settings.data_dir)
+    if published is None:
+        raise click.ClickException(f"no `pcsync run` is running with data dir {settings.data_dir}")
+    click.echo(runinfo.as_shell(published))
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="required: say that the demo's data may go")
+def reset(demo: bool) -> None:
+    """Start the embedded demo over: empty SQLite database, no queued tasks."""
+    from pcsync import demo as demo_state
+
+    if not demo:
+        raise click.UsageError("pass --demo: this removes the embedded demo's database")
+    settings = current_settings()
+    try:
+        removed = demo_state.reset(settings)
+    except demo_state.ResetRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in removed:
+        click.echo(f"removed  {path}")
+    click.echo(f"fresh demo database at {settings.database_url}")
+
+
+@main.command()
+def doctor() -> None:
+    """Check the configuration end to end: one line per check, exit 1 on a failure."""
+    from pcsync.doctor import run_checks
+
+    with app_context():
+        results = []
+        for result in run_checks():
+            click.echo(result.line())
+            results.append(result)
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        click.echo(f"{len(failed)} of {len(results)} checks failed: {', '.join(failed)}")
+        sys.exit(1)
+    click.echo(f"all {len(results)} checks passed")
+
+
+@main.command()
+def notify() -> None:
+    """One notification cycle now (beat runs one every 5 minutes)."""
+    from workers.notify import run_notifications
+
+    settings = current_settings()
+    if settings.notify_url is None:
+        raise click.ClickException("PCSYNC_NOTIFY_URL is not set; nothing to send to")
+    with app_context():
+        report = run_notifications(datetime.now(UTC))
+    for notice in report.sent:
+        click.echo(f"sent     {notice.kind} {notice.subject}")
+    for notice in report.refused:
+        click.echo(f"refused  {notice.kind} {notice.subject} (retried next cycle)")
+    click.echo(
+        f"{len(report.sent)} sent, {report.already_sent} already sent today, "
+        f"{len(report.refused)} refused"
+    )
+    if report.refused:
+        sys.exit(1)
 
 
 @main.group()
@@ -310,6 +390,7 @@ def backfill(dry_run: bool, limit: int | None, deals_only: bool, opportunities_o
     """Bring existing tagged deals and existing opportunities under sync."""
     from tqdm import tqdm
 
+    from pcsync import logs
     from workers.errors import SyncError
     from workers.sync.backfill import BackfillOptions, run_backfill
 
@@ -318,7 +399,11 @@ def backfill(dry_run: bool, limit: int | None, deals_only: bool, opportunities_o
     options = BackfillOptions(
         dry_run=dry_run, limit=limit, deals=not opportunities_only, opportunities=not deals_only
     )
-    with app_context(), tqdm(desc="backfill", unit=" objects", file=sys.stderr) as bar:
+    with (
+        app_context(),
+        tqdm(desc="backfill", unit=" objects", file=sys.stderr) as bar,
+        logs.around_progress_bars(),
+    ):
 
         def report(item) -> None:
             bar.update(1)

@@ -19,7 +19,7 @@ CATALOGS = ("Sandbox", "AWS")
 SIGNATURE_VERSIONS = ("v1", "v2", "v3")
 MIN_SECRET_CHARS = 8
 AWS_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-# The solution every Sandbox account may associate (partner-central-api.md §4).
+# The solution every Sandbox account may associate (https://docs.aws.amazon.com/partner-central/latest/developer-guide/testing-sandbox.html).
 SANDBOX_SOLUTION_ID = "S-1234567"
 SIMULATOR_MODES = ("auto", "on", "off")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -40,7 +40,7 @@ DEFAULT_RESOURCE_CONTENT_TYPES = (
     "text/markdown",
 )
 # What AssignOpportunity's BusinessTitle may say for the opportunity owner
-# (partner-central-api.md §4; the model only bounds the length).
+# (AssignOpportunity's documentation; the model only bounds the length).
 ASSIGNEE_BUSINESS_TITLES = ("PartnerAccountManager", "OpportunityOwner")
 
 
@@ -109,6 +109,10 @@ class Settings:
     # gunicorn threads per ingest worker, and how long a request body may take.
     ingest_threads: int = 8
     request_read_timeout_seconds: float = 10.0
+    # Multiprocess counters of every host (see pcsync/metrics.py); None: in-process.
+    metrics_dir: Path | None = None
+    # Slack-compatible incoming webhook for operator notifications; None: off.
+    notify_url: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -134,12 +138,14 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line."""
+        # An incoming-webhook URL carries its own credential in the path.
         values = [
             self.hubspot_access_token,
             self.hubspot_client_secret,
             self.events_secret,
             self.secret_key,
             self.audit_pseudonym_secret,
+            self.notify_url,
         ]
         values.extend(self.api_tokens)
         # boto3 reads these itself; their values must not be logged either.
@@ -323,6 +329,10 @@ def _content_types(raw: str) -> tuple[str, ...]:
     return types
 
 
+def _optional_path(raw: str) -> Path | None:
+    return Path(raw.strip()).resolve() if raw.strip() else None
+
+
 def _bind(raw: str) -> str:
     host, sep, port = raw.rpartition(":")
     if not sep or not host or not port.isdigit():
@@ -402,6 +412,9 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     # thread for at most the read timeout.
     "PCSYNC_INGEST_THREADS": ("ingest_threads", _positive_int, "8"),
     "PCSYNC_REQUEST_READ_TIMEOUT": ("request_read_timeout_seconds", _positive_float, "10"),
+    # Read again by pcsync/metrics.py at import, before prometheus-client is loaded.
+    "PCSYNC_METRICS_DIR": ("metrics_dir", _optional_path, ""),
+    "PCSYNC_NOTIFY_URL": ("notify_url", _optional_http_url, ""),
 }
 
 PSEUDONYM_SECRET_MIN = 16

@@ -1,8 +1,8 @@
 """`pcsync run` and `pcsync simulators`: start the processes of one machine.
 
-`pcsync run` is the embedded mode of DESIGN.md §1: SQLite, the filesystem
-broker, the in-process limiter, and, when no credentials are configured,
-the local simulators in place of HubSpot and Partner Central. Each process
+`pcsync run` is the embedded mode: SQLite, the filesystem broker, the
+embedded limiter, and, when no credentials are configured, the local
+simulators in place of HubSpot and Partner Central. Each process
 is a child; if one dies, all stop, so a half-running service never looks up.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,27 +21,36 @@ from urllib.request import urlopen
 import click
 
 from models.migrate import upgrade
-from pcsync.config import Settings, uses_simulators
+from pcsync import demo, runinfo
+from pcsync.config import VARIABLES, Settings, uses_simulators
 
 SIM_HUBSPOT_TOKEN = "sim-hubspot-token"
 SIM_CLIENT_SECRET = "sim-client-secret"
+# With simulators the demo's own secrets are fixed too, so a walk-through
+# copied from the README works on every run. They guard nothing real: the
+# embedded service listens on 127.0.0.1 and talks to no real account.
+DEMO_API_TOKEN = "pcsync-demo-api-token"
+DEMO_EVENTS_SECRET = "pcsync-demo-events-secret"
 PC_SIM_PORT = 8701
 HUBSPOT_SIM_PORT = 8702
+FLOWER_PORT = 5555
 
 
-def simulator_environment(settings: Settings) -> dict[str, str]:
+def simulator_environment(pc_port: int, hubspot_port: int) -> dict[str, str]:
     """Variables that point every process at the local simulators."""
     return {
         "HUBSPOT_ACCESS_TOKEN": SIM_HUBSPOT_TOKEN,
         "HUBSPOT_CLIENT_SECRET": SIM_CLIENT_SECRET,
-        "HUBSPOT_API_BASE_URL": f"http://127.0.0.1:{HUBSPOT_SIM_PORT}",
+        "HUBSPOT_API_BASE_URL": f"http://127.0.0.1:{hubspot_port}",
         "HUBSPOT_PORTAL_ID": "62515",
         "HUBSPOT_APP_ID": "1001",
-        "PC_ENDPOINT_URL": f"http://127.0.0.1:{PC_SIM_PORT}",
+        "PC_ENDPOINT_URL": f"http://127.0.0.1:{pc_port}",
         # botocore signs every request; the simulator only needs it to be signed.
         "AWS_ACCESS_KEY_ID": "SIMULATOR",
         "AWS_SECRET_ACCESS_KEY": "SIMULATOR",
         "AWS_DEFAULT_REGION": "us-east-1",
+        "PCSYNC_API_TOKENS": DEMO_API_TOKEN,
+        "PCSYNC_EVENTS_SECRET": DEMO_EVENTS_SECRET,
     }
 
 
@@ -95,21 +105,41 @@ def _wait_until_ready(url: str, timeout: float = 30.0) -> bool:
     return False
 
 
-def run_all(settings: Settings) -> int:
-    env = dict(os.environ)
-    env.setdefault("PCSYNC_DATA_DIR", str(settings.data_dir))
-    env.setdefault("PCSYNC_API_TOKENS", secrets.token_urlsafe(24))
-    env.setdefault("PCSYNC_EVENTS_SECRET", secrets.token_urlsafe(24))
-    simulated = uses_simulators(settings)
+def run_environment(settings: Settings, simulated: bool, pc_port: int, hubspot_port: int):
+    """The environment of every child: the caller's, plus what a fresh
+    machine lacks. Values the caller set always win."""
+    computed = {
+        "PCSYNC_DATA_DIR": str(settings.data_dir),
+        "PCSYNC_METRICS_DIR": str(settings.metrics_dir or settings.data_dir / "metrics"),
+        "PCSYNC_API_TOKENS": secrets.token_urlsafe(24),
+        "PCSYNC_EVENTS_SECRET": secrets.token_urlsafe(24),
+    }
     if simulated:
-        env.update(simulator_environment(settings))
-    upgrade(settings.database_url)
+        computed.update(simulator_environment(pc_port, hubspot_port))
+    return {**computed, **os.environ}
+
+
+def _published(env: dict[str, str]) -> dict[str, str]:
+    """What CLI commands beside this run need: pcsync's settings and the
+    credentials botocore reads from the environment."""
+    names = set(VARIABLES) | set(simulator_environment(0, 0)) | {"PCSYNC_DATA_DIR"}
+    return {name: env[name] for name in sorted(names) if name in env}
+
+
+def run_all(
+    settings: Settings, pc_port: int = PC_SIM_PORT, hubspot_port: int = HUBSPOT_SIM_PORT
+) -> int:
+    simulated = uses_simulators(settings)
+    env = run_environment(settings, simulated, pc_port, hubspot_port)
+    _prepare_state(settings, env, simulated)
     public = settings.public_url
     commands = {"ingest": ["ingest", "--workers", "2"], "worker": ["worker"], "beat": ["beat"]}
     if simulated:
+        sim_ports = ["--pc-port", str(pc_port), "--hubspot-port", str(hubspot_port)]
         commands = {
             "simulators": [
                 "simulators",
+                *sim_ports,
                 "--webhook-url",
                 f"{public}/webhooks/hubspot",
                 "--events-url",
@@ -121,31 +151,64 @@ def run_all(settings: Settings) -> int:
         name: subprocess.Popen([sys.executable, "-m", "pcsync.cli", *args], env=env)
         for name, args in commands.items()
     }
-    ready = _wait_until_ready(f"http://{settings.ingest_bind}/healthz")
-    if simulated and ready:
-        # The simulated HubSpot account starts empty: give it pcsync's
-        # properties so a deal created there syncs right away.
-        subprocess.run(
-            [sys.executable, "-m", "pcsync.cli", "hubspot", "setup"],
-            env=env,
-            check=False,
-            stdout=subprocess.DEVNULL,
-        )
+    runinfo.publish(settings.data_dir, _published(env))
+    try:
+        ready = _wait_until_ready(f"http://{settings.ingest_bind}/healthz")
+        if simulated and ready:
+            # The simulated HubSpot account starts empty: give it pcsync's
+            # properties so a deal created there syncs right away.
+            subprocess.run(
+                [sys.executable, "-m", "pcsync.cli", "hubspot", "setup"],
+                env=env,
+                check=False,
+                stdout=subprocess.DEVNULL,
+            )
+        _print_banner(settings, env, ready, simulated)
+        return _supervise(children)
+    finally:
+        runinfo.withdraw(settings.data_dir)
+
+
+def _prepare_state(settings: Settings, env: dict[str, str], simulated: bool) -> None:
+    """Empty simulators mean a fresh demo database (see pcsync/demo.py).
+    Counter files of a previous run would add up with this run's processes
+    (prometheus-client asks for an empty folder at start)."""
+    shutil.rmtree(env["PCSYNC_METRICS_DIR"], ignore_errors=True)
+    if simulated and demo.sqlite_file(settings.database_url) is not None:
+        demo.reset(settings)
+        click.echo("The simulators start empty: the demo database was reset.")
+    else:
+        upgrade(settings.database_url)
+
+
+def _print_banner(settings: Settings, env: dict[str, str], ready: bool, simulated: bool) -> None:
+    public = settings.public_url
     click.echo("")
     click.echo(f"pcsync is {'up' if ready else 'starting (ingest not answering yet)'}:")
-    click.echo(f"  webhooks      {public}/webhooks/hubspot")
+    click.echo(f"  webhooks      {public}/webhooks/hubspot  {public}/webhooks/partner-central")
     click.echo(
         f"  API (OpenAPI) {public}/openapi.json  token: {env['PCSYNC_API_TOKENS'].split(',')[0]}"
     )
-    click.echo(f"  health        {public}/readyz")
+    click.echo(f"  health        {public}/readyz   metrics {public}/metrics")
     click.echo(f"  database      {settings.database_url}")
     if simulated:
+        # Demo values only: a real deployment's secrets are never printed.
         click.echo(
-            f"  simulators    Partner Central http://127.0.0.1:{PC_SIM_PORT}, "
-            f"HubSpot http://127.0.0.1:{HUBSPOT_SIM_PORT} (no credentials configured)"
+            f"  secrets       HubSpot webhooks {env['HUBSPOT_CLIENT_SECRET']}, "
+            f"Partner Central events {env['PCSYNC_EVENTS_SECRET']}"
         )
+        click.echo(
+            f"  simulators    Partner Central {env['PC_ENDPOINT_URL']}, "
+            f"HubSpot {env['HUBSPOT_API_BASE_URL']} (token {env['HUBSPOT_ACCESS_TOKEN']})"
+        )
+    click.echo(
+        f"  Flower        not started here (it needs a Redis broker); the compose stack "
+        f"serves it on port {FLOWER_PORT}"
+    )
+    click.echo(
+        "Other shells: `pcsync <command>` uses this run's settings; `pcsync env` prints them."
+    )
     click.echo("Press Ctrl-C to stop.")
-    return _supervise(children)
 
 
 def _supervise(children: dict[str, subprocess.Popen]) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -85,3 +86,29 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), json: bo
     handler._pcsync = True
     root.addHandler(handler)
     root.setLevel(level)
+
+
+class _ThroughProgressBars:
+    """A stream for log lines that writes through tqdm, which takes its bars
+    off the terminal line first and draws them again below the log line."""
+
+    def write(self, text: str) -> None:
+        from tqdm import tqdm
+
+        tqdm.write(text, file=sys.stderr, end="")
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+@contextmanager
+def around_progress_bars() -> Iterator[None]:
+    """While a tqdm bar is on stderr, keep each log line whole on its own line."""
+    handlers = [h for h in logging.getLogger().handlers if getattr(h, "_pcsync", False)]
+    previous = [handler.setStream(_ThroughProgressBars()) for handler in handlers]
+    try:
+        yield
+    finally:
+        for handler, stream in zip(handlers, previous, strict=True):
+            if stream is not None:
+                handler.setStream(stream)

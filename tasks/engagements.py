@@ -44,8 +44,9 @@ DRAIN_KEY = ("engagement_drain", "all")
 # When another drain holds the lock, look again after this long.
 DRAIN_BUSY_COUNTDOWN_SECONDS = 30
 
-# Partner Central events (reference §7) that can change what a deal shows,
-# and where each names its opportunity or engagement.
+# Partner Central events
+# (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-partnercentral-selling.html)
+# that can change what a deal shows, and where each names its opportunity or engagement.
 OPPORTUNITY_EVENTS = frozenset({"Opportunity Updated"})
 ENGAGEMENT_EVENTS = {
     "Engagement Created": ("engagement", "engagementId"),

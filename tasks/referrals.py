@@ -31,7 +31,9 @@ from workers.task_policy import retrying
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_SECONDS = 15 * 60
-# Partner Central events about invitations (reference §7): detail-type -> expired?
+# Partner Central events about invitations
+# (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-partnercentral-selling.html):
+# detail-type -> expired?
 REFERRAL_EVENTS = {"Engagement Invitation Created": False, "Engagement Invitation Expired": True}
 # The singleton lock outlives a slow run but not the next schedule by much.
 POLL_LOCK_TTL_SECONDS = 14 * 60

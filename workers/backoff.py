@@ -12,8 +12,8 @@ stay well under the Celery broker ``visibility_timeout``** (3 h in the
 recommended baseline; Redis default 1 h). A retry is a new message with a
 countdown that sits unacknowledged in worker memory; a countdown longer than the
 visibility timeout gets the message redelivered and the task run twice or more
-(celery-practices.md §1). Longer waits (e.g. a daily quota that resets in hours)
-are expressed as repeated capped retries, never as one long countdown.
+(Celery's visibility timeout caveat for Redis). Longer waits (e.g. a daily
+quota that resets in hours) are expressed as repeated capped retries, never as one long countdown.
 ``assert_below_visibility_timeout`` lets the Celery configuration check this at
 start-up.
 """

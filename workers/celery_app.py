@@ -16,6 +16,7 @@ from flask import Flask, has_app_context
 
 import celeryconfig
 from pcsync.config import Settings
+from pcsync.metrics import instrument_celery
 from pcsync.outages import DATABASE_OUTAGES
 from workers import failure_spool, kombu_redis_fix
 from workers.failure_spool import spool_folder
@@ -87,6 +88,7 @@ def celery_init_app(flask_app: Flask, settings: Settings) -> Celery:
         beat_schedule=beat_schedule(settings),
     )
     celery.set_default()
+    instrument_celery()
     flask_app.extensions["celery"] = celery
 
     @worker_ready.connect(weak=False)

@@ -3,13 +3,13 @@
 API clients translate transport and service failures into these types and raise
 them ``from`` the original exception; tasks declare them in ``autoretry_for`` /
 ``dont_autoretry_for`` (see ``RETRY_ON`` and ``NEVER_RETRY``). The split is the
-one DESIGN.md §6 asks for: throttling, 5xx and timeouts are retried with
+one docs/architecture.md describes: throttling, 5xx and timeouts are retried with
 backoff; validation errors are never retried and are recorded with the API's
 message.
 
 Every error here survives ``pickle`` with its message and attributes, because
 Celery moves exceptions between the worker child, the parent and the result
-backend (STYLE practice 10). ``Exception`` pickles only ``self.args``, which
+backend. ``Exception`` pickles only ``self.args``, which
 would drop keyword-only attributes, hence ``SyncError.__reduce__``.
 """
 

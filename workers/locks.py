@@ -3,7 +3,7 @@
 ``lock_factory(redis_url)`` returns a factory whose ``try_lock(name, ttl)`` is a
 context manager yielding a ``LockHandle`` that is truthy when the lock was
 taken. It never waits: a task that finds the lock held retries later
-(celery-practices.md §4) instead of occupying a worker slot.
+instead of occupying a worker slot.
 
     with locks.try_lock(opportunity_lock_name("AWS", "O123"), ttl_seconds=600) as held:
         if not held:

@@ -100,14 +100,17 @@ def _finish(response):
     for name, value in getattr(g, "rate_headers", {}).items():
         response.headers[name] = value
     sim = simulator()
+    # The same envelope and leading keys (time, operation, status) as the
+    # Partner Central simulator's call log, so one script reads both.
     sim.call_log.record(
         {
+            "time": sim.clock(),
+            "operation": f"{request.method} {request.path}",
             "method": request.method,
             "path": request.path,
             "query": request.query_string.decode(),
             "json": request.get_json(silent=True),
             "status": response.status_code,
-            "at": sim.clock(),
         }
     )
     return response

@@ -43,6 +43,11 @@ def seed_owners():
     return jsonify({"results": simulator().seed_owners(owners)}), 201
 
 
+@blueprint.get("/objects/<type_name>")
+def list_objects(type_name):
+    return jsonify({"results": simulator().list_objects(object_type(type_name))})
+
+
 @blueprint.get("/objects/<type_name>/<object_id>")
 def get_object(type_name, object_id):
     return jsonify(simulator().get_object(object_type(type_name), object_id))

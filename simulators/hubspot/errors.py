@@ -1,9 +1,10 @@
 """HubSpot's error bodies, raised as exceptions and rendered by the Flask app.
 
-Shapes follow reference §4: ``{status:"error", message, correlationId,
-category, errors?[...]}``; rate-limit errors use their own shape (see
-``ratelimits.py``). Keeping every error in one exception type lets route code
-raise and forget while the app renders one consistent body.
+Shapes follow https://developers.hubspot.com/docs/api/error-handling:
+``{status:"error", message, correlationId, category, errors?[...]}``;
+rate-limit errors use their own shape (see ``ratelimits.py``). Keeping every
+error in one exception type lets route code raise and forget while the app
+renders one consistent body.
 """
 
 from __future__ import annotations

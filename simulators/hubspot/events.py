@@ -1,4 +1,4 @@
-"""Turn CRM changes into Webhooks API event payloads (reference §2).
+"""Turn CRM changes into Webhooks API event payloads (https://developers.hubspot.com/docs/api/webhooks).
 
 The CRM layer reports what changed as `Change` values; this module decides
 which subscriptions fire and builds each event dict. Delivery (batching,

@@ -1,4 +1,4 @@
-"""HubSpot's API rate limits, by the injected clock (reference §4).
+"""HubSpot's API rate limits, by the injected clock (https://developers.hubspot.com/docs/api/usage-details).
 
 General API calls: a rolling 10-second window and a daily budget, reported
 in `X-HubSpot-RateLimit-*` headers. Search: its own 5 requests per second

@@ -74,7 +74,7 @@ QUERY_PROPERTIES = {
     "notes": ("hs_note_body",),
 }
 
-# type -> fieldTypes HubSpot accepts with it (reference §3, Properties).
+# type -> fieldTypes HubSpot accepts with it (https://developers.hubspot.com/docs/api/crm/properties).
 FIELD_TYPES_BY_TYPE = {
     "string": ("text", "textarea", "html", "phonenumber", "file"),
     "number": ("number",),

@@ -1,7 +1,8 @@
 """The CRM search endpoint's rules: filters, one sort, paging, its caps.
 
-Limits follow reference §3: 5 filter groups of at most 6 filters and 18 in
-all, limit ≤ 200, at most 10,000 results per query, body ≤ 3,000 characters.
+Limits follow https://developers.hubspot.com/docs/api/crm/search: 5 filter
+groups of at most 6 filters and 18 in all, limit ≤ 200, at most 10,000
+results per query, body ≤ 3,000 characters.
 Values compare as numbers or dates when the property is one; strings compare
 case-insensitively, as HubSpot's search index does.
 """

@@ -1,4 +1,4 @@
-"""HubSpot webhook request signatures, v1 and v3 (reference §1).
+"""HubSpot webhook request signatures, v1 and v3 (https://developers.hubspot.com/docs/api/webhooks/validating-requests).
 
 Written with hashlib/hmac rather than the SDK so the simulator is an
 independent implementation the SDK's verifier can check.

@@ -128,6 +128,15 @@ class HubSpotSimulator:
             names = list(record.properties)
             return self.crm.render(record, names, with_history=names)
 
+    def list_objects(self, object_type: str) -> list[dict]:
+        """Every live record of a type with every property it has (no
+        history): what a HubSpot user sees in the CRM's list view."""
+        with self.crm.lock:
+            return [
+                self.crm.render(record, list(record.properties))
+                for record in self.objects.all(object_type, archived=False)
+            ]
+
     def create_object(
         self, object_type: str, properties: dict, associations=None, user_id=None
     ) -> dict:

@@ -42,7 +42,8 @@ def reset():
 
 @blueprint.get("/calls")
 def calls():
-    return jsonify(_simulator().calls(request.args.get("operation")))
+    # {"results": [...]}, as the HubSpot simulator answers the same route.
+    return jsonify(results=_simulator().calls(request.args.get("operation")))
 
 
 @blueprint.get("/model-rejections")

@@ -1,7 +1,9 @@
 """Partner Central's documented business rules, as data plus small checks.
 
 These run after the model validation passes and fail with
-`BUSINESS_VALIDATION_FAILED`. Sources: reference/partner-central-api.md §3-§5.
+`BUSINESS_VALIDATION_FAILED`. Sources: the Partner Central developer guide
+(https://docs.aws.amazon.com/partner-central/latest/developer-guide/) and the API reference
+(https://docs.aws.amazon.com/partner-central/latest/APIReference/).
 The functions are pure: they take values and return FieldErrors.
 """
 

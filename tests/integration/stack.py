@@ -134,7 +134,7 @@ class Stack:
 
     def hubspot_calls(self, method: str, path_prefix: str, since: float = 0.0) -> list[dict]:
         calls = self.hubspot.calls(method=method, path_prefix=path_prefix)
-        return [c for c in calls if c["at"] >= since and c["status"] < 300]
+        return [c for c in calls if c["time"] >= since and c["status"] < 300]
 
     def link(self, deal_id: str) -> dict | None:
         rows = self.rows("SELECT * FROM opportunity_links WHERE hubspot_deal_id = :d", d=deal_id)
@@ -168,6 +168,7 @@ class Stack:
             "PC_ENDPOINT_URL": settings.pc_endpoint_url or "",
             "PCSYNC_PUBLIC_URL": settings.public_url,
             "PCSYNC_DATA_DIR": str(settings.data_dir),
+            "PCSYNC_METRICS_DIR": str(settings.metrics_dir or ""),
             "PCSYNC_VISIBILITY_TIMEOUT": str(settings.visibility_timeout_seconds),
             "PCSYNC_DEBOUNCE_SECONDS": str(settings.debounce_seconds),
             "PCSYNC_PENDING_MARGIN_SECONDS": str(settings.pending_margin_seconds),

@@ -1,4 +1,4 @@
-"""HubSpot -> Partner Central push through the single writer (DESIGN.md §3)."""
+"""HubSpot -> Partner Central push through the single writer (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Edits on both sides between two syncs: each conflict strategy gives its
-documented result (DESIGN.md §3), MANUAL leaves Partner Central untouched."""
+documented result (docs/architecture.md), MANUAL leaves Partner Central untouched."""
 
 from __future__ import annotations
 

@@ -136,5 +136,5 @@ def test_rule_search_paces_pages_and_restarts_past_the_result_cap(hubspot_simula
     assert [c["json"].get("after") for c in searches] == [None, None]
     restart = searches[1]["json"]["filterGroups"][0]["filters"][1]
     assert restart == {"propertyName": "hs_object_id", "operator": "GT", "value": tagged[199]}
-    gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(searches)]
+    gaps = [b["time"] - a["time"] for a, b in itertools.pairwise(searches)]
     assert all(gap >= backfill.SEARCH_INTERVAL_SECONDS - 0.01 for gap in gaps)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 
 import pytest
 
@@ -77,3 +78,21 @@ def test_no_aws_credential_in_botocore_debug_logs(captured):
     assert "Authorization" in text
     for credential in (access_key, session_token, "wJalrXUtnFEMI"):
         assert credential not in text  # ...its value was not
+
+
+def test_log_lines_stay_whole_beside_a_progress_bar(capsys):
+    from tqdm import tqdm
+
+    from pcsync.logs import around_progress_bars
+
+    configure_logging("INFO")
+    log = logging.getLogger("pcsync.test")
+    with tqdm(desc="backfill", unit=" objects", file=sys.stderr) as bar, around_progress_bars():
+        for number in range(3):
+            bar.update(1)
+            log.info("backfill.item", extra={"number": number})
+    err = capsys.readouterr().err
+    # What the terminal shows on each line: the text after its last carriage return.
+    shown = [line.rsplit("\r", 1)[-1].strip() for line in err.split("\n")]
+    logged = [json.loads(line) for line in shown if "backfill.item" in line]
+    assert [entry["number"] for entry in logged] == [0, 1, 2]

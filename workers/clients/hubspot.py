@@ -20,6 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from pcsync.metrics import count_hubspot_response
 from workers.errors import NotFound, PermanentError, RetryableError, Throttled
 from workers.limiter import Priority, RateLimiter
 
@@ -58,6 +59,7 @@ def _session(token: str, *, retry: bool) -> requests.Session:
     adapter = HTTPAdapter(max_retries=policy, pool_maxsize=10)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    session.hooks["response"].append(count_hubspot_response)
     return session
 
 

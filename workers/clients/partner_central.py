@@ -29,6 +29,7 @@ from botocore.exceptions import (
 from botocore.session import get_session
 
 from pcsync.config import Settings
+from pcsync.metrics import instrument_boto_client
 from workers.errors import (
     ConflictError,
     NotFound,
@@ -43,8 +44,9 @@ log = logging.getLogger(__name__)
 SERVICE = "partnercentral-selling"
 REGION = "us-east-1"  # the only region Partner Central serves
 
-# Quota groups (reference/partner-central-api.md §2). Operations in neither
-# group have no published quota and are not limited by us.
+# Quota groups
+# (https://docs.aws.amazon.com/partner-central/latest/developer-guide/quotas.html).
+# Operations in neither group have no published quota and are not limited by us.
 WRITE_OPERATIONS = frozenset(
     {
         "CreateOpportunity",
@@ -105,9 +107,11 @@ def make_boto_client(settings: Settings):
         read_timeout=30,
         user_agent_extra="pcsync",
     )
-    return _boto_session(settings).client(
+    client = _boto_session(settings).client(
         SERVICE, region_name=REGION, endpoint_url=settings.pc_endpoint_url, config=config
     )
+    instrument_boto_client(client)
+    return client
 
 
 def _error_code(exc: ClientError) -> str:

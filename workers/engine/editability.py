@@ -1,7 +1,7 @@
 """Which Partner Central paths may be written in each review status.
 
 Source: the AWS guide "Working with opportunity updates" and the model's
-ReviewStatus doc (summarised in DESIGN §3). Paths that cannot be written now
+ReviewStatus doc (summarised in docs/architecture.md). Paths that cannot be written now
 are deferred, not dropped: :meth:`MergeResult.defer` keeps their old base, so
 the next merge after the status changes writes them.
 """

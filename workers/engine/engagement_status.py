@@ -2,7 +2,8 @@
 
 Partner Central has no engagement status: an engagement is only an id,
 dates and a member count, and a member only a company name, website and
-account id (reference §5). What a sales rep calls "AWS is engaged" is
+account id (https://docs.aws.amazon.com/partner-central/latest/developer-guide/).
+What a sales rep calls "AWS is engaged" is
 spread over the partner opportunity (`LifeCycle.Stage`,
 `LifeCycle.ReviewStatus`), AWS's side of it (`GetAwsOpportunitySummary`
 `LifeCycle.Stage`), the engagement's invitations (`Status`) and its members.

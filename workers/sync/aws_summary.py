@@ -3,7 +3,7 @@ output deal properties.
 
 Most of what AWS does to a co-sell opportunity (involvement type, engagement
 score, next best actions, the AWS sales team) appears only in this summary,
-never in the partner's opportunity (reference §3.4). Two ways write it:
+never in the partner's opportunity (GetAwsOpportunitySummary's documentation). Two ways write it:
 `write_summary` for one deal (the per-opportunity task) and
 `write_summaries` for many at once through HubSpot's batch update (the
 reconciliation cycle). Both write only values that differ from what pcsync

@@ -1,4 +1,4 @@
-"""Customer contacts and company inside one deal sync (DESIGN.md §3).
+"""Customer contacts and company inside one deal sync (docs/architecture.md).
 
 `sync_deal` stays the single writer; this module adds what the contact and
 company side of a sync needs around its merge:

@@ -1,6 +1,6 @@
 """Keep one HubSpot deal and its Partner Central opportunity in agreement.
 
-`sync_deal` is the single writer of DESIGN.md §3: it reads both sides,
+`sync_deal` is the single writer (docs/architecture.md): it reads both sides,
 merges field by field against the base snapshot, respects the review
 status, writes the FULL opportunity only when something differs, retries the
 optimistic lock a bounded number of times, and records one audit entry.

@@ -54,7 +54,7 @@ EXPIRES_PROPERTY = "aws_invitation_expires_at"
 DECISIONS = ("accept", "reject")
 # RejectEngagementInvitation.RejectionReason: the model only bounds it (1-80
 # printable characters); these are the values AWS documents ("Responding to
-# an invitation", partner-central-api.md §5).
+# an invitation", https://docs.aws.amazon.com/partner-central/latest/developer-guide/).
 REJECTION_REASONS = (
     "Customer problem unclear",
     "Next steps unclear",

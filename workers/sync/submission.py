@@ -1,7 +1,8 @@
 """Submit a linked opportunity to AWS (co-sell), on request.
 
-Partner Central's flow (partner-central-api.md §3.3): associate at least one
-solution, then StartEngagementFromOpportunityTask, then poll
+Partner Central's flow
+(https://docs.aws.amazon.com/partner-central/latest/developer-guide/):
+associate at least one solution, then StartEngagementFromOpportunityTask, then poll
 ListEngagementFromOpportunityTasks until the task is COMPLETE or FAILED.
 
 The link's `submission_status` is an explicit lifecycle (TRANSITIONS), each

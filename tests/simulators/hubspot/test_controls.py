@@ -101,3 +101,23 @@ def test_defaults_of_create_app():
     finally:
         server.stop()
         app.extensions["hubspot_simulator"].close()
+
+
+def test_listing_shows_every_live_record_with_its_properties_and_no_token(api):
+    controls = Api(api.base_url, token=None)
+    kept = controls.post("/_sim/objects/deals", json={"properties": {"dealname": "Kept"}}).json()
+    gone = controls.post("/_sim/objects/deals", json={"properties": {"dealname": "Gone"}}).json()
+    api.patch(f"/crm/v3/objects/deals/{kept['id']}", json={"properties": {"amount": "12"}})
+    controls.delete(f"/_sim/objects/deals/{gone['id']}")
+
+    listing = controls.get("/_sim/objects/deals")
+
+    assert listing.status_code == 200
+    (deal,) = listing.json()["results"]
+    assert deal["id"] == kept["id"]
+    assert deal["properties"]["dealname"] == "Kept"
+    assert deal["properties"]["amount"] == "12"
+    # A control: not API traffic, so not in the call log.
+    assert [c["operation"] for c in controls.get("/_sim/calls").json()["results"]] == [
+        f"PATCH /crm/v3/objects/deals/{kept['id']}"
+    ]

@@ -107,3 +107,4 @@ def test_call_log_filters_by_method_and_path(api, sim):
     assert [c["path"] for c in sim.calls(path_prefix="/crm/v3/owners")] == ["/crm/v3/owners"]
     over_http = api.get("/_sim/calls", params={"method": "GET"}).json()["results"]
     assert [c["path"] for c in over_http] == ["/crm/v3/owners"]
+    assert [c["operation"] for c in over_http] == ["GET /crm/v3/owners"]

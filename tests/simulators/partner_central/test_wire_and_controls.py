@@ -100,7 +100,7 @@ def test_call_log_over_http_filters_by_operation(harness):
     harness.client.create_opportunity(**opportunity_request())
     calls = requests.get(
         f"{harness.url}/_sim/calls", params={"operation": "CreateOpportunity"}, timeout=5
-    ).json()
+    ).json()["results"]
     assert [c["operation"] for c in calls] == ["CreateOpportunity"]
     assert calls[0]["parameters"]["Customer"]["Account"]["CompanyName"] == "Acme Corp"
     assert (calls[0]["status"], calls[0]["error_type"]) == (200, None)

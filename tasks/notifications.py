@@ -1,0 +1,16 @@
+"""Operator notifications, on beat's schedule (see workers/notify.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from celery import shared_task
+
+from pcsync import runtime
+from workers.notify import run_notifications
+
+
+@shared_task(name="pcsync.send_notifications", ignore_result=True)
+def send_notifications() -> int:
+    report = run_notifications(datetime.fromtimestamp(runtime.now(), UTC))
+    return len(report.sent)

@@ -448,7 +448,8 @@ def load_settings(
     problems: list[str] = []
     for name, (attr, parse, default) in VARIABLES.items():
         raw = env.get(name)
-        if raw is None:
+        # Empty means unset: a compose .env lists every variable, most blank.
+        if raw is None or not raw.strip():
             raw = default if default is not None else f"sqlite:///{data_dir / 'pcsync.sqlite3'}"
         try:
             values[attr] = parse(raw)

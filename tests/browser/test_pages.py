@@ -104,8 +104,8 @@ def test_overview_search_and_opportunity_pages(console, stack):
 def test_resolving_a_conflict_changes_partner_central(console_for, strategy_stack):  # noqa: F811
     stack = strategy_stack
     deal, opportunity_id = linked_deal(stack)
-    # Both sides change the expected spend (MANUAL in this configuration).
-    stack.hubspot.update_object("deals", deal, {"amount": "30000"})
+    # Both sides change the expected monthly spend (MANUAL in this configuration).
+    stack.hubspot.update_object("deals", deal, {"aws_expected_monthly_spend": "2500"})
     time.sleep(0.05)
 
     def partner_central_edit(request):
@@ -124,8 +124,8 @@ def test_resolving_a_conflict_changes_partner_central(console_for, strategy_stac
     assert card.get_by_role("heading").inner_text().startswith("Project.ExpectedCustomerSpend")
     cells = card.locator("table.sides tbody td").all_inner_texts()
     assert [cell.split(",")[0] for cell in cells] == [
-        "Amount 12000",
-        "Amount 30000",
+        "Amount 1000",
+        "Amount 2500",
         "Amount 45000",
     ]
     console.check("conflicts")
@@ -139,7 +139,7 @@ def test_resolving_a_conflict_changes_partner_central(console_for, strategy_stac
         wait_for(
             lambda: (
                 stack.opportunity(opportunity_id)["Project"]["ExpectedCustomerSpend"][0]["Amount"]
-                == "30000"
+                == "2500"
             ),
             timeout=40,
         )
@@ -148,7 +148,8 @@ def test_resolving_a_conflict_changes_partner_central(console_for, strategy_stac
     ]
     (resolved,) = operator_audit(stack, "conflict.resolve")
     assert resolved["actor"] == OPERATOR and resolved["object_id"] == deal
-    assert stack.hubspot.get_object("deals", deal)["properties"]["amount"] == "30000"
+    properties = stack.hubspot.get_object("deals", deal)["properties"]
+    assert properties["aws_expected_monthly_spend"] == "2500"
     console.visit("/console/conflicts")
     assert page.get_by_text("No pending conflicts.").is_visible()
 

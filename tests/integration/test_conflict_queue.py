@@ -67,7 +67,7 @@ def open_conflicts(stack, count: int) -> list[tuple[str, str]]:
             wait_for(lambda d=deal: stack.audit_outcomes(d, "opportunity.create") == ["created"])
         time.sleep(1.5)  # the creates' echoes run before the worker stops
     for deal, opportunity_id in pairs:
-        sim.update_object("deals", deal, {"amount": "30000"})
+        sim.update_object("deals", deal, {"aws_expected_monthly_spend": "30000"})
 
         def pc_edit(request):
             request["Project"]["ExpectedCustomerSpend"][0]["Amount"] = "45000"
@@ -126,7 +126,7 @@ def test_each_choice_settles_both_sides_moves_the_base_and_flips_the_deal(manual
             wait_for(lambda d=deal: conflicts_of(stack, d)[0]["status"] == "resolved")
             wait_for(lambda o=opportunity_id, e=expected: pc_amount(stack, o) == e, timeout=40)
             wait_for(
-                lambda d=deal, e=expected: float(deal_properties(stack, d)["amount"]) == e,
+                lambda d=deal, e=expected: float(deal_properties(stack, d)["aws_expected_monthly_spend"]) == e,
                 timeout=40,
             )
             wait_for(
@@ -174,7 +174,7 @@ def test_a_conflict_fixed_by_hand_on_both_sides_closes_itself(manual_stack):
     stack = manual_stack
     ((deal, opportunity_id),) = open_conflicts(stack, 1)
     # Someone aligns HubSpot with Partner Central by hand.
-    stack.hubspot.update_object("deals", deal, {"amount": "45000"})
+    stack.hubspot.update_object("deals", deal, {"aws_expected_monthly_spend": "45000"})
     with stack.worker():
         wait_for(lambda: conflicts_of(stack, deal)[0]["status"] == "resolved", timeout=40)
         wait_for(lambda: deal_properties(stack, deal)["aws_conflict_status"] == "resolved")
@@ -183,7 +183,7 @@ def test_a_conflict_fixed_by_hand_on_both_sides_closes_itself(manual_stack):
     assert pc_amount(stack, opportunity_id) == 45000.0
     assert stack.audit_outcomes(deal, "conflict.resolve") == ["converged"]
     # The next change a HubSpot user makes is credited to that user.
-    stack.hubspot.update_object("deals", deal, {"amount": "47000"}, user_id=4242)
+    stack.hubspot.update_object("deals", deal, {"aws_expected_monthly_spend": "47000"}, user_id=4242)
     with stack.worker():
         wait_for(lambda: pc_amount(stack, opportunity_id) == 47000.0, timeout=40)
         wait_for(lambda: deal_properties(stack, deal)["aws_last_sync_by"] == "hubspot-user:4242")

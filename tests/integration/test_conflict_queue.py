@@ -126,7 +126,9 @@ def test_each_choice_settles_both_sides_moves_the_base_and_flips_the_deal(manual
             wait_for(lambda d=deal: conflicts_of(stack, d)[0]["status"] == "resolved")
             wait_for(lambda o=opportunity_id, e=expected: pc_amount(stack, o) == e, timeout=40)
             wait_for(
-                lambda d=deal, e=expected: float(deal_properties(stack, d)["aws_expected_monthly_spend"]) == e,
+                lambda d=deal, e=expected: (
+                    float(deal_properties(stack, d)["aws_expected_monthly_spend"]) == e
+                ),
                 timeout=40,
             )
             wait_for(
@@ -183,7 +185,9 @@ def test_a_conflict_fixed_by_hand_on_both_sides_closes_itself(manual_stack):
     assert pc_amount(stack, opportunity_id) == 45000.0
     assert stack.audit_outcomes(deal, "conflict.resolve") == ["converged"]
     # The next change a HubSpot user makes is credited to that user.
-    stack.hubspot.update_object("deals", deal, {"aws_expected_monthly_spend": "47000"}, user_id=4242)
+    stack.hubspot.update_object(
+        "deals", deal, {"aws_expected_monthly_spend": "47000"}, user_id=4242
+    )
     with stack.worker():
         wait_for(lambda: pc_amount(stack, opportunity_id) == 47000.0, timeout=40)
         wait_for(lambda: deal_properties(stack, deal)["aws_last_sync_by"] == "hubspot-user:4242")

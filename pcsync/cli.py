@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import click
@@ -114,11 +115,19 @@ def simulators(pc_port: int, hubspot_port: int, webhook_url: str | None, events_
     serve_simulators(current_settings(), pc_port, hubspot_port, webhook_url, events_url)
 
 
+@contextmanager
 def app_context():
-    """The Flask app context the sync commands run in (as tasks do)."""
+    """The Flask app context the sync commands run in (as tasks do); the
+    command's database connections are closed when it ends (commands also
+    run in-process, from tests and from each other)."""
     from ingest import create_app
 
-    return create_app(current_settings()).app_context()
+    app = create_app(current_settings())
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        app.extensions["pcsync.db"].dispose()
 
 
 @main.group()

@@ -49,11 +49,14 @@ def linked_deals(chaos: ChaosStack) -> dict[str, str]:
 
 
 def change_amounts(chaos: ChaosStack, deals: dict[str, str], round_no: int) -> dict[str, str]:
-    """Change every deal's amount as a user would; return the values set."""
+    """Change every deal's expected monthly AWS spend as a user would; return
+    the values set (Partner Central carries them as they are)."""
     values = {}
     for position, deal in enumerate(deals):
         values[deal] = str(20_000 + 1_000 * position + round_no)
-        chaos.stack.hubspot.update_object("deals", deal, {"amount": values[deal]})
+        chaos.stack.hubspot.update_object(
+            "deals", deal, {"aws_expected_monthly_spend": values[deal]}
+        )
     return values
 
 

@@ -221,6 +221,9 @@ class Stack:
         self.hubspot.close()
         for server in self.servers:
             server.stop()
+        # Idle pooled connections would otherwise outlive the test and add
+        # up to PostgreSQL's connection limit over the suite.
+        self.app.extensions["pcsync.db"].dispose()
         # Across the whole suite pcsync never sends a request the real
         # service's model would reject, nor one its business rules refuse,
         # unless the test provoked that refusal on purpose.

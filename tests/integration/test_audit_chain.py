@@ -33,7 +33,7 @@ def produce_rows(stack) -> list[dict]:
         opportunity_id = stack.wait_linked(deal)["opportunity_id"]
         wait_for(lambda: stack.audit_outcomes(deal, "opportunity.create") == ["created"])
         for amount in ("20000", "25000"):
-            sim.update_object("deals", deal, {"amount": amount})
+            sim.update_object("deals", deal, {"aws_expected_monthly_spend": amount})
             wait_for(lambda a=amount: spend(stack, opportunity_id) == float(a), timeout=40)
         time.sleep(1.5)  # the last echoes run before the worker stops
     return all_rows(stack)

@@ -13,13 +13,12 @@ import logging
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from ingest.hubspot_events import dedup_key, interpret
+from ingest.hubspot_events import dedup_key, interpret, load_batch
 from ingest.json_body import MalformedJSON, parse_json
 from ingest.rejections import checked
 from ingest.responses import accept, batch_counts, error
 from ingest.signatures import SignatureError, SignedRequest, verify
 from models.inbox import record_new_events
-from models.schemas import load_hubspot_batch
 from pcsync import runtime
 from tasks.hubspot_sync import queue_object_syncs
 
@@ -58,7 +57,7 @@ def receive_hubspot_events():
     except MalformedJSON as exc:
         return error(400, "webhook.rejected.json", str(exc))
     try:
-        events = load_hubspot_batch(payload)
+        events = load_batch(payload)
     except ValidationError as exc:
         return error(400, "webhook.rejected.validation", "invalid event batch", fields=exc.messages)
     return accept("webhook", lambda: record_and_enqueue(events), signature_version=version)

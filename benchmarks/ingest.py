@@ -45,7 +45,7 @@ PCSYNC = "/webhooks/hubspot"
 MINIMAL = "/bench/minimal"
 BARE = "/bench/bare"
 # Requests in flight when the load stops still commit: counted after this.
-SETTLE_SECONDS = 1.0
+SETTLE_SECONDS = 3.0
 DEALS = 500  # objects the events touch: each batch marks 100 of them pending
 
 

@@ -130,9 +130,13 @@ class Interpretation:
     ignore_reason: str | None = None
 
 
+# What json.dumps(identity, default=str) builds on each call, built once.
+_IDENTITY_JSON = json.JSONEncoder(default=str)
+
+
 def dedup_key(event: dict) -> str:
     identity = [event.get(name) for name in DEDUP_FIELDS]
-    return hashlib.sha256(json.dumps(identity, default=str).encode()).hexdigest()
+    return hashlib.sha256(_IDENTITY_JSON.encode(identity).encode()).hexdigest()
 
 
 def _association_touches(event: dict) -> tuple[tuple[str, str], ...]:

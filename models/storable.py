@@ -57,6 +57,9 @@ def _string_problems(column_type: String, value: object) -> Iterator[str]:
         yield f"is longer than {column_type.length} characters"
 
 
+_PLAIN_JSON = json.JSONEncoder(ensure_ascii=False, default=repr)
+
+
 def plainly_storable_json(value: object) -> bool:
     """True when one C-speed serialisation shows `value` has none of the
     problems `json_problems` looks for: no NUL (it would appear as the escape
@@ -64,7 +67,7 @@ def plainly_storable_json(value: object) -> bool:
     brackets than the depth limit. False means "walk it", not "refused"
     (a string holding a backslash and "u0000" also answers False)."""
     try:
-        text = json.dumps(value, ensure_ascii=False, default=repr)
+        text = _PLAIN_JSON.encode(value)
         text.encode("utf-8")
     except (UnicodeEncodeError, RecursionError, ValueError):
         return False

@@ -82,7 +82,7 @@ def signed_batches(public: str, path: str, ids: Iterator[int], number: int) -> l
 class Server:
     """The gunicorn under test and counters of what each ingest recorded."""
 
-    def __init__(self, chosen: Backends, workdir: str, workers: int):
+    def __init__(self, chosen: Backends, workdir: str, workers: int, threads: int):
         self.public = f"http://127.0.0.1:{free_port()}"
         self.env = {
             **os.environ,
@@ -93,6 +93,7 @@ class Server:
             "PCSYNC_LOG_LEVEL": "ERROR",
         }
         self.workers = workers
+        self.threads = threads
         self.database = sa.create_engine(chosen.env["DATABASE_URL"])
         self.broker = redis.Redis.from_url(chosen.env["CELERY_BROKER_URL"])
 
@@ -101,6 +102,8 @@ class Server:
         subprocess.run(upgrade, env=self.env, check=True, capture_output=True)
         bind = self.public.removeprefix("http://")
         command = [sys.executable, "-m", "gunicorn", "-b", bind, "-w", str(self.workers)]
+        if self.threads > 1:  # as `pcsync ingest` runs it
+            command += ["--worker-class", "gthread", "--threads", str(self.threads)]
         process = subprocess.Popen(
             [*command, "benchmarks.ingest_app:app"], env=self.env, stderr=subprocess.DEVNULL
         )
@@ -156,25 +159,32 @@ def run_rounds(server: Server, args) -> dict[str, list[tuple[Figures, int]]]:
     return found
 
 
+def rate(results: list[tuple[Figures, int]]) -> float:
+    return statistics.median(f.per_second for f, _ in results)
+
+
 def print_table(found: dict[str, list[tuple[Figures, int]]], args, label: str) -> None:
     print(
-        f"backend: {label}; gunicorn workers: {args.gunicorn_workers}; client: {client_name()}, "
+        f"backend: {label}; gunicorn workers: {args.gunicorn_workers} x {args.threads} threads; "
+        f"client: {client_name()}, "
         f"{args.connections} connections; batches of 100 v3-signed events; "
         f"medians of {args.rounds} rounds of {args.seconds} s"
     )
-    minimal = statistics.median(f.per_second for f, _ in found["minimal correct ingest, all new"])
     header = f"{'':<38}{'req/s':>9}{'events/s':>10}{'p50 ms':>8}{'p99 ms':>8}"
     print(header + f"{'of minimal':>12}{'batches recorded':>18}  errors")
     for name, results in found.items():
-        rate = statistics.median(f.per_second for f, _ in results)
-        events = "-" if name.startswith("bare") else f"{rate * 100:,.0f}"
+        per_second = rate(results)
+        # Each ingest against the minimal one with the same kind of batches.
+        variant = name.rpartition(", ")[2] if "," in name else "all new"
+        minimal = rate(found[f"minimal correct ingest, {variant}"])
+        events = "-" if name.startswith("bare") else f"{per_second * 100:,.0f}"
         errors = sum(f.non_2xx + f.socket_errors for f, _ in results)
         recorded = "/".join(f"{r}" for _, r in results) if not name.startswith("bare") else "-"
         print(
-            f"{name:<38}{rate:>9,.0f}{events:>10}"
+            f"{name:<38}{per_second:>9,.0f}{events:>10}"
             f"{statistics.median(f.p50_ms for f, _ in results):>8.1f}"
             f"{statistics.median(f.p99_ms for f, _ in results):>8.1f}"
-            f"{rate / minimal:>12.0%}{recorded:>18}  {errors}"
+            f"{per_second / minimal:>12.0%}{recorded:>18}  {errors}"
         )
 
 
@@ -185,6 +195,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument(
+        "--threads", type=int, default=1, help="gthread threads per worker (1: sync workers)"
+    )
+    parser.add_argument(
         "--max-rate", type=int, default=1500, help="new batches signed per second of a phase"
     )
     args = parser.parse_args()
@@ -194,7 +207,7 @@ def main() -> int:
             if "CELERY_BROKER_URL" not in chosen.env:
                 print("needs PostgreSQL and redis-server (see benchmarks/services.py)")
                 return 1
-            server = Server(chosen, workdir, args.gunicorn_workers)
+            server = Server(chosen, workdir, args.gunicorn_workers, args.threads)
             process = server.start()
             try:
                 found = run_rounds(server, args)

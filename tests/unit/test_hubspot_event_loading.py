@@ -12,17 +12,9 @@ from marshmallow import ValidationError
 
 from ingest.hubspot_events import load_batch, plain_event
 from models.schemas import load_hubspot_batch
+from tests.integration.test_hubspot_ingest import event
 
-BASE = {
-    "eventId": 1,
-    "subscriptionId": 7,
-    "portalId": 62515,
-    "occurredAt": 1_764_300_000_000,
-    "subscriptionType": "deal.propertyChange",
-    "objectId": 42,
-    "propertyName": "amount",
-    "propertyValue": "10",
-}
+BASE = event(1)
 ASSOCIATION = {
     **{k: v for k, v in BASE.items() if k not in ("objectId", "propertyName", "propertyValue")},
     "subscriptionType": "deal.associationChange",

@@ -15,6 +15,7 @@ recorded (all for new events, none for duplicates) as a check of the load.
 Prints figures, asserts nothing.
 
     .venv/bin/python -m benchmarks.ingest [--rounds 3] [--seconds 5] [--connections 10]
+        [--threads 1] [--client auto|wrk|python]
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ class Server:
 
 def phase(server: Server, path: str, bodies: list[Signed], args) -> tuple[Figures, int]:
     before = server.batches_recorded(path) if path != BARE else 0
-    figures = load(server.public + path, bodies, args.seconds, args.connections)
+    figures = load(server.public + path, bodies, args.seconds, args.connections, args.client)
     time.sleep(SETTLE_SECONDS)
     after = server.batches_recorded(path) if path != BARE else 0
     return figures, after - before
@@ -166,7 +167,7 @@ def rate(results: list[tuple[Figures, int]]) -> float:
 def print_table(found: dict[str, list[tuple[Figures, int]]], args, label: str) -> None:
     print(
         f"backend: {label}; gunicorn workers: {args.gunicorn_workers} x {args.threads} threads; "
-        f"client: {client_name()}, "
+        f"client: {client_name(args.client)}, "
         f"{args.connections} connections; batches of 100 v3-signed events; "
         f"medians of {args.rounds} rounds of {args.seconds} s"
     )
@@ -196,6 +197,9 @@ def main() -> int:
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument(
         "--threads", type=int, default=1, help="gthread threads per worker (1: sync workers)"
+    )
+    parser.add_argument(
+        "--client", choices=("auto", "wrk", "python"), default="auto", help="auto: wrk if installed"
     )
     parser.add_argument(
         "--max-rate", type=int, default=1500, help="new batches signed per second of a phase"

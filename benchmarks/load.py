@@ -47,13 +47,18 @@ class Figures:
         return self.requests / self.seconds
 
 
-def client_name() -> str:
-    return "wrk" if shutil.which("wrk") else "python asyncio client"
+def client_name(client: str = "auto") -> str:
+    """`client` as asked, or wrk when installed ("auto")."""
+    if client == "auto":
+        return "wrk" if shutil.which("wrk") else "python"
+    return client
 
 
-def load(url: str, requests: list[Signed], seconds: float, connections: int) -> Figures:
+def load(
+    url: str, requests: list[Signed], seconds: float, connections: int, client: str = "auto"
+) -> Figures:
     """POST `requests` in order (starting over when they run out) for `seconds`."""
-    if shutil.which("wrk"):
+    if client_name(client) == "wrk":
         return wrk_load(url, requests, seconds, connections)
     return asyncio.run(python_load(url, requests, seconds, connections))
 

@@ -92,7 +92,8 @@ def plain_event(raw: object) -> dict | None:
         if rule.name not in raw:
             if rule.required:
                 return None
-            event[rule.name] = rule.default
+            # A callable load_default is called, as marshmallow does.
+            event[rule.name] = rule.default() if callable(rule.default) else rule.default
             continue
         value = raw[rule.name]
         if value is None and not rule.allow_none:

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from models.schemas import HUBSPOT_OBJECT_TYPES
+from marshmallow import ValidationError, fields, missing
+
+from models.schemas import (
+    HUBSPOT_OBJECT_TYPES,
+    MAX_EVENTS_PER_REQUEST,
+    HubSpotEventSchema,
+    load_hubspot_batch,
+)
 from pcsync.hubspot_properties import is_owned_property
 
 # HubSpot's eventId is not unique on its own; these fields together identify
@@ -27,6 +35,93 @@ DEDUP_FIELDS = (
     "primaryObjectId",
 )
 
+# The JSON types the fast path takes for each marshmallow field class as is;
+# any other value (a numeric string, a float, "true") goes to the schema,
+# which converts or refuses it.
+_PLAIN_TYPES: dict[type, Callable[[object], bool]] = {
+    fields.Integer: lambda v: type(v) is int,
+    fields.String: lambda v: type(v) is str,
+    fields.Boolean: lambda v: type(v) is bool,
+    fields.Raw: lambda v: True,
+    fields.List: lambda v: type(v) is list and all(type(i) is int for i in v),
+}
+
+
+@dataclass(frozen=True)
+class _FieldRule:
+    name: str
+    plain: Callable[[object], bool]
+    required: bool
+    allow_none: bool
+    default: object
+    validators: tuple
+
+
+def _field_rules() -> tuple[_FieldRule, ...]:
+    """The schema's own fields, types, defaults and validators, read once."""
+    return tuple(
+        _FieldRule(
+            name,
+            _PLAIN_TYPES[type(field)],
+            field.required,
+            field.allow_none,
+            None if field.load_default is missing else field.load_default,
+            tuple(field.validators),
+        )
+        for name, field in HubSpotEventSchema().load_fields.items()
+    )
+
+
+_RULES = _field_rules()
+# The schema's cross-field check, called as is (it does not use the instance).
+_REFERENCE_CHECK = HubSpotEventSchema.object_reference_present
+
+
+def plain_event(raw: object) -> dict | None:
+    """`raw` as the schema would load it, when every value already has its
+    plain JSON type and passes the schema's validators; else None.
+
+    No marshmallow object is built per event: a 100-event batch is checked
+    in a fraction of the schema's time, and what the fast path does not
+    take is loaded by the schema, which gives the same result or the error.
+    """
+    if type(raw) is not dict:
+        return None
+    event = {}
+    for rule in _RULES:
+        if rule.name not in raw:
+            if rule.required:
+                return None
+            # A callable load_default is called, as marshmallow does.
+            event[rule.name] = rule.default() if callable(rule.default) else rule.default
+            continue
+        value = raw[rule.name]
+        if value is None and not rule.allow_none:
+            return None
+        if value is not None and not rule.plain(value):
+            return None
+        event[rule.name] = value
+    try:
+        for rule in _RULES:
+            for validate in rule.validators:
+                if event[rule.name] is not None:
+                    validate(event[rule.name])
+        _REFERENCE_CHECK(None, event)
+    except ValidationError:
+        return None
+    return event
+
+
+def load_batch(payload: object) -> list[dict]:
+    """The validated events of a webhook body (raises ValidationError with
+    every problem, from the schema, when it is not valid)."""
+    if type(payload) is list and 0 < len(payload) <= MAX_EVENTS_PER_REQUEST:
+        events = [plain_event(raw) for raw in payload]
+        if None not in events:
+            return events
+    return load_hubspot_batch(payload)
+
+
 _ASSOCIATION_OBJECT = {"DEAL": "deal", "CONTACT": "contact", "COMPANY": "company"}
 
 
@@ -36,9 +131,13 @@ class Interpretation:
     ignore_reason: str | None = None
 
 
+# What json.dumps(identity, default=str) builds on each call, built once.
+_IDENTITY_JSON = json.JSONEncoder(default=str)
+
+
 def dedup_key(event: dict) -> str:
     identity = [event.get(name) for name in DEDUP_FIELDS]
-    return hashlib.sha256(json.dumps(identity, default=str).encode()).hexdigest()
+    return hashlib.sha256(_IDENTITY_JSON.encode(identity).encode()).hexdigest()
 
 
 def _association_touches(event: dict) -> tuple[tuple[str, str], ...]:

@@ -9,17 +9,17 @@ Partner Central, so it answers well inside HubSpot's 5 s timeout.
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, request
 from marshmallow import ValidationError
 
-from ingest.hubspot_events import dedup_key, interpret
+from ingest.hubspot_events import dedup_key, interpret, load_batch
 from ingest.json_body import MalformedJSON, parse_json
 from ingest.rejections import checked
 from ingest.responses import accept, batch_counts, error
 from ingest.signatures import SignatureError, SignedRequest, verify
 from models.inbox import record_new_events
-from models.schemas import load_hubspot_batch
 from pcsync import runtime
 from tasks.hubspot_sync import queue_object_syncs
 
@@ -58,10 +58,25 @@ def receive_hubspot_events():
     except MalformedJSON as exc:
         return error(400, "webhook.rejected.json", str(exc))
     try:
-        events = load_hubspot_batch(payload)
+        events = load_batch(payload)
     except ValidationError as exc:
         return error(400, "webhook.rejected.validation", "invalid event batch", fields=exc.messages)
-    return accept("webhook", lambda: record_and_enqueue(events), signature_version=version)
+    plain = _UNSTORABLE_TEXT.search(body) is None
+    return accept("webhook", lambda: record_and_enqueue(events, plain), signature_version=version)
+
+
+# What in a JSON body can decode to text PostgreSQL refuses: the escape of
+# NUL, any surrogate escape (a pair is fine, but telling takes a parse) and
+# UTF-8-encoded surrogates (json.loads decodes bytes with "surrogatepass").
+# A raw NUL cannot be in a body json.loads accepted.
+_UNSTORABLE_TEXT = re.compile(rb"\\u0000|\\u[dD][89abcdefABCDEF]|\xed[\xa0-\xbf]")
+
+
+def payload_fits(event: dict, plain_body: bool) -> bool:
+    """Whether the event, stored as the row's JSON payload, is known to fit
+    without walking it: its body had no unstorable text, and it is nested
+    two levels deep at most (only propertyValue can hold more)."""
+    return plain_body and type(event["propertyValue"]) not in (dict, list)
 
 
 def inbox_row(event: dict, ignore_reason: str | None) -> dict:
@@ -80,21 +95,26 @@ def inbox_row(event: dict, ignore_reason: str | None) -> dict:
     }
 
 
-def record_and_enqueue(events: list[dict]) -> dict:
+def record_and_enqueue(events: list[dict], plain_body: bool = False) -> dict:
     """Record each event once and queue one debounced task per touched object.
 
     Tasks are published after the commit: if the broker refuses, the events
     and their pending markers are already stored (HubSpot's retry is then a
     duplicate) and the pending sweeper queues the tasks once the broker is
     back. An event the database cannot store is recorded as rejected and
-    queues nothing (`ingest/rejections.py`).
+    queues nothing (`ingest/rejections.py`); `plain_body` says the body
+    held no text the database refuses (see `payload_fits`).
     """
     settings = runtime.settings()
     # One row per distinct event: a batch may repeat an event it also retries.
     interpreted = {}
     for event in events:
         meaning = interpret(event, settings.hubspot_app_id)
-        row, meaning = checked(inbox_row(event, meaning.ignore_reason), meaning)
+        row, meaning = checked(
+            inbox_row(event, meaning.ignore_reason),
+            meaning,
+            known_to_fit="payload" if payload_fits(event, plain_body) else "",
+        )
         interpreted.setdefault(row["dedup_key"], (row, meaning))
     with runtime.database().transaction() as session:
         new_keys, touched = record_new_events(session, interpreted)

@@ -13,6 +13,7 @@ a worker killed mid-run) and the pending sweeper queues it again.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import (
     BigInteger,
@@ -22,10 +23,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
+    case,
+    column,
+    func,
     select,
+    true,
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -66,28 +73,96 @@ class PendingObject(Base):
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-def _insert_for(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+_INBOX = InboxEvent.__table__
+_PENDING = PendingObject.__table__
+_INBOX_COLUMNS = [c.name for c in _INBOX.columns if c.name not in ("id", "received_at")]
+
+
+# The ingest's statements are built once per dialect and compiled once
+# (SQLAlchemy's statement cache); a request's rows travel as parameters.
+# PostgreSQL gets them as one JSON array expanded by `jsonb_to_recordset`:
+# the SQL text stays short and the same, so the driver and the server keep it
+# prepared (a 1,200-parameter multi-row INSERT is parsed anew each time, and
+# that cost more than the database work). SQLite takes the rows as an
+# executemany, which SQLAlchemy sends as one multi-row INSERT.
+def _pg_insert_rows(table, row_columns: list[str], shared_columns: list[str]):
+    """INSERT INTO `table` the rows of the JSON parameter `rows` (objects
+    with `row_columns`), each with the same values for `shared_columns`
+    (parameters of those names)."""
+    rows = (
+        func.jsonb_to_recordset(bindparam("rows", type_=JSONB))
+        .table_valued(*(column(name, table.c[name].type) for name in row_columns))
+        .render_derived(name="batch", with_types=True)
+    )
+    shared = [bindparam(name, type_=table.c[name].type) for name in shared_columns]
+    return pg_insert(table).from_select([*row_columns, *shared_columns], select(*rows.c, *shared))
+
+
+def _insert_rows(dialect: str, table, row_columns: list[str], shared_columns: list[str]):
+    if dialect == "postgresql":
+        return _pg_insert_rows(table, row_columns, shared_columns)
+    return sqlite_insert(table)
+
+
+def _execute_rows(session: Session, statement_for, rows: list[dict], shared: dict):
+    """Run the dialect's statement from `statement_for` over `rows`, each
+    with the `shared` column values."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return connection.execute(statement_for(dialect), {"rows": rows, **shared})
+    return connection.execute(statement_for(dialect), [{**row, **shared} for row in rows])
+
+
+@cache
+def _record_statement(dialect: str):
+    return (
+        _insert_rows(dialect, _INBOX, _INBOX_COLUMNS, ["received_at"])
+        .on_conflict_do_nothing(index_elements=["source", "dedup_key"])
+        .returning(_INBOX.c.dedup_key)
+    )
+
+
+_PENDING_KEY = ["object_type", "object_id"]
+_PENDING_MARK = ["scheduled", "generation", "first_dirty_at", "last_event_at", "enqueued_at"]
+
+
+@cache
+def _mark_statement(dialect: str):
+    """Create each row, or bump its generation; a row whose task had ended
+    (`scheduled` false) is scheduled again with the new due time. SET reads
+    the row as it was, so `first_dirty_at` becomes this call's time exactly
+    when the row is new or was idle: RETURNING it tells which need a task."""
+    statement = _insert_rows(dialect, _PENDING, _PENDING_KEY, _PENDING_MARK)
+    was_idle = _PENDING.c.scheduled.is_(False)
+    return statement.on_conflict_do_update(
+        index_elements=_PENDING_KEY,
+        set_={
+            "scheduled": true(),
+            "generation": _PENDING.c.generation + 1,
+            "last_event_at": statement.excluded.last_event_at,
+            "first_dirty_at": case(
+                (was_idle, statement.excluded.first_dirty_at), else_=_PENDING.c.first_dirty_at
+            ),
+            "enqueued_at": case(
+                (was_idle, statement.excluded.enqueued_at), else_=_PENDING.c.enqueued_at
+            ),
+        },
+    ).returning(_PENDING.c.object_type, _PENDING.c.object_id, _PENDING.c.first_dirty_at)
 
 
 def record_events(session: Session, rows: list[dict]) -> set[str]:
     """Insert inbox rows whose (source, dedup_key) is new; return the new keys.
 
     Insert-or-nothing at the database makes de-duplication hold across
-    concurrent requests and restarts, not just within one process. One
-    statement per batch keeps a 100-event delivery to one round trip.
+    concurrent requests and restarts, not just within one process; a
+    duplicate is answered by the unique index, without writing anything.
     """
     if not rows:
         return set()
-    now = utcnow()
-    statement = (
-        _insert_for(session)(InboxEvent)
-        .values([{**row, "received_at": now} for row in rows])
-        .on_conflict_do_nothing(index_elements=["source", "dedup_key"])
-        .returning(InboxEvent.dedup_key)
-    )
     # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT.
-    return set(session.execute(statement).scalars())
+    result = _execute_rows(session, _record_statement, rows, {"received_at": utcnow()})
+    return set(result.scalars())
 
 
 def record_new_events(session: Session, interpreted: dict) -> tuple[set[str], list]:
@@ -108,8 +183,8 @@ def record_new_events(session: Session, interpreted: dict) -> tuple[set[str], li
 def mark_pending(
     session: Session, keys: list[tuple[str, str]], due_in: float = 0.0
 ) -> list[tuple[str, str]]:
-    """Mark objects dirty; return those the caller must queue a task for
-    (due in `due_in` seconds, the task's countdown).
+    """Mark objects dirty, in one statement; return those the caller must
+    queue a task for (due in `due_in` seconds, the task's countdown).
 
     Only the event that creates the row, or flips `scheduled` from false,
     queues work; every later event before the task finishes is coalesced into
@@ -118,45 +193,18 @@ def mark_pending(
     if not keys:
         return []
     now = utcnow()
-    due = now + timedelta(seconds=due_in)
-    pk = tuple_(PendingObject.object_type, PendingObject.object_id)
-    created = session.execute(
-        _insert_for(session)(PendingObject)
-        .values(
-            [
-                {
-                    "object_type": object_type,
-                    "object_id": object_id,
-                    "scheduled": True,
-                    "generation": 1,
-                    "first_dirty_at": now,
-                    "last_event_at": now,
-                    "enqueued_at": due,
-                }
-                for object_type, object_id in keys
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["object_type", "object_id"])
-        .returning(PendingObject.object_type, PendingObject.object_id)
-    ).all()
-    existing = [key for key in keys if key not in {tuple(row) for row in created}]
-    flipped = []
-    if existing:
-        flipped = session.execute(
-            update(PendingObject)
-            .where(pk.in_(existing) & PendingObject.scheduled.is_(False))
-            .values(scheduled=True, first_dirty_at=now, enqueued_at=due)
-            .returning(PendingObject.object_type, PendingObject.object_id)
-            .execution_options(synchronize_session=False)
-        ).all()
-        session.execute(
-            update(PendingObject)
-            .where(pk.in_(existing))
-            .values(generation=PendingObject.generation + 1, last_event_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    to_queue = {tuple(row) for row in created} | {tuple(row) for row in flipped}
-    return [key for key in keys if key in to_queue]
+    mark = dict(
+        scheduled=True,
+        generation=1,
+        first_dirty_at=now,
+        last_event_at=now,
+        enqueued_at=now + timedelta(seconds=due_in),
+    )
+    # Sorted, so concurrent requests lock shared rows in the same order.
+    rows = [{"object_type": kind, "object_id": oid} for kind, oid in sorted(set(keys))]
+    result = _execute_rows(session, _mark_statement, rows, mark)
+    to_queue = {(kind, oid) for kind, oid, first_dirty in result if first_dirty == now}
+    return [key for key in dict.fromkeys(keys) if key in to_queue]
 
 
 def claim_pending(session: Session, object_type: str, object_id: str) -> int | None:

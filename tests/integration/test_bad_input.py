@@ -56,8 +56,8 @@ def hubspot_event(event_id: int, object_id: int, **fields) -> dict:
     }
 
 
-def post_hubspot(client, events):
-    body = json.dumps(events).encode()
+def post_hubspot(client, events, body: bytes | None = None):
+    body = body if body is not None else json.dumps(events).encode()
     stamp = str(int(time.time() * 1000))
     signature = v3_signature(
         TEST_CLIENT_SECRET, "POST", f"{PUBLIC_URL}/webhooks/hubspot", body, stamp
@@ -107,6 +107,27 @@ def test_unstorable_events_are_rejected_and_the_rest_of_the_batch_is_recorded(ap
     # HubSpot's retry of the same batch is a duplicate, rejected rows included.
     again = post_hubspot(app.test_client(), events)
     assert again.json["duplicates"] == 6 and again.json["queued"] == 0
+
+
+@pytest.mark.parametrize(
+    ("property_value", "reason"),
+    [
+        # UTF-8 bytes of a lone surrogate, which json.loads decodes.
+        (b'"\xed\xa0\x80"', "payload contains an unpaired surrogate"),
+        (b"[" * 70 + b"]" * 70, "payload is nested deeper than 64 levels"),
+        (b'{"deep": "a\\u0000b"}', "payload contains a NUL character"),
+    ],
+)
+def test_unstorable_payloads_are_found_however_the_body_writes_them(app, property_value, reason):
+    """The webhook skips walking an event's payload when its body shows no
+    unstorable text: text hidden in raw bytes or nesting is still found."""
+    fine = json.dumps([hubspot_event(1, 41), hubspot_event(2, 42, propertyValue="PLACEHOLDER")])
+    body = fine.encode().replace(b'"PLACEHOLDER"', property_value)
+    response = post_hubspot(app.test_client(), None, body)
+    assert response.status_code == 200, response.json
+    assert (response.json["recorded"], response.json["rejected"]) == (2, 1)
+    (rejected,) = rows(app, "SELECT * FROM inbox_events WHERE outcome = 'rejected'")
+    assert rejected["ignore_reason"] == reason
 
 
 def pc_event(event_id: str, detail_type: str, detail: dict) -> dict:

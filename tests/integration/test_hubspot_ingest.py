@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 
 import pytest
 import redis
@@ -168,6 +169,49 @@ def test_duplicate_delivery_is_recorded_once_and_queued_once(app, client, broker
     assert second.json["duplicates"] == 2 and second.json["queued"] == 0
     assert len(rows(app, "inbox_events")) == 2
     assert len(queued_messages(broker)) == 1
+
+
+@contextmanager
+def statements_sent(app):
+    """Every SQL statement the app's engine sends while the block runs."""
+    sent = []
+
+    def count(_conn, _cursor, statement, _params, _context, _executemany):
+        sent.append(statement.split("(")[0].strip())
+
+    engine = app.extensions["pcsync.db"].engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_100_event_batch_is_one_statement_per_table_and_a_duplicate_writes_nothing(
+    app, client, broker
+):
+    events = [event(i, object_id=1000 + i) for i in range(100)]
+    post(client, [event(500)])  # the pool's connection is open before counting
+    with statements_sent(app) as new_batch:
+        assert post(client, events).json["queued"] == 100
+    assert new_batch == ["INSERT INTO inbox_events", "INSERT INTO pending_objects"]
+
+    pending_before = rows(app, "pending_objects")
+    with statements_sent(app) as duplicate:
+        answer = post(client, [{**e, "attemptNumber": 1} for e in events]).json
+    assert answer["duplicates"] == 100 and answer["queued"] == 0
+    assert duplicate == ["INSERT INTO inbox_events"]  # answered by the unique index
+    assert rows(app, "pending_objects") == pending_before
+
+    later = [event(200 + i, object_id=1000 + i) for i in range(100)]
+    with statements_sent(app) as coalesced:
+        assert post(client, later).json == {**answer, "recorded": 100, "duplicates": 0}
+    assert coalesced == new_batch
+    assert {
+        row["generation"] for row in rows(app, "pending_objects") if row["object_id"] != "42"
+    } == {2}
+    assert len(rows(app, "inbox_events")) == 201
+    assert len(queued_messages(broker)) == 101
 
 
 def test_burst_of_50_events_for_one_object_queues_exactly_one_task(app, client, broker):

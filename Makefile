@@ -21,11 +21,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/pcsync run
 
-## Set up and run the whole test suite (needs Redis and PostgreSQL: see .ci/run).
+## Set up and run the whole test suite (needs Redis and PostgreSQL: see .ci/run):
+## lint, the suite, then the chaos suite (bounded: it must never hang).
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+	timeout 1200 $(BIN)/pytest -m chaos
 
 ## Faults against real processes and the request fuzzer (a few minutes; needs
 ## redis-server and the PostgreSQL server binaries, not running servers).

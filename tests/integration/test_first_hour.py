@@ -28,6 +28,16 @@ def deals(run) -> dict[str, dict]:
     return {deal["id"]: deal["properties"] for deal in listing}
 
 
+# What AWS requires on every opportunity (the README's section and walk-through).
+AWS_REQUIRED = {
+    "aws_customer_use_case": "Migration/Database Migration",
+    "aws_delivery_models": "Professional Services",
+    "aws_sales_activities": "Initialized discussions with customer",
+    "aws_primary_needs": "Co-Sell - Technical Consultation",
+    "aws_marketing_source": "None",
+}
+
+
 def walk_through(run) -> dict:
     """The README's walk-through; returns the deal as HubSpot shows it at the end."""
     company = post_json(
@@ -38,6 +48,7 @@ def walk_through(run) -> dict:
                 "website": "acme.example.com",
                 "industry": "COMPUTER_SOFTWARE",
                 "country": "Germany",
+                "zip": "10115",
             }
         },
     )
@@ -51,6 +62,7 @@ def walk_through(run) -> dict:
                 "pipeline": "default",
                 "closedate": "2027-06-30T00:00:00.000Z",
                 "description": "Acme wants to leave its data centre before the lease ends.",
+                **AWS_REQUIRED,
             },
             "associations": [
                 {
@@ -249,6 +261,7 @@ def test_a_failed_deal_posts_one_notification(demo, receiver):
                 "pipeline": "default",
                 "closedate": today,
                 "description": "A deal Partner Central refuses: its close date is past there.",
+                **AWS_REQUIRED,
             },
             "associations": [
                 {

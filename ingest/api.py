@@ -35,9 +35,10 @@ def operator_actor_for(token: str) -> str:
     return "operator:" + hashlib.sha256(token.encode()).hexdigest()[:12]
 
 
-# Every id pcsync stores fits 64 printable ASCII characters (deal, invitation
-# and opportunity ids are far shorter); database ids are positive BIGINTs.
-MAX_PATH_ID_CHARS = 64
+# Every id in a path fits 255 printable ASCII characters: deal, invitation
+# and opportunity ids are far shorter, a Marketplace offer's ARN is not;
+# database ids are positive BIGINTs.
+MAX_PATH_ID_CHARS = 255
 MAX_ROW_ID = 2**63 - 1
 
 

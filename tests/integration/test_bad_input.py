@@ -163,7 +163,7 @@ def test_partner_central_events_with_malformed_parts_are_not_errors(app):
     [
         "/api/links/a%00b",
         "/api/failures/99999999999999999999/replay",
-        "/api/invitations/" + "x" * 65 + "/accept",
+        "/api/invitations/" + "x" * 256 + "/accept",
         "/api/opportunities/O1%00/assign",
     ],
 )

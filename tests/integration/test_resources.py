@@ -325,7 +325,8 @@ def test_the_api_adds_and_removes_each_type_and_writes_the_deal(stack):
 def test_a_snapshot_is_created_in_the_engagement_and_listed(stack):
     client = stack.app.test_client()
     with stack.worker():
-        deal, opportunity_id = linked_deal(stack)
+        # Co-sell submission needs a next step (AWS's field catalogue).
+        deal, opportunity_id = linked_deal(stack, hs_next_step="Architecture workshop")
         url = f"/api/opportunities/{opportunity_id}/snapshots"
         assert client.post(url, json={}, headers=AUTH).status_code == 409  # no engagement yet
         stack.hubspot.update_object("deals", deal, {"aws_submit_to_aws": "true"})

@@ -257,7 +257,8 @@ def sync_reconcile(lookback_hours: float) -> None:
         sys.exit(1)
     click.echo(
         f"listed {report.listed}, linked {report.linked}, changed {report.changed}, "
-        f"summaries written {report.summaries_written}, queued {report.queued}; "
+        f"pulled {report.merged}, summaries written {report.summaries_written}, "
+        f"queued {report.queued}; "
         f"watermark {report.watermark_before or '(none)'} -> {report.watermark_after or '(none)'}"
     )
 

@@ -44,7 +44,7 @@ from pcsync import runtime
 from tasks.hubspot_sync import queue_object_syncs
 from workers.clients.hubspot import BATCH_SIZE
 from workers.sync.context import Run
-from workers.sync.pull_batch import pull_batch
+from workers.sync.pull_batch import BatchOutcome, pull_batch
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +113,17 @@ def reconcile_cycle(run: Run, lookback: timedelta = DEFAULT_LOOKBACK) -> CycleRe
         Sort={"SortBy": "LastModifiedDate", "SortOrder": "ASCENDING"},
         MaxResults=PAGE_SIZE,
     )
+    pending: list[dict] = []  # changed, not yet pulled, oldest first
     for page in batched(listing, PAGE_SIZE):
-        reconcile_page(page, run, report)
+        pending += changed_items(page, report)
+        # Full batches as they fill, across listing pages; the watermark
+        # moves to the last one pulled, so the rest are listed again on failure.
+        while len(pending) >= BATCH_SIZE:
+            pull_and_advance(pending[:BATCH_SIZE], pending[BATCH_SIZE - 1], run, report)
+            pending = pending[BATCH_SIZE:]
+        newest = page[-1]
+    if report.listed:
+        pull_and_advance(pending, newest, run, report)
     with runtime.database().transaction() as session:
         outcome = "pulled" if report.changed else "nothing_changed"
         audit_cycle(session, run, outcome, diff=asdict(report))
@@ -122,7 +131,8 @@ def reconcile_cycle(run: Run, lookback: timedelta = DEFAULT_LOOKBACK) -> CycleRe
     return report
 
 
-def reconcile_page(items: list[dict], run: Run, report: CycleReport) -> None:
+def changed_items(items: list[dict], report: CycleReport) -> list[dict]:
+    """The listed opportunities that are linked and changed since their last sync."""
     ids = [item["Id"] for item in items]
     with runtime.database().transaction() as session:
         links = {
@@ -134,21 +144,25 @@ def reconcile_page(items: list[dict], run: Run, report: CycleReport) -> None:
                 )
             )
         }
-    changed = [i["Id"] for i in items if i["Id"] in links and not already_synced(links[i["Id"]], i)]
+    changed = [i for i in items if i["Id"] in links and not already_synced(links[i["Id"]], i)]
     report.listed += len(items)
     report.linked += len(links)
     report.changed += len(changed)
-    deferred = []
-    for chunk in batched(changed, BATCH_SIZE):
-        pulled = pull_batch(chunk, run)
-        report.merged += pulled.merged
-        report.summaries_written += pulled.summaries_written
-        deferred += pulled.deferred
-    latest = iso_ms(max(item["LastModifiedDate"] for item in items))
+    return changed
+
+
+def pull_and_advance(items: list[dict], newest: dict, run: Run, report: CycleReport) -> None:
+    """Pull up to 100 changed opportunities, queue the per-deal sync of those
+    the batch left and, in the same transaction, advance the watermark to
+    `newest`'s LastModifiedDate (listed items are in ascending order)."""
+    pulled = pull_batch([item["Id"] for item in items], run) if items else BatchOutcome()
+    report.merged += pulled.merged
+    report.summaries_written += pulled.summaries_written
+    latest = iso_ms(newest["LastModifiedDate"])
     with runtime.database().transaction() as session:
         report.queued += queue_object_syncs(
             session,
-            [("opportunity", opportunity_id) for opportunity_id in deferred],
+            [("opportunity", opportunity_id) for opportunity_id in pulled.deferred],
             countdown=0,
             priority=run.priority,  # the field merges yield to event work as the cycle does
         )

@@ -25,7 +25,6 @@ sleeps for the hinted time and tries the same call again.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -56,8 +55,6 @@ from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import audit, find_link, plan_merge
 from workers.sync.hubspot_state import DealState, read_deal_state
 from workers.sync.rules import OPT_IN_PROPERTY, REFERRAL_PROPERTY, SYNC_TAG, deal_wants_sync
-
-log = logging.getLogger(__name__)
 
 RUN = Run(actor="cli:backfill", task_id=None, source="operator", priority="background")
 

@@ -52,7 +52,7 @@ from workers.sync.deals import (
     remember_merge,
 )
 from workers.sync.hubspot_state import DealState, read_deal_states
-from workers.sync.opportunities import audit_pull, read_summary
+from workers.sync.opportunities import audit_pull, links_by_opportunity, read_summary
 from workers.sync.resources import PROBLEM_PROPERTY, STATUS_PROPERTY, remember_sets
 
 
@@ -123,15 +123,7 @@ def _read_pairs(opportunity_ids: list[str], run: Run) -> list[Pair]:
     """Each opportunity once, and the AWS summary of those ever submitted."""
     pc = runtime.partner_central()
     with runtime.database().transaction() as session:
-        links = {
-            link.opportunity_id: link
-            for link in session.scalars(
-                select(OpportunityLink).where(
-                    OpportunityLink.catalog == runtime.settings().pc_catalog,
-                    OpportunityLink.opportunity_id.in_(opportunity_ids),
-                )
-            )
-        }
+        links = links_by_opportunity(session, opportunity_ids)
     pairs = []
     for opportunity_id in opportunity_ids:
         if opportunity_id not in links:

@@ -36,14 +36,13 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
-from sqlalchemy import select
-
 from models.links import OpportunityLink
 from models.sync_state import get_state, set_state
 from pcsync import runtime
 from tasks.hubspot_sync import queue_object_syncs
 from workers.clients.hubspot import BATCH_SIZE
 from workers.sync.context import Run
+from workers.sync.opportunities import links_by_opportunity
 from workers.sync.pull_batch import BatchOutcome, pull_batch
 
 log = logging.getLogger(__name__)
@@ -135,15 +134,7 @@ def changed_items(items: list[dict], report: CycleReport) -> list[dict]:
     """The listed opportunities that are linked and changed since their last sync."""
     ids = [item["Id"] for item in items]
     with runtime.database().transaction() as session:
-        links = {
-            link.opportunity_id: link
-            for link in session.scalars(
-                select(OpportunityLink).where(
-                    OpportunityLink.catalog == runtime.settings().pc_catalog,
-                    OpportunityLink.opportunity_id.in_(ids),
-                )
-            )
-        }
+        links = links_by_opportunity(session, ids)
     changed = [i for i in items if i["Id"] in links and not already_synced(links[i["Id"]], i)]
     report.listed += len(items)
     report.linked += len(links)

@@ -243,7 +243,7 @@ def sync() -> None:
     help="how far back the first cycle looks (later cycles start at the stored watermark)",
 )
 def sync_reconcile(lookback_hours: float) -> None:
-    """One reconciliation cycle: queue the opportunities changed in Partner Central."""
+    """One reconciliation cycle: pull the opportunities changed in Partner Central."""
     from datetime import timedelta
 
     from workers.sync.context import Run

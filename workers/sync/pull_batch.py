@@ -18,8 +18,8 @@ For up to 100 changed, linked opportunities:
 A pair the batch cannot settle on the deal alone is left to its own task
 (the per-deal sync): a write to Partner Central, to the company or the
 contacts, a conflict pending or to settle, related entities to reconcile, an
-owner to assign, a deal gone. Its AWS summary is still written here: the
-task leaves the summary to this cycle.
+owner to assign, a submission the deal asks for, a deal gone. Its AWS
+summary is still written here: the task leaves the summary to this cycle.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from models.resources import RelatedEntityBase
 from pcsync import runtime
 from workers.engine import MergeResult, pc_to_hubspot
 from workers.engine.related_entities import as_lists, as_sets, from_opportunity, from_properties
+from workers.errors import NotFound
 from workers.locks import opportunity_lock_name
 from workers.sync.assignment import deal_owner_id, first_step
 from workers.sync.aws_summary import never_submitted, summary_properties
@@ -54,6 +55,7 @@ from workers.sync.deals import (
 from workers.sync.hubspot_state import DealState, read_deal_states
 from workers.sync.opportunities import audit_pull, links_by_opportunity, read_summary
 from workers.sync.resources import PROBLEM_PROPERTY, STATUS_PROPERTY, remember_sets
+from workers.sync.submission import REQUESTABLE_BY_DEAL, wants_submission
 
 
 @dataclass
@@ -96,7 +98,7 @@ def pull_batch(opportunity_ids: list[str], run: Run) -> BatchOutcome:
     outcome = BatchOutcome()
     with ExitStack() as held_locks:
         mine = [oid for oid in opportunity_ids if held_locks.enter_context(_try_lock(oid))]
-        pairs = _read_pairs(mine, run)
+        pairs, unread = _read_pairs(mine, run)
         _plan(pairs, run)
         updated = _write_deals(pairs, run)
         _record(pairs, updated, run)
@@ -107,7 +109,7 @@ def pull_batch(opportunity_ids: list[str], run: Run) -> BatchOutcome:
             outcome.deferred.append(pair.link.opportunity_id)
         if pair.summary_changes and pair.deal_id in updated:
             outcome.summaries_written += 1
-    outcome.deferred += [oid for oid in opportunity_ids if oid not in mine]
+    outcome.deferred += unread + [oid for oid in opportunity_ids if oid not in mine]
     return outcome
 
 
@@ -119,20 +121,28 @@ def _try_lock(opportunity_id: str):
 # -- reads ---------------------------------------------------------------------------------
 
 
-def _read_pairs(opportunity_ids: list[str], run: Run) -> list[Pair]:
-    """Each opportunity once, and the AWS summary of those ever submitted."""
+def _read_pairs(opportunity_ids: list[str], run: Run) -> tuple[list[Pair], list[str]]:
+    """Each opportunity once, and the AWS summary of those ever submitted;
+    and the opportunities Partner Central no longer answers for (their task
+    reports it)."""
     pc = runtime.partner_central()
     with runtime.database().transaction() as session:
         links = links_by_opportunity(session, opportunity_ids)
-    pairs = []
+    pairs, unread = [], []
     for opportunity_id in opportunity_ids:
         if opportunity_id not in links:
             continue  # unlinked since it was listed
-        opportunity = pc.call("GetOpportunity", priority=run.priority, Identifier=opportunity_id)
+        try:
+            opportunity = pc.call(
+                "GetOpportunity", priority=run.priority, Identifier=opportunity_id
+            )
+        except NotFound:
+            unread.append(opportunity_id)
+            continue
         review_status = (opportunity.get("LifeCycle") or {}).get("ReviewStatus")
         summary = None if never_submitted(review_status) else read_summary(opportunity_id, run)
         pairs.append(Pair(links[opportunity_id], opportunity, summary))
-    return pairs
+    return pairs, unread
 
 
 # -- the merge -----------------------------------------------------------------------------
@@ -173,10 +183,7 @@ def _merge(pair: Pair, state: DealState, related_row, run: Run) -> Merged | None
     """The per-deal sync's merge, or None when settling it needs more than
     a write to the deal."""
     related = _agreed_related_entities(related_row, state, pair.opportunity)
-    if related is None or first_step(pair.link, deal_owner_id(state.properties)) not in (
-        "none",
-        "unchanged",
-    ):
+    if related is None or _asks_for_more(pair.link, state):
         return None
     hubspot = runtime.hubspot()
     customer = prepare_customer(hubspot, state, pair.opportunity, run)
@@ -207,6 +214,16 @@ def _merge(pair: Pair, state: DealState, related_row, run: Run) -> Merged | None
         if related_unsynced
         else {},
     )
+
+
+def _asks_for_more(link: OpportunityLink, state: DealState) -> bool:
+    """The deal asks the per-deal sync's later steps for a call: an owner
+    to assign, or a submission."""
+    owner_step = first_step(link, deal_owner_id(state.properties))
+    submission_asked = (
+        wants_submission(state.properties) and link.submission_status in REQUESTABLE_BY_DEAL
+    )
+    return owner_step not in ("none", "unchanged") or submission_asked
 
 
 def _agreed_related_entities(row, state: DealState, opportunity: dict) -> dict | None:

@@ -2,8 +2,8 @@
 
 EventBridge delivery is best effort, so beat periodically lists the
 opportunities modified since a stored watermark (`ListOpportunities`,
-`LastModifiedDate.AfterLastModifiedDate`, oldest first, every page) and,
-page by page:
+`LastModifiedDate.AfterLastModifiedDate`, oldest first, every page) and, as
+the pages come:
 
 1. keeps the linked opportunities whose `LastModifiedDate` differs from the
    one their link last synced (the rest, including pcsync's own writes, are
@@ -18,9 +18,10 @@ page by page:
    company or contacts, a conflict). Its AWS summary the batch has already
    written: one summary read per pull;
 4. in the same transaction as the queueing, advances the watermark to the
-   latest `LastModifiedDate` AWS returned (verbatim, ISO 8601 with
-   milliseconds). A failure before the commit leaves the watermark where it
-   was, so the next cycle lists the page again.
+   `LastModifiedDate` of the last opportunity pulled (at the end, the latest
+   AWS returned), verbatim, ISO 8601 with milliseconds. A failure before
+   the commit leaves the watermark where it was, so the next cycle lists
+   those opportunities again.
 
 AWS's filter is "on or after", so each cycle lists the newest opportunity of
 the previous one again; step 1 is what keeps that from costing anything.
@@ -120,7 +121,7 @@ def reconcile_cycle(run: Run, lookback: timedelta = DEFAULT_LOOKBACK) -> CycleRe
         while len(pending) >= BATCH_SIZE:
             pull_and_advance(pending[:BATCH_SIZE], pending[BATCH_SIZE - 1], run, report)
             pending = pending[BATCH_SIZE:]
-        newest = page[-1]
+        newest = max(page, key=lambda item: item["LastModifiedDate"])
     if report.listed:
         pull_and_advance(pending, newest, run, report)
     with runtime.database().transaction() as session:

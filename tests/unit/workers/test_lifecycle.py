@@ -62,14 +62,9 @@ def test_a_move_changes_the_state_and_writes_one_audit_row(database, invitation)
 
 
 def test_a_move_the_table_refuses_is_a_permanent_error_and_changes_nothing(database, invitation):
-    with pytest.raises(InvalidTransition) as refused:
-        with database.transaction() as session:
-            INVITATION.move(
-                session, RUN, session.get(Invitation, invitation), "rejected", action="x"
-            )
-            INVITATION.move(
-                session, RUN, session.get(Invitation, invitation), "accepting", action="x"
-            )
+    with pytest.raises(InvalidTransition) as refused, database.transaction() as session:
+        INVITATION.move(session, RUN, session.get(Invitation, invitation), "rejected", action="x")
+        INVITATION.move(session, RUN, session.get(Invitation, invitation), "accepting", action="x")
     assert isinstance(refused.value, PermanentError)
     assert "rejected -> accepting" in str(refused.value)
     with database.transaction() as session:
@@ -98,11 +93,13 @@ def test_attempts_count_only_the_ended_ones_of_that_action(database, invitation)
 def test_a_running_task_is_polled_sooner_first_and_given_up_after_a_day():
     running = Step("in_progress", poll_in=1.0)
     given_up = []
-    countdowns = [next_poll(running, n, lambda: given_up.append(n)).poll_in for n in range(6)]
+
+    def give_up() -> None:
+        given_up.append("gave up")
+
+    countdowns = [next_poll(running, n, give_up).poll_in for n in range(6)]
     assert countdowns == [5.0, 10.0, 20.0, 40.0, 60.0, 60.0]
-    assert next_poll(Step("accepted"), MAX_POLL_ROUNDS, lambda: given_up.append(0)) == Step(
-        "accepted"
-    )
+    assert next_poll(Step("accepted"), MAX_POLL_ROUNDS, give_up) == Step("accepted")
     assert given_up == []
-    assert next_poll(running, MAX_POLL_ROUNDS, lambda: given_up.append("gave up")) == Step("failed")
+    assert next_poll(running, MAX_POLL_ROUNDS, give_up) == Step("failed")
     assert given_up == ["gave up"]

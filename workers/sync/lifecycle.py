@@ -57,6 +57,15 @@ class AuditSubject:
     opportunity_id: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
 
+    def columns(self, diff: dict | None) -> dict[str, Any]:
+        """An audit row's object columns, and its diff with `details` in it."""
+        return {
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "opportunity_id": self.opportunity_id,
+            "diff": {**self.details, **(diff or {})} or None,
+        }
+
 
 @dataclass(frozen=True)
 class Lifecycle:
@@ -88,17 +97,8 @@ class Lifecycle:
         message: str | None = None,
     ) -> None:
         """One audit row about `record` that is not a move (a request, a refusal)."""
-        subject = self.subject(record)
-        run.audit(
-            session,
-            action=action,
-            outcome=outcome,
-            object_type=subject.object_type,
-            object_id=subject.object_id,
-            opportunity_id=subject.opportunity_id,
-            diff={**subject.details, **(diff or {})} or None,
-            message=message,
-        )
+        columns = self.subject(record).columns(diff)
+        run.audit(session, action=action, outcome=outcome, message=message, **columns)
 
     def move(
         self,

@@ -20,8 +20,9 @@ from ingest.api import require_bearer_token
 from ingest.api_operations import operator_actor
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
-from tasks.referrals import DecisionRefused, request_decision
+from tasks.referrals import request_decision
 from tasks.submission import queue_submission
+from workers.errors import DecisionRefused
 from workers.sync import referrals
 from workers.sync.context import Run
 from workers.sync.deals import find_link
@@ -100,7 +101,7 @@ def _decide(invitation_id: str, decision: str, reason: str | None = None) -> dic
     try:
         request_decision(invitation_id, decision, operator_run(), reason=reason)
     except DecisionRefused as exc:
-        abort(exc.status, message=str(exc))
+        abort(exc.status_code, message=str(exc))
     return {"queued": True, "invitation_id": invitation_id, "decision": decision}
 
 

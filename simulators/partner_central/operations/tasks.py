@@ -55,6 +55,19 @@ def _new_task(sim: Simulator, state: CatalogState, kind: str, **fields) -> dict:
     }
 
 
+def _start_task(
+    sim: Simulator, state: CatalogState, params: dict, registry: tuple, kind: str, **fields
+) -> dict:
+    """A new task, kept with its client token (``registry``: the task table and
+    its token table), after which whatever is due completes."""
+    tasks, tokens = registry
+    task = _new_task(sim, state, kind, **fields)
+    tasks[task["TaskId"]] = task
+    tokens.remember(params["ClientToken"], params, task["TaskId"])
+    complete_due_tasks(sim, state)
+    return task
+
+
 def _fail(task: dict, reason_code: str, message: str) -> None:
     task.update(TaskStatus=FAILED, ReasonCode=reason_code, Message=message)
 
@@ -72,17 +85,15 @@ def start_engagement_from_opportunity_task(
     errors = all_submission_errors(opportunity, params["AwsSubmission"]["InvolvementType"])
     if errors:
         raise ValidationError(errors, BUSINESS_VALIDATION_FAILED)
-    task = _new_task(
+    return _start_task(
         sim,
         state,
+        params,
+        (state.from_opportunity_tasks, state.from_opportunity_task_tokens),
         "engagement-from-opportunity-task",
         OpportunityId=opportunity["Id"],
         submission=params["AwsSubmission"],
     )
-    state.from_opportunity_tasks[task["TaskId"]] = task
-    state.from_opportunity_task_tokens.remember(params["ClientToken"], params, task["TaskId"])
-    complete_due_tasks(sim, state)
-    return task
 
 
 def _complete_from_opportunity(sim: Simulator, state: CatalogState, task: dict) -> None:
@@ -156,16 +167,14 @@ def start_engagement_by_accepting_invitation_task(
             "Only opportunity invitations create an opportunity.",
             "INVALID_RESOURCE_STATE",
         )
-    task = _new_task(
+    return _start_task(
         sim,
         state,
+        params,
+        (state.by_invitation_tasks, state.by_invitation_task_tokens),
         "engagement-by-accepting-invitation-task",
         EngagementInvitationId=invitation["Id"],
     )
-    state.by_invitation_tasks[task["TaskId"]] = task
-    state.by_invitation_task_tokens.remember(params["ClientToken"], params, task["TaskId"])
-    complete_due_tasks(sim, state)
-    return task
 
 
 def _complete_by_invitation(sim: Simulator, state: CatalogState, task: dict) -> None:

@@ -128,63 +128,39 @@ def test_approval_control_accepts_the_submission_invitation(client, sim):
     )
 
 
-def test_create_get_and_list_engagements(client):
-    created = client.create_engagement(
-        Catalog="Sandbox",
-        ClientToken="eng-token",
-        Title="Joint pursuit",
-        Description="Co-sell with a partner",
-        Contexts=[
-            {
-                "Type": "CustomerProject",
-                "Payload": {
-                    "CustomerProject": {
-                        "Customer": {
-                            "Industry": "Retail",
-                            "CompanyName": "Shop",
-                            "WebsiteUrl": "https://shop.example.com",
-                            "CountryCode": "DE",
-                        },
-                        "Project": {
-                            "Title": "Shop",
-                            "BusinessProblem": "Needs a scalable storefront on AWS.",
-                            "TargetCompletionDate": "2025-10-01",
-                        },
-                    }
-                },
-            }
-        ],
-    )
-    assert created["Id"].startswith("eng-")
-    assert (
-        client.create_engagement(
-            Catalog="Sandbox",
-            ClientToken="eng-token",
-            Title="Joint pursuit",
-            Description="Co-sell with a partner",
-            Contexts=[
-                {
-                    "Type": "CustomerProject",
-                    "Payload": {
-                        "CustomerProject": {
-                            "Customer": {
-                                "Industry": "Retail",
-                                "CompanyName": "Shop",
-                                "WebsiteUrl": "https://shop.example.com",
-                                "CountryCode": "DE",
-                            },
-                            "Project": {
-                                "Title": "Shop",
-                                "BusinessProblem": "Needs a scalable storefront on AWS.",
-                                "TargetCompletionDate": "2025-10-01",
-                            },
-                        }
+SHOP_ENGAGEMENT = {
+    "Catalog": "Sandbox",
+    "ClientToken": "eng-token",
+    "Title": "Joint pursuit",
+    "Description": "Co-sell with a partner",
+    "Contexts": [
+        {
+            "Type": "CustomerProject",
+            "Payload": {
+                "CustomerProject": {
+                    "Customer": {
+                        "Industry": "Retail",
+                        "CompanyName": "Shop",
+                        "WebsiteUrl": "https://shop.example.com",
+                        "CountryCode": "DE",
+                    },
+                    "Project": {
+                        "Title": "Shop",
+                        "BusinessProblem": "Needs a scalable storefront on AWS.",
+                        "TargetCompletionDate": "2025-10-01",
                     },
                 }
-            ],
-        )["Id"]
-        == created["Id"]
-    )
+            },
+        }
+    ],
+}
+
+
+def test_create_get_and_list_engagements(client):
+    created = client.create_engagement(**SHOP_ENGAGEMENT)
+    assert created["Id"].startswith("eng-")
+    # The same client token again: the same engagement, not a second one.
+    assert client.create_engagement(**SHOP_ENGAGEMENT)["Id"] == created["Id"]
     engagement = client.get_engagement(Catalog="Sandbox", Identifier=created["Arn"])
     assert engagement["Title"] == "Joint pursuit" and engagement["CreatedBy"] == "123456789012"
     listed = client.list_engagements(Catalog="Sandbox", ContextTypes=["CustomerProject"])

@@ -21,13 +21,18 @@ def new_invitation(
     state: CatalogState,
     *,
     engagement: dict,
-    sender_account: str,
-    sender_company: str,
-    receiver_account: str,
-    participant_type: str,
     payload: dict,
+    from_aws: bool,
     message: str | None = None,
 ) -> dict:
+    """An invitation between AWS and the partner: AWS invites the partner (the
+    partner receives it) or the partner's submission invites AWS (it sent it)."""
+    if from_aws:
+        sender_account, sender_company = store.AWS_ACCOUNT_ALIAS, store.AWS_COMPANY_NAME
+        receiver_account, participant_type = sim.account_id, "RECEIVER"
+    else:
+        sender_account, sender_company = sim.account_id, store.PARTNER_COMPANY_NAME
+        receiver_account, participant_type = store.AWS_ACCOUNT_ALIAS, "SENDER"
     invitation_id = sim.ids.invitation()
     now = sim.clock.now_ms()
     invitation = {

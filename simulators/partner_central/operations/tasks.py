@@ -8,6 +8,8 @@ at completion, and EngagementId and friends appear only then.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import store
@@ -55,13 +57,38 @@ def _new_task(sim: Simulator, state: CatalogState, kind: str, **fields) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class TaskKind:
+    """One kind of task: its ARN resource type and where the catalog keeps it."""
+
+    arn_type: str
+    table: str  # CatalogState attribute: task id -> task
+    token_table: str  # CatalogState attribute: client token -> task id
+
+
+FROM_OPPORTUNITY = TaskKind(
+    "engagement-from-opportunity-task", "from_opportunity_tasks", "from_opportunity_task_tokens"
+)
+BY_INVITATION = TaskKind(
+    "engagement-by-accepting-invitation-task", "by_invitation_tasks", "by_invitation_task_tokens"
+)
+
+
 def _start_task(
-    sim: Simulator, state: CatalogState, params: dict, registry: tuple, kind: str, **fields
+    sim: Simulator,
+    state: CatalogState,
+    params: dict,
+    kind: TaskKind,
+    checked_fields: Callable[[CatalogState, dict], dict],
 ) -> dict:
-    """A new task, kept with its client token (``registry``: the task table and
-    its token table), after which whatever is due completes."""
-    tasks, tokens = registry
-    task = _new_task(sim, state, kind, **fields)
+    """Start a task once per client token: a repeated token returns the first task
+    unchecked; else ``checked_fields`` validates the request (raising its error)
+    and gives the task's own fields. Whatever is due completes before returning."""
+    tasks, tokens = getattr(state, kind.table), getattr(state, kind.token_table)
+    existing_id = tokens.lookup(params["ClientToken"], params)
+    if existing_id is not None:
+        return tasks[existing_id]
+    task = _new_task(sim, state, kind.arn_type, **checked_fields(state, params))
     tasks[task["TaskId"]] = task
     tokens.remember(params["ClientToken"], params, task["TaskId"])
     complete_due_tasks(sim, state)
@@ -78,22 +105,15 @@ def _fail(task: dict, reason_code: str, message: str) -> None:
 def start_engagement_from_opportunity_task(
     sim: Simulator, state: CatalogState, params: dict
 ) -> dict:
-    existing_id = state.from_opportunity_task_tokens.lookup(params["ClientToken"], params)
-    if existing_id is not None:
-        return state.from_opportunity_tasks[existing_id]
+    return _start_task(sim, state, params, FROM_OPPORTUNITY, _submission_fields)
+
+
+def _submission_fields(state: CatalogState, params: dict) -> dict:
     opportunity = find_opportunity(state, params["Identifier"])
     errors = all_submission_errors(opportunity, params["AwsSubmission"]["InvolvementType"])
     if errors:
         raise ValidationError(errors, BUSINESS_VALIDATION_FAILED)
-    return _start_task(
-        sim,
-        state,
-        params,
-        (state.from_opportunity_tasks, state.from_opportunity_task_tokens),
-        "engagement-from-opportunity-task",
-        OpportunityId=opportunity["Id"],
-        submission=params["AwsSubmission"],
-    )
+    return {"OpportunityId": opportunity["Id"], "submission": params["AwsSubmission"]}
 
 
 def _complete_from_opportunity(sim: Simulator, state: CatalogState, task: dict) -> None:
@@ -121,11 +141,8 @@ def _complete_from_opportunity(sim: Simulator, state: CatalogState, task: dict) 
         sim,
         state,
         engagement=engagement,
-        sender_account=sim.account_id,
-        sender_company=store.PARTNER_COMPANY_NAME,
-        receiver_account=store.AWS_ACCOUNT_ALIAS,
-        participant_type="SENDER",
         payload=opportunity_invitation_payload(opportunity),
+        from_aws=False,
     )
     submission = task["submission"]
     mark_submitted(
@@ -156,9 +173,10 @@ def list_engagement_from_opportunity_tasks(
 def start_engagement_by_accepting_invitation_task(
     sim: Simulator, state: CatalogState, params: dict
 ) -> dict:
-    existing_id = state.by_invitation_task_tokens.lookup(params["ClientToken"], params)
-    if existing_id is not None:
-        return state.by_invitation_tasks[existing_id]
+    return _start_task(sim, state, params, BY_INVITATION, _acceptance_fields)
+
+
+def _acceptance_fields(state: CatalogState, params: dict) -> dict:
     invitation = find_invitation(state, params["Identifier"])
     require_pending_receiver(invitation)
     if invitation["PayloadType"] != "OpportunityInvitation":
@@ -167,14 +185,7 @@ def start_engagement_by_accepting_invitation_task(
             "Only opportunity invitations create an opportunity.",
             "INVALID_RESOURCE_STATE",
         )
-    return _start_task(
-        sim,
-        state,
-        params,
-        (state.by_invitation_tasks, state.by_invitation_task_tokens),
-        "engagement-by-accepting-invitation-task",
-        EngagementInvitationId=invitation["Id"],
-    )
+    return {"EngagementInvitationId": invitation["Id"]}
 
 
 def _complete_by_invitation(sim: Simulator, state: CatalogState, task: dict) -> None:

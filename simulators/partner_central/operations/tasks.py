@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .. import store
@@ -64,13 +65,26 @@ class TaskKind:
     arn_type: str
     table: str  # CatalogState attribute: task id -> task
     token_table: str  # CatalogState attribute: client token -> task id
+    list_operation: str
+    list_filters: dict[str, str]  # list request member -> task member
 
 
 FROM_OPPORTUNITY = TaskKind(
-    "engagement-from-opportunity-task", "from_opportunity_tasks", "from_opportunity_task_tokens"
+    "engagement-from-opportunity-task",
+    "from_opportunity_tasks",
+    "from_opportunity_task_tokens",
+    "ListEngagementFromOpportunityTasks",
+    {"OpportunityIdentifier": "OpportunityId", "EngagementIdentifier": "EngagementId"},
 )
 BY_INVITATION = TaskKind(
-    "engagement-by-accepting-invitation-task", "by_invitation_tasks", "by_invitation_task_tokens"
+    "engagement-by-accepting-invitation-task",
+    "by_invitation_tasks",
+    "by_invitation_task_tokens",
+    "ListEngagementByAcceptingInvitationTasks",
+    {
+        "OpportunityIdentifier": "OpportunityId",
+        "EngagementInvitationIdentifier": "EngagementInvitationId",
+    },
 )
 
 
@@ -102,13 +116,8 @@ def _fail(task: dict, reason_code: str, message: str) -> None:
 # --- StartEngagementFromOpportunityTask ------------------------------------------------
 
 
-def start_engagement_from_opportunity_task(
-    sim: Simulator, state: CatalogState, params: dict
-) -> dict:
-    return _start_task(sim, state, params, FROM_OPPORTUNITY, _submission_fields)
-
-
 def _submission_fields(state: CatalogState, params: dict) -> dict:
+    """StartEngagementFromOpportunityTask: the opportunity must be complete for AWS."""
     opportunity = find_opportunity(state, params["Identifier"])
     errors = all_submission_errors(opportunity, params["AwsSubmission"]["InvolvementType"])
     if errors:
@@ -156,27 +165,11 @@ def _complete_from_opportunity(sim: Simulator, state: CatalogState, task: dict) 
     )
 
 
-def list_engagement_from_opportunity_tasks(
-    sim: Simulator, state: CatalogState, params: dict
-) -> dict:
-    return _list_tasks(
-        state.from_opportunity_tasks.values(),
-        params,
-        "ListEngagementFromOpportunityTasks",
-        {"OpportunityIdentifier": "OpportunityId", "EngagementIdentifier": "EngagementId"},
-    )
-
-
 # --- StartEngagementByAcceptingInvitationTask ------------------------------------------
 
 
-def start_engagement_by_accepting_invitation_task(
-    sim: Simulator, state: CatalogState, params: dict
-) -> dict:
-    return _start_task(sim, state, params, BY_INVITATION, _acceptance_fields)
-
-
 def _acceptance_fields(state: CatalogState, params: dict) -> dict:
+    """StartEngagementByAcceptingInvitationTask: a pending opportunity invitation."""
     invitation = find_invitation(state, params["Identifier"])
     require_pending_receiver(invitation)
     if invitation["PayloadType"] != "OpportunityInvitation":
@@ -239,24 +232,12 @@ def _opportunity_from_invitation(payload: dict) -> dict:
     return opportunity
 
 
-def list_engagement_by_accepting_invitation_tasks(
-    sim: Simulator, state: CatalogState, params: dict
-) -> dict:
-    return _list_tasks(
-        state.by_invitation_tasks.values(),
-        params,
-        "ListEngagementByAcceptingInvitationTasks",
-        {
-            "OpportunityIdentifier": "OpportunityId",
-            "EngagementInvitationIdentifier": "EngagementInvitationId",
-        },
-    )
-
-
 # --- Shared -------------------------------------------------------------------------------
 
 
-def _list_tasks(tasks, params: dict, operation: str, list_filters: dict[str, str]) -> dict:
+def _list_tasks(sim: Simulator, state: CatalogState, params: dict, kind: TaskKind) -> dict:
+    tasks = getattr(state, kind.table).values()
+    list_filters = kind.list_filters
     wanted_ids = {resolve_identifier(i) for i in params.get("TaskIdentifier", [])}
     filters = {
         key: {resolve_identifier(i) for i in params[key]} for key in list_filters if params.get(key)
@@ -277,7 +258,7 @@ def _list_tasks(tasks, params: dict, operation: str, list_filters: dict[str, str
         "StartTime",
         "DESCENDING",
     )
-    page, next_token = paginate(ordered, params, operation)
+    page, next_token = paginate(ordered, params, kind.list_operation)
     return {"TaskSummaries": page, "NextToken": next_token}
 
 
@@ -293,8 +274,12 @@ def complete_due_tasks(sim: Simulator, state: CatalogState) -> None:
 
 
 HANDLERS = {
-    "StartEngagementFromOpportunityTask": start_engagement_from_opportunity_task,
-    "ListEngagementFromOpportunityTasks": list_engagement_from_opportunity_tasks,
-    "StartEngagementByAcceptingInvitationTask": start_engagement_by_accepting_invitation_task,
-    "ListEngagementByAcceptingInvitationTasks": list_engagement_by_accepting_invitation_tasks,
+    "StartEngagementFromOpportunityTask": partial(
+        _start_task, kind=FROM_OPPORTUNITY, checked_fields=_submission_fields
+    ),
+    "ListEngagementFromOpportunityTasks": partial(_list_tasks, kind=FROM_OPPORTUNITY),
+    "StartEngagementByAcceptingInvitationTask": partial(
+        _start_task, kind=BY_INVITATION, checked_fields=_acceptance_fields
+    ),
+    "ListEngagementByAcceptingInvitationTasks": partial(_list_tasks, kind=BY_INVITATION),
 }

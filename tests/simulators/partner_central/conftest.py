@@ -204,6 +204,11 @@ def update_payload_from(opportunity: dict) -> dict:
     return payload
 
 
+def lifecycle(client, opportunity_id: str) -> dict:
+    """The opportunity's LifeCycle as GetOpportunity returns it now."""
+    return client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)["LifeCycle"]
+
+
 def field_names(error) -> set[str]:
     return {entry.get("FieldName") for entry in error.response["ErrorList"]}
 

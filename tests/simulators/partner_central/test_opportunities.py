@@ -7,7 +7,13 @@ import datetime as dt
 
 import pytest
 
-from .conftest import codes_by_field, field_names, opportunity_request, update_payload_from
+from .conftest import (
+    codes_by_field,
+    field_names,
+    lifecycle,
+    opportunity_request,
+    update_payload_from,
+)
 
 
 def _create(client, token="token-1", **overrides) -> dict:
@@ -68,12 +74,7 @@ def test_update_round_trips_last_modified_date_and_moves_it(client):
     payload["LifeCycle"]["Stage"] = "Qualified"
     response = client.update_opportunity(**payload)
     assert response["LastModifiedDate"] > opportunity["LastModifiedDate"]
-    assert (
-        client.get_opportunity(Catalog="Sandbox", Identifier=opportunity["Id"])["LifeCycle"][
-            "Stage"
-        ]
-        == "Qualified"
-    )
+    assert lifecycle(client, opportunity["Id"])["Stage"] == "Qualified"
 
 
 def test_stale_last_modified_date_raises_conflict(client):
@@ -183,12 +184,7 @@ def test_approved_locks_the_documented_fields(client, sim):
     free = update_payload_from(current)
     free["LifeCycle"]["Stage"] = "Committed"
     client.update_opportunity(**free)
-    assert (
-        client.get_opportunity(Catalog="Sandbox", Identifier=opportunity["Id"])["LifeCycle"][
-            "Stage"
-        ]
-        == "Committed"
-    )
+    assert lifecycle(client, opportunity["Id"])["Stage"] == "Committed"
 
 
 def test_sandbox_update_may_set_review_status_but_aws_catalog_keeps_it(client):
@@ -196,12 +192,7 @@ def test_sandbox_update_may_set_review_status_but_aws_catalog_keeps_it(client):
     payload = update_payload_from(sandbox)
     payload["LifeCycle"]["ReviewStatus"] = "Approved"
     client.update_opportunity(**payload)
-    assert (
-        client.get_opportunity(Catalog="Sandbox", Identifier=sandbox["Id"])["LifeCycle"][
-            "ReviewStatus"
-        ]
-        == "Approved"
-    )
+    assert lifecycle(client, sandbox["Id"])["ReviewStatus"] == "Approved"
 
     created = client.create_opportunity(**opportunity_request("aws-token", Catalog="AWS"))
     production = client.get_opportunity(Catalog="AWS", Identifier=created["Id"])
@@ -459,12 +450,7 @@ def test_submit_needs_a_solution_and_moves_to_submitted(client):
     client.submit_opportunity(
         Catalog="Sandbox", Identifier=opportunity_id, InvolvementType="For Visibility Only"
     )
-    assert (
-        client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)["LifeCycle"][
-            "ReviewStatus"
-        ]
-        == "Submitted"
-    )
+    assert lifecycle(client, opportunity_id)["ReviewStatus"] == "Submitted"
     summary = client.get_aws_opportunity_summary(
         Catalog="Sandbox", RelatedOpportunityIdentifier=opportunity_id
     )

@@ -12,33 +12,22 @@ invitation or linked deal", 409 "not possible in the current state".
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from ingest.api import require_bearer_token
-from ingest.api_operations import operator_actor
+from ingest.api_common import SECURITY, operator_blueprint, operator_run
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
 from tasks.referrals import DecisionRefused, request_decision
 from tasks.submission import queue_submission
 from workers.sync import referrals
-from workers.sync.context import Run
 from workers.sync.deals import find_link
 from workers.sync.submission import UNDER_WAY
 
-blueprint = Blueprint(
-    "api_referrals",
-    __name__,
-    url_prefix="/api",
-    description="AWS referrals (engagement invitations) and submission to AWS",
+blueprint = operator_blueprint(
+    "api_referrals", __name__, "AWS referrals (engagement invitations) and submission to AWS"
 )
-blueprint.before_request(require_bearer_token)
-SECURITY = [{"bearerAuth": []}]
-
-
-def operator_run() -> Run:
-    return Run(actor=operator_actor(), task_id=None, source="operator")
 
 
 class InvitationSchema(Schema):

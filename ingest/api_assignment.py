@@ -17,8 +17,10 @@ from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from ingest.api_common import (
-    SECURITY,
+    UNKNOWN_OPPORTUNITY,
+    QueuedOnOpportunitySchema,
     audit_request,
+    documented,
     operator_blueprint,
     operator_run,
     opportunity_read,
@@ -98,10 +100,8 @@ class AssignmentSchema(Schema):
     refused_email = fields.String(allow_none=True)
 
 
-class QueuedAssignmentSchema(Schema):
-    queued = fields.Boolean()
-    opportunity_id = fields.String()
-    hubspot_deal_id = fields.String()
+class QueuedAssignmentSchema(QueuedOnOpportunitySchema):
+    """The assignment is queued; its outcome is audited (`opportunity.assign`)."""
 
 
 def linked_opportunity(session, opportunity_id: str):
@@ -128,9 +128,10 @@ def get_assignment(opportunityId: str):  # the documented path parameter's name
 @blueprint.route("/opportunities/<opportunityId>/assign", methods=["POST"])
 @blueprint.arguments(AssignRequestSchema, error_status_code=400)
 @blueprint.response(202, QueuedAssignmentSchema)
-@blueprint.alt_response(400, description="bad body or opportunity id; `errors` names each field")
-@blueprint.alt_response(404, description="no linked opportunity with this id")
-@blueprint.doc(security=SECURITY)
+@documented(
+    blueprint,
+    {400: "bad body or opportunity id; `errors` names each field", 404: UNKNOWN_OPPORTUNITY},
+)
 def assign_opportunity(body: dict, opportunityId: str):
     """Assign the opportunity to a HubSpot owner's Partner Central user or to an
     explicit assignee. Queued; the outcome is audited (`opportunity.assign`)."""

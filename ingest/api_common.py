@@ -8,9 +8,11 @@ from collections.abc import Callable
 
 from flask import request
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from ingest.api import operator_actor_for, require_bearer_token
 from workers.sync.context import Run
+from workers.sync.deals import audit
 
 SECURITY = [{"bearerAuth": []}]
 
@@ -22,24 +24,41 @@ def operator_blueprint(name: str, import_name: str, description: str) -> Bluepri
     return blueprint
 
 
-def opportunity_read(blueprint: Blueprint, rule: str, schema) -> Callable:
-    """Registers a GET route on an opportunity (``rule`` under
-    /opportunities/<opportunityId>) answering ``schema``, and documents its
-    other answers: a malformed id (400), an id linked to no deal (404)."""
-    decorators = (
-        blueprint.doc(security=SECURITY),
-        blueprint.alt_response(404, description="no linked opportunity with this id"),
-        blueprint.alt_response(400, description="malformed opportunity id"),
-        blueprint.response(200, schema),
-        blueprint.route(rule),
-    )
+def documented(blueprint: Blueprint, other_answers: dict[int, str]) -> Callable:
+    """Documents a route's answers besides its success (status -> description)
+    and that it needs the bearer token."""
 
-    def register(view: Callable) -> Callable:
-        for decorate in decorators:
-            view = decorate(view)
+    def document(view: Callable) -> Callable:
+        view = blueprint.doc(security=SECURITY)(view)
+        for status, description in reversed(other_answers.items()):
+            view = blueprint.alt_response(status, description=description)(view)
         return view
 
+    return document
+
+
+UNKNOWN_OPPORTUNITY = "no linked opportunity with this id"
+
+
+def opportunity_read(blueprint: Blueprint, rule: str, schema) -> Callable:
+    """Registers a GET route on an opportunity (``rule`` under
+    /opportunities/<opportunityId>) answering ``schema``: a malformed id is a
+    400, an id linked to no deal a 404."""
+    answers = {400: "malformed opportunity id", 404: UNKNOWN_OPPORTUNITY}
+
+    def register(view: Callable) -> Callable:
+        view = documented(blueprint, answers)(view)
+        return blueprint.route(rule)(blueprint.response(200, schema)(view))
+
     return register
+
+
+class QueuedOnOpportunitySchema(Schema):
+    """The answer to an operator's request queued for a linked opportunity."""
+
+    queued = fields.Boolean()
+    opportunity_id = fields.String()
+    hubspot_deal_id = fields.String()
 
 
 def operator_actor() -> str:
@@ -54,12 +73,5 @@ def operator_run() -> Run:
 
 def audit_request(session, run: Run, action: str, link, diff: dict) -> None:
     """The audit row of an operator's request on a linked opportunity (``link``)."""
-    run.audit(
-        session,
-        action=action,
-        outcome="requested",
-        object_type="deal",
-        object_id=link.hubspot_deal_id,
-        opportunity_id=link.opportunity_id,
-        diff=diff,
-    )
+    deal_id, opportunity_id = link.hubspot_deal_id, link.opportunity_id
+    audit(session, run, action, "requested", deal_id, opportunity_id=opportunity_id, diff=diff)

@@ -16,7 +16,7 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from ingest.api_common import SECURITY, operator_blueprint, operator_run
+from ingest.api_common import SECURITY, documented, operator_blueprint, operator_run
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
 from tasks.referrals import DecisionRefused, request_decision
@@ -85,6 +85,12 @@ def list_invitations(query):
         return [referrals.invitation_view(row) for row in session.scalars(statement)]
 
 
+DECISION_ANSWERS = {
+    404: "unknown invitation",
+    409: "already decided, expired, or not yet imported",
+}
+
+
 def _decide(invitation_id: str, decision: str, reason: str | None = None) -> dict:
     try:
         request_decision(invitation_id, decision, operator_run(), reason=reason)
@@ -95,9 +101,7 @@ def _decide(invitation_id: str, decision: str, reason: str | None = None) -> dic
 
 @blueprint.route("/invitations/<invitation_id>/accept", methods=["POST"])
 @blueprint.response(202, QueuedSchema)
-@blueprint.alt_response(404, description="unknown invitation")
-@blueprint.alt_response(409, description="already decided, expired, or not yet imported")
-@blueprint.doc(security=SECURITY)
+@documented(blueprint, DECISION_ANSWERS)
 def accept_invitation(invitation_id):
     """Accept an AWS referral: StartEngagementByAcceptingInvitationTask, then link."""
     return _decide(invitation_id, "accept")
@@ -106,9 +110,7 @@ def accept_invitation(invitation_id):
 @blueprint.route("/invitations/<invitation_id>/reject", methods=["POST"])
 @blueprint.arguments(RejectSchema, error_status_code=400)
 @blueprint.response(202, QueuedSchema)
-@blueprint.alt_response(404, description="unknown invitation")
-@blueprint.alt_response(409, description="already decided, expired, or not yet imported")
-@blueprint.doc(security=SECURITY)
+@documented(blueprint, DECISION_ANSWERS)
 def reject_invitation(body, invitation_id):
     """Reject an AWS referral with one of the documented reasons."""
     return _decide(invitation_id, "reject", reason=body["reason"])

@@ -19,6 +19,7 @@ from marshmallow import Schema, fields, validate
 from ingest.api_assignment import linked_opportunity
 from ingest.api_common import (
     SECURITY,
+    QueuedOnOpportunitySchema,
     audit_request,
     operator_blueprint,
     operator_run,
@@ -53,10 +54,7 @@ class ResourceRequestSchema(Schema):
     )
 
 
-class QueuedChangeSchema(Schema):
-    queued = fields.Boolean()
-    opportunity_id = fields.String()
-    hubspot_deal_id = fields.String()
+class QueuedChangeSchema(QueuedOnOpportunitySchema):
     type = fields.String()
     id = fields.String()
 

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 from .. import rules, store
 from ..errors import Conflict
 from ..timestamps import to_iso
-from .common import add_engagement_member, find_invitation, paginate, partner_member, sort_items
+from .common import (
+    add_engagement_member,
+    by_operation,
+    find_invitation,
+    page_response,
+    partner_member,
+    sort_items,
+)
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -120,8 +127,9 @@ def list_engagement_invitations(sim: Simulator, state: CatalogState, params: dic
     matches = [i for i in state.invitations.values() if wanted(i)]
     keys = {"InvitationDate": lambda i: i["InvitationDate"]}
     ordered = sort_items(matches, params.get("Sort"), keys, "InvitationDate", "DESCENDING")
-    page, next_token = paginate(ordered, params, "ListEngagementInvitations")
-    return {"EngagementInvitationSummaries": page, "NextToken": next_token}
+    return page_response(
+        ordered, params, "ListEngagementInvitations", "EngagementInvitationSummaries"
+    )
 
 
 def require_pending_receiver(invitation: dict) -> None:
@@ -159,9 +167,9 @@ def reject_engagement_invitation(sim: Simulator, state: CatalogState, params: di
     publish_invitation_event(sim, invitation, "Engagement Invitation Rejected")
 
 
-HANDLERS = {
-    "GetEngagementInvitation": get_engagement_invitation,
-    "ListEngagementInvitations": list_engagement_invitations,
-    "AcceptEngagementInvitation": accept_engagement_invitation,
-    "RejectEngagementInvitation": reject_engagement_invitation,
-}
+HANDLERS = by_operation(
+    get_engagement_invitation,
+    list_engagement_invitations,
+    accept_engagement_invitation,
+    reject_engagement_invitation,
+)

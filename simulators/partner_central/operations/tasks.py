@@ -18,7 +18,7 @@ from ..errors import BUSINESS_VALIDATION_FAILED, ValidationError, business_error
 from .common import (
     find_invitation,
     find_opportunity,
-    paginate,
+    page_response,
     partner_member,
     publish_opportunity_event,
     resolve_identifier,
@@ -258,8 +258,7 @@ def _list_tasks(sim: Simulator, state: CatalogState, params: dict, kind: TaskKin
         "StartTime",
         "DESCENDING",
     )
-    page, next_token = paginate(ordered, params, kind.list_operation)
-    return {"TaskSummaries": page, "NextToken": next_token}
+    return page_response(ordered, params, kind.list_operation, "TaskSummaries")
 
 
 def complete_due_tasks(sim: Simulator, state: CatalogState) -> None:

@@ -1,0 +1,12 @@
+"""Small helpers several integration test modules share."""
+
+from __future__ import annotations
+
+WEBHOOK_COUNTS = ("received", "recorded", "duplicates", "ignored", "rejected", "queued")
+
+
+def webhook_answer(**counts: int) -> dict[str, int]:
+    """What a webhook endpoint answers: the counts given, every other one zero."""
+    unknown = set(counts) - set(WEBHOOK_COUNTS)
+    assert not unknown, f"not a webhook count: {unknown}"
+    return {name: counts.get(name, 0) for name in WEBHOOK_COUNTS}

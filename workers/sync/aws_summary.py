@@ -4,16 +4,17 @@ output deal properties.
 Most of what AWS does to a co-sell opportunity (involvement type, engagement
 score, next best actions, the AWS sales team) appears only in this summary,
 never in the partner's opportunity (GetAwsOpportunitySummary's documentation).
-The per-opportunity task writes it to one deal, the reconciliation cycle to
-many through HubSpot's batch update; both write only the values that differ
-from what pcsync last wrote to the deal (`summary_changes`), and remember
-them on the link.
+`write_summary` writes it to one deal (the per-opportunity task); the
+reconciliation cycle writes many through HubSpot's batch update
+(`summary_changes`). Both write only the values that differ from what
+pcsync last wrote to the deal, and remember them on the link.
 """
 
 from __future__ import annotations
 
 from models.links import OpportunityLink
-from workers.sync.deal_status import changed_properties
+from workers.clients.hubspot import HubSpot
+from workers.sync.deal_status import changed_properties, write_deal_status
 
 SUMMARY_PROPERTIES = (
     "aws_involvement_type",
@@ -69,6 +70,11 @@ def summary_properties(summary: dict) -> dict[str, str]:
         "aws_next_best_actions": (insights.get("NextBestActions") or "")[:TEXTAREA_LIMIT],
         "aws_team": team_text(summary.get("OpportunityTeam"))[:TEXTAREA_LIMIT],
     }
+
+
+def write_summary(hubspot: HubSpot, link: OpportunityLink, summary: dict) -> dict[str, str]:
+    """One deal: PATCH what changed. Returns what was sent."""
+    return write_deal_status(hubspot, link, summary_properties(summary))
 
 
 def summary_changes(link: OpportunityLink, summary: dict) -> dict[str, str]:

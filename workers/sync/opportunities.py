@@ -18,9 +18,8 @@ from sqlalchemy import select
 from models.links import OpportunityLink
 from pcsync import runtime
 from workers.errors import NotFound
-from workers.sync.aws_summary import never_submitted, summary_changes
+from workers.sync.aws_summary import never_submitted, write_summary
 from workers.sync.context import Run
-from workers.sync.deal_status import now_iso
 from workers.sync.deals import opportunity_lock, sync_deal
 
 log = logging.getLogger(__name__)
@@ -134,47 +133,36 @@ def read_summary(opportunity_id: str, run: Run) -> dict | None:
 def pull_aws_summary(opportunity_id: str, deal_id: str, run: Run) -> str:
     """GetAwsOpportunitySummary into the deal's output properties, under the
     opportunity's lock: the link's record of what was written to the deal is
-    read, written to HubSpot and updated by one writer at a time. The
-    HubSpot write happens between two short transactions, never inside one."""
+    read, written to HubSpot and updated by one writer at a time."""
     with opportunity_lock(opportunity_id):
         with runtime.database().transaction() as session:
             link = find_link_by_opportunity(session, opportunity_id)
             # The deal sync just stored the opportunity's review status.
             submitted = link is not None and not never_submitted(link.review_status)
         summary = read_summary(opportunity_id, run) if submitted else None
-        changes = summary_changes(link, summary) if summary is not None else {}
-        written = {**changes, "aws_last_sync": now_iso()} if changes else {}
-        if written:
-            runtime.hubspot().update_object("deals", deal_id, written)
         with runtime.database().transaction() as session:
-            return _record_summary(session, run, opportunity_id, deal_id, summary, written)
-
-
-def _record_summary(session, run: Run, opportunity_id, deal_id, summary, written) -> str:
-    """What the pull wrote (`written`, with its timestamp) remembered and audited."""
-    link = find_link_by_opportunity(session, opportunity_id)
-    if link is None:  # unlinked while we read; nothing to remember
-        audit_pull(session, run, "not_linked", opportunity_id)
-        return "not_linked"
-    if summary is None:
-        audit_pull(
-            session,
-            run,
-            "summary_not_available",
-            opportunity_id,
-            deal_id,
-            message="AWS has no summary for this opportunity yet",
-        )
-        return "summary_not_available"
-    changes = {k: v for k, v in written.items() if k != "aws_last_sync"}
-    link.hubspot_written = {**(link.hubspot_written or {}), **changes}
-    outcome = "summary_updated" if written else "summary_unchanged"
-    audit_pull(
-        session,
-        run,
-        outcome,
-        opportunity_id,
-        deal_id,
-        diff={"hubspot": written} if written else None,
-    )
-    return outcome
+            link = find_link_by_opportunity(session, opportunity_id)
+            if link is None:  # unlinked while we read; nothing to write to
+                audit_pull(session, run, "not_linked", opportunity_id)
+                return "not_linked"
+            if summary is None:
+                audit_pull(
+                    session,
+                    run,
+                    "summary_not_available",
+                    opportunity_id,
+                    deal_id,
+                    message="AWS has no summary for this opportunity yet",
+                )
+                return "summary_not_available"
+            written = write_summary(runtime.hubspot(), link, summary)
+            outcome = "summary_updated" if written else "summary_unchanged"
+            audit_pull(
+                session,
+                run,
+                outcome,
+                opportunity_id,
+                deal_id,
+                diff={"hubspot": written} if written else None,
+            )
+            return outcome

@@ -192,13 +192,7 @@ def _merge(pair: Pair, state: DealState, related_row, run: Run) -> Merged | None
     writes = pc_to_hubspot(
         result.to_hubspot, runtime.engine_config(), pipeline=state.properties.get("pipeline")
     )
-    contacts = customer.contacts
-    if (
-        result.to_pc
-        or result.pending_conflicts
-        or writes.get("company")
-        or (contacts is not None and (contacts.to_hubspot or contacts.pending_conflicts))
-    ):
+    if _beyond_the_deal(result, writes, customer):
         return None
     related_unsynced = related_row is None or related_row.status != "synced"
     return Merged(
@@ -213,6 +207,18 @@ def _merge(pair: Pair, state: DealState, related_row, run: Run) -> Merged | None
         related_status={STATUS_PROPERTY: "synced", PROBLEM_PROPERTY: ""}
         if related_unsynced
         else {},
+    )
+
+
+def _beyond_the_deal(result: MergeResult, writes: dict, customer: CustomerSync) -> bool:
+    """The merge writes Partner Central, a company or contacts, or leaves a
+    conflict to record: the per-deal sync does that, under its lock."""
+    contacts = customer.contacts
+    return bool(
+        result.to_pc
+        or result.pending_conflicts
+        or any(values for source, values in writes.items() if source != "deal")
+        or (contacts is not None and (contacts.to_hubspot or contacts.pending_conflicts))
     )
 
 

@@ -19,7 +19,7 @@ from ingest.api_operations import operator_actor
 from ingest.paging import PageArgs, page_fields, page_of
 from models.conflicts import conflict_query, conflict_view
 from pcsync import runtime
-from tasks.conflicts import request_resolution
+from workers.dispatch import request_resolution
 from workers.sync.conflict_resolution import CHOICES, Resolution, ResolutionError
 
 blueprint = Blueprint(

@@ -30,7 +30,7 @@ from ingest.api_operations import operator_actor
 from models.resources import LibraryResource, ResourceAttachment
 from pcsync import runtime
 from pcsync.resource_store import new_key
-from tasks.resources import queue_mirror
+from workers.dispatch import queue_mirror
 from workers.sync.context import Run
 from workers.sync.library import CATEGORIES, resource_view
 

@@ -20,8 +20,7 @@ from ingest.api import require_bearer_token
 from ingest.api_operations import operator_actor
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
-from tasks.referrals import DecisionRefused, request_decision
-from tasks.submission import queue_submission
+from workers.dispatch import DecisionRefused, queue_submission, request_decision
 from workers.sync import referrals
 from workers.sync.context import Run
 from workers.sync.deals import find_link

@@ -21,7 +21,7 @@ from ingest.api_assignment import linked_opportunity
 from ingest.api_operations import operator_actor
 from models.resources import RelatedEntityBase
 from pcsync import runtime
-from tasks.resources import queue_related_entity_change
+from workers.dispatch import queue_related_entity_change
 from workers.engine.related_entities import KINDS, as_sets, entity_type_of
 from workers.sync.context import Run
 from workers.sync.deals import audit

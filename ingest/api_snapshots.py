@@ -20,7 +20,7 @@ from ingest.api_assignment import linked_opportunity
 from ingest.api_operations import operator_actor
 from models.resources import ResourceSnapshot
 from pcsync import runtime
-from tasks.resources import queue_snapshot
+from workers.dispatch import queue_snapshot
 from workers.sync.context import Run
 from workers.sync.snapshots import TEMPLATES, request_snapshot, snapshot_view, snapshots_of
 

@@ -21,7 +21,7 @@ from ingest.responses import accept, batch_counts, error
 from ingest.signatures import SignatureError, SignedRequest, verify
 from models.inbox import record_new_events
 from pcsync import runtime
-from tasks.hubspot_sync import queue_object_syncs
+from workers.dispatch import queue_object_syncs
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("hubspot_webhook", __name__)

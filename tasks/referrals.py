@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 
-from celery import Signature, shared_task
+from celery import shared_task
 
 from models.invitations import Invitation
 from pcsync import runtime
 from tasks.submission import MAX_POLL_ROUNDS, poll_countdown, queue_requested_submission
+from workers.dispatch import decision_task, record_decision_request
 from workers.errors import RateLimited
 from workers.publishing import publish_after_commit
 from workers.sync import referrals
@@ -31,76 +32,12 @@ from workers.task_policy import retrying
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_SECONDS = 15 * 60
-# Partner Central events about invitations
-# (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-partnercentral-selling.html):
-# detail-type -> expired?
-REFERRAL_EVENTS = {"Engagement Invitation Created": False, "Engagement Invitation Expired": True}
 # The singleton lock outlives a slow run but not the next schedule by much.
 POLL_LOCK_TTL_SECONDS = 14 * 60
 # A limiter wait this long means the daily budget is low, not a busy second.
 BUDGET_WAIT_SKIP_SECONDS = 60.0
 
 # -- queueing -------------------------------------------------------------------------------
-
-
-def decision_task(
-    invitation_id: str,
-    decision: str,
-    *,
-    reason: str | None = None,
-    requested_by: str,
-    source: str,
-) -> Signature:
-    """The task that carries out a recorded decision (publish it after the commit)."""
-    return decide_invitation.signature(
-        (invitation_id, decision),
-        {"reason": reason, "requested_by": requested_by, "source": source},
-    )
-
-
-def record_decision_request(
-    session, row: Invitation, decision: str, run: Run, reason: str | None = None
-) -> None:
-    referrals.audit_invitation(
-        session,
-        run,
-        "invitation.decision",
-        "requested",
-        row,
-        diff={"decision": decision, "reason": reason},
-    )
-
-
-class DecisionRefused(Exception):
-    """An operator's decision that cannot be taken now; `status` is the HTTP
-    answer (404 unknown invitation, 409 not possible in its state)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
-def request_decision(invitation_id: str, decision: str, run: Run, reason: str | None = None):
-    """An operator's accept or reject (API and console): checked, audited and
-    queued in one transaction, or DecisionRefused with nothing changed."""
-    with runtime.database().transaction() as session:
-        row = session.get(Invitation, invitation_id)
-        if row is None:
-            raise DecisionRefused(404, f"no invitation {invitation_id}")
-        if row.hubspot_deal_id is None:
-            raise DecisionRefused(
-                409, "the invitation's deal is still being created; try again shortly"
-            )
-        if row.state not in referrals.OPEN_STATES:
-            raise DecisionRefused(409, f"the invitation is {row.state}")
-        if referrals.is_past_deadline(row):
-            raise DecisionRefused(409, "the invitation's 15-day deadline has passed")
-        record_decision_request(session, row, decision, run, reason=reason)
-        # Published after the commit: the task never runs without its audit row.
-        task = decision_task(
-            invitation_id, decision, reason=reason, requested_by=run.actor, source=run.source
-        )
-        publish_after_commit(session, [task])
 
 
 def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool:
@@ -131,37 +68,6 @@ def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool
             ],
         )
     return True
-
-
-def referral_event(event: dict, catalog: str) -> tuple[str, bool] | None:
-    """(invitation id, expired) when a raw EventBridge event concerns an AWS
-    referral addressed to us in our catalog; None for anything else (our own
-    submissions' invitations are SENDER ones)."""
-    expired = REFERRAL_EVENTS.get(event.get("detail-type"))
-    detail = event.get("detail")
-    if expired is None or not isinstance(detail, dict) or detail.get("catalog") != catalog:
-        return None
-    invitation = detail.get("engagementInvitation")
-    if not isinstance(invitation, dict):
-        return None
-    if str(invitation.get("participantType") or "").upper() != "RECEIVER":
-        return None
-    if invitation.get("payloadType", "OpportunityInvitation") != "OpportunityInvitation":
-        return None
-    invitation_id = invitation.get("id")
-    return (invitation_id, expired) if isinstance(invitation_id, str) and invitation_id else None
-
-
-def queue_referral_events(session, events: list[dict]) -> int:
-    """Queue the import (or expiry) of the AWS referrals newly recorded events
-    name, in the caller's transaction (published after its commit). The beat
-    poll remains the safety net: event delivery is best effort."""
-    catalog = runtime.settings().pc_catalog
-    work = dict.fromkeys(w for w in (referral_event(e, catalog) for e in events) if w)
-    return publish_after_commit(
-        session,
-        (import_invitation.signature((i,), {"expired": expired}) for i, expired in work),
-    )
 
 
 def queue_deal_requests(deal_id: str, result: SyncOutcome, run: Run) -> None:

@@ -39,8 +39,8 @@ from sqlalchemy import select
 from models.links import OpportunityLink
 from models.sync_state import get_state, set_state
 from pcsync import runtime
-from tasks.hubspot_sync import queue_object_syncs
 from workers.clients.hubspot import BATCH_SIZE
+from workers.dispatch import queue_object_syncs
 from workers.locks import opportunity_lock_name
 from workers.sync.aws_summary import never_submitted, write_summaries
 from workers.sync.context import Run

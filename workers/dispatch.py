@@ -66,6 +66,14 @@ def queue_object_syncs(
     calls yield the last of the daily budget to event-driven work.
     """
     to_queue = mark_pending(session, keys, due_in=countdown)
+    return publish_object_syncs(session, to_queue, countdown, priority)
+
+
+def publish_object_syncs(
+    session, to_queue: list[tuple[str, str]], countdown: float, priority: str = "event"
+) -> int:
+    """Queue the syncs of objects already marked pending (`mark_pending`
+    said these need a task), after `session` commits."""
     kwargs = {"priority": priority} if priority != "event" else {}
     return publish_after_commit(
         session,

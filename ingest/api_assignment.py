@@ -23,14 +23,11 @@ from pcsync import runtime
 from pcsync.config import ASSIGNEE_BUSINESS_TITLES
 from workers.dispatch import assignment_task
 from workers.publishing import publish_after_commit
-from workers.sync.assignment import (
-    ACTION,
-    assignment_view,
-    email_is_valid,
-    find_link_by_opportunity,
-)
+from workers.sync.assignees import email_is_valid
+from workers.sync.assignment import ACTION, assignment_view
 from workers.sync.context import Run
 from workers.sync.deals import audit
+from workers.sync.opportunities import find_link_by_opportunity
 
 blueprint = Blueprint(
     "api_assignment",

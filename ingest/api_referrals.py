@@ -20,7 +20,8 @@ from ingest.api import require_bearer_token
 from ingest.api_operations import operator_actor
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
-from workers.dispatch import DecisionRefused, queue_submission, request_decision
+from workers.dispatch import queue_submission, request_decision
+from workers.errors import DecisionRefused
 from workers.sync import referrals
 from workers.sync.context import Run
 from workers.sync.deals import find_link
@@ -99,7 +100,7 @@ def _decide(invitation_id: str, decision: str, reason: str | None = None) -> dic
     try:
         request_decision(invitation_id, decision, operator_run(), reason=reason)
     except DecisionRefused as exc:
-        abort(exc.status, message=str(exc))
+        abort(exc.status_code, message=str(exc))
     return {"queued": True, "invitation_id": invitation_id, "decision": decision}
 
 

@@ -22,7 +22,6 @@ from celery import Signature
 
 from models.base import utcnow
 from models.inbox import mark_pending
-from models.invitations import Invitation
 from pcsync import runtime
 from workers.publishing import publish_after_commit
 
@@ -122,48 +121,15 @@ def decision_task(
     )
 
 
-class DecisionRefused(Exception):
-    """An operator's decision that cannot be taken now; `status` is the HTTP
-    answer (404 unknown invitation, 409 not possible in its state)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
-def record_decision_request(
-    session, row: Invitation, decision: str, run: Run, reason: str | None = None
-) -> None:
-    from workers.sync import referrals  # the sync layer: loaded on use, not by the ingest
-
-    referrals.audit_invitation(
-        session,
-        run,
-        "invitation.decision",
-        "requested",
-        row,
-        diff={"decision": decision, "reason": reason},
-    )
-
-
 def request_decision(invitation_id: str, decision: str, run: Run, reason: str | None = None):
     """An operator's accept or reject (API and console): checked, audited and
-    queued in one transaction, or DecisionRefused with nothing changed."""
-    from workers.sync import referrals
+    queued in one transaction, or DecisionRefused (workers.errors) with
+    nothing changed."""
+    from workers.sync import referrals  # the sync layer: loaded on use, not by the ingest
 
     with runtime.database().transaction() as session:
-        row = session.get(Invitation, invitation_id)
-        if row is None:
-            raise DecisionRefused(404, f"no invitation {invitation_id}")
-        if row.hubspot_deal_id is None:
-            raise DecisionRefused(
-                409, "the invitation's deal is still being created; try again shortly"
-            )
-        if row.state not in referrals.OPEN_STATES:
-            raise DecisionRefused(409, f"the invitation is {row.state}")
-        if referrals.is_past_deadline(row):
-            raise DecisionRefused(409, "the invitation's 15-day deadline has passed")
-        record_decision_request(session, row, decision, run, reason=reason)
+        row = referrals.decidable_invitation(session, invitation_id)
+        referrals.record_decision_request(session, row, decision, run, reason=reason)
         # Published after the commit: the task never runs without its audit row.
         publish_after_commit(
             session,

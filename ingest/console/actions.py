@@ -10,12 +10,8 @@ from __future__ import annotations
 
 from models.conflicts import Conflict
 from pcsync import runtime
-from workers.dispatch import (
-    DecisionRefused,
-    queue_object_syncs,
-    request_decision,
-    request_resolution,
-)
+from workers.dispatch import queue_object_syncs, request_decision, request_resolution
+from workers.errors import DecisionRefused
 from workers.failures import AlreadyReplayed, FailureNotFound, replay_failures
 from workers.sync.conflict_resolution import Resolution, ResolutionError
 from workers.sync.context import Run

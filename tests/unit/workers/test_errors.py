@@ -10,6 +10,9 @@ from workers.errors import (
     NEVER_RETRY,
     RETRY_ON,
     ConflictError,
+    DecisionRefused,
+    InvalidTransition,
+    LifecycleError,
     NotFound,
     PermanentError,
     RateLimited,
@@ -38,6 +41,8 @@ EXAMPLES = [
     ),
     NotFound("no such deal", api_message="resource not found", service="hubspot", status_code=404),
     ConflictError("stale LastModifiedDate", api_message="ConflictException", status_code=409),
+    InvalidTransition("invitation ei-1: accepted -> accepting", service="pcsync"),
+    DecisionRefused(409, "the invitation is accepted"),
 ]
 
 
@@ -75,6 +80,14 @@ def test_hierarchy_matches_the_retry_declarations():
     assert not issubclass(ConflictError, RetryableError | PermanentError)
     assert ConflictError in RETRY_ON
     assert (PermanentError,) == NEVER_RETRY
+
+
+def test_lifecycle_errors_are_permanent_and_a_refusal_carries_its_http_answer():
+    assert issubclass(InvalidTransition, LifecycleError)
+    assert issubclass(DecisionRefused, LifecycleError)
+    assert issubclass(LifecycleError, NEVER_RETRY)
+    refused = pickle.loads(pickle.dumps(DecisionRefused(404, "no invitation ei-1")))
+    assert (refused.status_code, refused.api_message) == (404, "no invitation ei-1")
 
 
 def test_field_errors_are_copied_not_shared():

@@ -320,6 +320,28 @@ def test_broker_down_gives_503_and_leaves_the_event_pending(make_settings, datab
     assert pending["scheduled"] in (True, 1)
 
 
+def test_a_connection_the_database_server_closed_is_retried_once(app, client, broker):
+    """The ingest's pool does not ping before each request: a pooled
+    connection the server closed (a restart) fails the statement, and the
+    webhook tries once more on a fresh connection instead of answering 503."""
+    engine = app.extensions["pcsync.db"].engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("an embedded SQLite database has no server to close the connection")
+    assert post(client, [event(1)]).status_code == 200  # the pool holds one connection
+    pooled = engine.raw_connection()
+    backend = pooled.driver_connection.info.backend_pid
+    pooled.close()  # back to the pool, where the next request finds it
+    admin = sa.create_engine(engine.url)
+    with admin.begin() as connection:
+        connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    admin.dispose()
+
+    response = post(client, [event(2, object_id=43)])
+    assert response.status_code == 200
+    assert response.json["recorded"] == 1 and response.json["queued"] == 1
+    assert len(rows(app, "inbox_events")) == 2
+
+
 def test_database_down_gives_503_and_queues_nothing(make_settings, redis_url, broker):
     down = "postgresql+psycopg://postgres@127.0.0.1:1/pcsync"
     app = create_app(make_settings(database_url=down, celery_broker_url=redis_url))

@@ -1,6 +1,7 @@
 """What the ingest process loads: a fresh interpreter that builds the app as
 the WSGI entry point does and handles a webhook imports no task module
-(tasks are published by name, workers/dispatch.py) and not boto3."""
+(tasks are published by name, workers/dispatch.py), not boto3, and of
+botocore only what reads the service model."""
 
 from __future__ import annotations
 
@@ -65,3 +66,5 @@ def test_the_ingest_handles_a_webhook_without_loading_tasks_or_boto3(
     assert [m for m in modules if m == "tasks" or m.startswith("tasks.")] == []
     assert "boto3" not in modules
     assert "workers.clients.partner_central" not in modules
+    # The engine reads the Partner Central model files; no botocore session.
+    assert "botocore.session" not in modules

@@ -12,14 +12,21 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models.engagements import EngagementNote
+from models.engagements import NOTE_TRANSITIONS, EngagementNote
 from pcsync import runtime
 from workers.engine.engagements import carries_note
 from workers.errors import PermanentError
 from workers.sync.context import Run
+from workers.sync.lifecycle import AuditSubject, Lifecycle
 from workers.sync.reconciliation import batched
 
 NOTE_BATCH_SIZE = 100  # notes per HubSpot batch create
+NOTE_LIFECYCLE = Lifecycle(
+    "engagement note",
+    "state",
+    NOTE_TRANSITIONS,
+    lambda note: AuditSubject("deal", note.hubspot_deal_id, note.opportunity_id),
+)
 
 
 def deliver_notes(run: Run, deal_ids: list[str] | None = None) -> int:
@@ -116,16 +123,15 @@ def settle_note(
 ) -> None:
     with runtime.database().transaction() as session:
         note = session.get(EngagementNote, note_id)
-        note.move_to(state)
         note.note_id = hubspot_note_id
         note.last_error = error
-        run.audit(
+        NOTE_LIFECYCLE.move(
             session,
+            run,
+            note,
+            state,
             action="engagement.note",
-            outcome=state,
-            object_type="deal",
-            object_id=note.hubspot_deal_id,
-            opportunity_id=note.opportunity_id,
-            diff={"note_id": hubspot_note_id, "transition": note.transition_hash},
             message=error,
+            note_id=hubspot_note_id,
+            transition=note.transition_hash,
         )

@@ -40,8 +40,8 @@ from itertools import islice
 from models.links import OpportunityLink
 from models.sync_state import get_state, set_state
 from pcsync import runtime
-from tasks.hubspot_sync import queue_object_syncs
 from workers.clients.hubspot import BATCH_SIZE
+from workers.dispatch import queue_object_syncs
 from workers.sync.context import Run
 from workers.sync.opportunities import links_by_opportunity
 from workers.sync.pull_batch import BatchOutcome, pull_batch

@@ -20,7 +20,8 @@ from celery.contrib.testing.worker import start_worker
 
 from ingest import create_app
 from pcsync import runtime
-from pcsync.hubspot_properties import AWS_REQUIREMENT_DEAL_PROPERTIES, INPUT_DEAL_PROPERTIES
+from pcsync.deal_properties import AWS_REQUIREMENT_DEAL_PROPERTIES
+from pcsync.hubspot_properties import INPUT_DEAL_PROPERTIES
 from simulators import hubspot as hubspot_sim
 from simulators import partner_central as pc_sim
 from simulators.serving import RunningServer, serve_in_thread

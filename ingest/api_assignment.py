@@ -32,7 +32,7 @@ from workers.dispatch import assignment_task
 from workers.publishing import publish_after_commit
 from workers.sync.assignees import email_is_valid
 from workers.sync.assignment import ACTION, assignment_view
-from workers.sync.opportunities import find_link_by_opportunity
+from workers.sync.links import find_link_by_opportunity
 
 blueprint = operator_blueprint(
     "api_assignment",

@@ -22,7 +22,7 @@ from pcsync import runtime
 from workers.dispatch import queue_submission, request_decision
 from workers.errors import DecisionRefused
 from workers.sync import referrals
-from workers.sync.deals import find_link
+from workers.sync.links import find_link
 from workers.sync.submission import UNDER_WAY
 
 blueprint = operator_blueprint(

@@ -15,7 +15,7 @@ from workers.errors import DecisionRefused
 from workers.failures import AlreadyReplayed, FailureNotFound, replay_failures
 from workers.sync.conflict_resolution import Resolution, ResolutionError
 from workers.sync.context import Run
-from workers.sync.deals import find_link
+from workers.sync.links import find_link
 from workers.sync.referrals import REJECTION_REASONS
 
 

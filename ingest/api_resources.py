@@ -29,9 +29,9 @@ from models.resources import RelatedEntityBase
 from pcsync import runtime
 from workers.dispatch import queue_related_entity_change
 from workers.engine.related_entities import KINDS, as_sets, entity_type_of
-from workers.sync.library import attached_resources
+from workers.sync.library_views import attached_resources
 from workers.sync.resources import ACTION, cached_active_solutions
-from workers.sync.snapshots import snapshots_of
+from workers.sync.snapshot_requests import snapshots_of
 
 blueprint = operator_blueprint(
     "api_resources",

@@ -24,7 +24,7 @@ from workers.publishing import publish_after_commit
 from workers.sync import referrals
 from workers.sync.context import Run
 from workers.sync.deals import SyncOutcome
-from workers.sync.referral_state import undecidable
+from workers.sync.referral_views import undecidable
 from workers.sync.rules import REFERRAL_PROPERTY
 from workers.task_policy import retrying
 

@@ -15,7 +15,7 @@ from workers.errors import DecisionRefused
 from workers.failures import AlreadyReplayed, FailureNotFound, replay_failures
 from workers.sync.context import Run
 from workers.sync.links import find_link
-from workers.sync.referrals import REJECTION_REASONS
+from workers.sync.referral_views import REJECTION_REASONS
 from workers.sync.resolutions import Resolution, ResolutionError
 
 

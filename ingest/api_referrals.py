@@ -23,7 +23,7 @@ from workers.dispatch import queue_submission, request_decision
 from workers.errors import DecisionRefused
 from workers.sync import referral_views
 from workers.sync.links import find_link
-from workers.sync.submission import UNDER_WAY
+from workers.sync.submission_states import UNDER_WAY
 
 blueprint = operator_blueprint(
     "api_referrals", __name__, "AWS referrals (engagement invitations) and submission to AWS"

@@ -24,30 +24,26 @@ Customer contact details merge per contact and member before that
 
 import importlib
 
-# Each name loads its submodule on first use: importing a light submodule
-# (invitations, related_entities) runs this file first, and the ingest must
-# not pay for what config and mapping load (botocore's service model,
+from .merge import Conflict, FieldDecision, MergeResult, Outcome, Winner, merge
+from .outcome import Note
+from .strategies import Direction, Strategy
+
+# The other names load their submodule on first use: importing a light
+# submodule (invitations, related_kinds) runs this file first, and the ingest
+# must not pay for what config and mapping load (botocore's service model,
 # phonenumbers).
 _SUBMODULE_OF = {
     "CONTACTS_PATH": "contacts",
-    "Conflict": "merge",
     "ContactsMerge": "contacts",
-    "Direction": "strategies",
     "EngineConfig": "config",
     "EngineConfigError": "config",
     "FieldChange": "payload",
-    "FieldDecision": "merge",
     "FieldSettings": "config",
     "Gap": "readiness",
     "HubSpotProperties": "mapping",
     "KnownContact": "contacts",
     "Mapped": "mapping",
-    "MergeResult": "merge",
     "NeedsInput": "readiness",
-    "Note": "outcome",
-    "Outcome": "merge",
-    "Strategy": "strategies",
-    "Winner": "merge",
     "apply_editability": "editability",
     "build_create_request": "payload",
     "build_update_request": "payload",
@@ -59,7 +55,6 @@ _SUBMODULE_OF = {
     "hubspot_properties_to_read": "mapping",
     "load_engine_config": "config",
     "map_hubspot_to_pc": "mapping",
-    "merge": "merge",
     "merge_contacts": "contacts",
     "opportunity_gaps": "readiness",
     "ours_modified_at": "mapping",

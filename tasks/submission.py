@@ -16,6 +16,7 @@ from workers.dispatch import queue_submission
 from workers.sync import submission
 from workers.sync.context import Run
 from workers.sync.deals import SyncOutcome, find_link
+from workers.sync.submission_states import REQUESTABLE_BY_DEAL
 from workers.task_policy import retrying
 
 # Deal outcomes whose deal cannot be submitted (no link, or no deal).
@@ -31,7 +32,7 @@ def queue_requested_submission(deal_id: str, result: SyncOutcome, run: Run) -> b
         return False
     with runtime.database().transaction() as session:
         link = find_link(session, deal_id)
-        if link is None or link.submission_status not in submission.REQUESTABLE_BY_DEAL:
+        if link is None or link.submission_status not in REQUESTABLE_BY_DEAL:
             return False
         return queue_submission(session, deal_id, run)
 

@@ -23,10 +23,13 @@ run: $(VENV)/.installed
 
 ## Set up and run the whole test suite (needs Redis and PostgreSQL: see .ci/run):
 ## lint, the suite, then the chaos suite (bounded: it must never hang).
+## The suite runs in three processes: its tests mostly wait on servers and
+## queues, so three share two cores well (each has its own Redis database and
+## PostgreSQL database: tests/conftest.py).
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 3
 	timeout 1200 $(BIN)/pytest -m chaos
 
 ## Faults against real processes and the request fuzzer (a few minutes; needs

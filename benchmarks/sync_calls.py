@@ -54,6 +54,7 @@ from models.sync_state import set_state
 from pcsync import runtime
 from pcsync.config import load_settings
 from tests.conftest import TEST_CLIENT_SECRET
+from tests.integration.factories import COMPANY, CONTACT
 from tests.integration.stack import HUBSPOT_TOKEN, Stack, serve_stack
 from workers.engine import (
     build_create_request,
@@ -215,24 +216,6 @@ def build_bench(workdir: str, debounce_seconds: float, raised: bool = True) -> B
 # -- seeding ------------------------------------------------------------------------------
 
 
-COMPANY = {
-    "name": "Acme Analytics",
-    "domain": "acme-analytics.example.com",
-    "website": "acme-analytics.example.com",
-    "industry": "COMPUTER_SOFTWARE",
-    "country": "United States",
-    "city": "Seattle",
-    "state": "Washington",
-    "zip": "98101",
-    "address": "100 Pine Street",
-}
-CONTACT = {
-    "email": "Jordan.Lee@Acme-Analytics.example.com",
-    "firstname": "Jordan",
-    "lastname": "Lee",
-    "phone": "(206) 555-0142",
-    "jobtitle": "VP Engineering",
-}
 PRIMARY_COMPANY = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}
 DEAL_CONTACT = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}
 
@@ -460,27 +443,20 @@ def job_title_edits(count: int) -> list[dict]:
 
 
 def edit_in_partner_central(bench: Bench, opportunity_ids: list[str]) -> None:
-    """Another Partner Central user edits each opportunity: a full
-    UpdateOpportunity of the current state with the stage (half of them) or
-    the next steps (the other half) changed."""
-    client = bench.boto()
-    not_request_members = {
-        "ResponseMetadata",
-        "Arn",
-        "CreatedDate",
-        "OpportunityTeam",
-        "RelatedEntityIdentifiers",
-        "Id",
-    }
+    """Another Partner Central user edits each opportunity: the stage (half
+    of them) or the next steps (the other half) changed."""
+
+    def edit(number: int):
+        def mutate(request: dict) -> None:
+            if number % 2:
+                request["LifeCycle"]["NextSteps"] = f"Architecture review booked (edit {number})"
+            else:
+                request["LifeCycle"]["Stage"] = "Technical Validation"
+
+        return mutate
+
     for number, opportunity_id in enumerate(opportunity_ids):
-        current = client.get_opportunity(Catalog=CATALOG, Identifier=opportunity_id)
-        request = {k: v for k, v in current.items() if k not in not_request_members}
-        request["Identifier"] = opportunity_id
-        if number % 2:
-            request["LifeCycle"]["NextSteps"] = f"Architecture review booked (edit {number})"
-        else:
-            request["LifeCycle"]["Stage"] = "Technical Validation"
-        client.update_opportunity(**request)
+        bench.aws_edit(opportunity_id, edit(number))
 
 
 def measure_reconciliation(bench: Bench, name: str, changed: list[str]) -> Measurement:

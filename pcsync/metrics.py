@@ -6,7 +6,8 @@ mode stores them in memory-mapped files, and `/metrics` adds up every file.
 Each host (container) writes to its own sub-folder, named after the host,
 because process ids repeat across containers sharing one volume. The folder
 must be chosen before prometheus-client is imported (it reads
-PROMETHEUS_MULTIPROC_DIR at import), hence the order of this module.
+PROMETHEUS_MULTIPROC_DIR at import), and any module may import it first, so
+the `pcsync` package chooses it as it loads (pcsync/metrics_folder.py).
 
 Calls are counted at their single choke points: botocore's event hooks on the
 Partner Central client, a response hook on the HubSpot client's sessions,
@@ -15,28 +16,12 @@ Celery's task signals, and the webhook blueprints' responses.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
-METRICS_DIR_VARIABLE = "PCSYNC_METRICS_DIR"
-
-
-def _choose_process_folder() -> None:
-    base = os.environ.get(METRICS_DIR_VARIABLE)
-    if base and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        own = Path(base) / socket.gethostname()
-        own.mkdir(parents=True, exist_ok=True)
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(own)
-
-
-_choose_process_folder()
-
-from celery import signals  # noqa: E402
-from prometheus_client import Counter, Histogram  # noqa: E402
+from celery import signals
+from prometheus_client import Counter, Histogram
 
 WEBHOOKS = Counter(
     "pcsync_webhooks", "Webhook requests answered, by source and outcome", ["source", "outcome"]

@@ -75,7 +75,7 @@ def queue_deal_requests(deal_id: str, result: SyncOutcome, run: Run) -> None:
 def poll_invitations(self) -> str:
     run = Run(actor=self.name, task_id=self.request.id, source="schedule", priority="background")
     with retrying(self):
-        return referrals.scheduled_poll(run, decision_task)
+        return referrals.scheduled_poll(run)
 
 
 @shared_task(name="pcsync.import_invitation", bind=True, max_retries=None)
@@ -83,7 +83,7 @@ def import_invitation(self, invitation_id: str, expired: bool = False) -> str:
     """React to a Partner Central invitation event (ids only; state re-read)."""
     run = Run(actor=self.name, task_id=self.request.id, source="partner_central")
     with retrying(self):
-        return referrals.on_invitation_event(invitation_id, expired, run, decision_task)
+        return referrals.on_invitation_event(invitation_id, expired, run)
 
 
 @shared_task(name="pcsync.decide_invitation", bind=True, max_retries=None)

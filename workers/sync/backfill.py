@@ -50,7 +50,7 @@ from workers.engine import (
 )
 from workers.errors import PermanentError, RetryableError
 from workers.sync.context import Run
-from workers.sync.deal_status import write_deal_status
+from workers.sync.deal_status import send_deal_status
 from workers.sync.deals import audit, find_link, plan_merge
 from workers.sync.hubspot_state import DealState, read_deal_state
 from workers.sync.rules import OPT_IN_PROPERTY, REFERRAL_PROPERTY, SYNC_TAG, deal_wants_sync
@@ -342,17 +342,6 @@ def adopt_opportunity(deal_id: str, opportunity_id: str, run: Run = RUN) -> Plan
                 sync_status="adopted",
             )
             session.add(link)
-            session.flush()  # a unique-constraint race fails here, before HubSpot is written
-            write_deal_status(
-                runtime.hubspot(),
-                link,
-                {
-                    "aws_opportunity_id": opportunity_id,
-                    "aws_review_status": review_status or "",
-                    "aws_sync_status": "adopted",
-                    "aws_sync_error": "",
-                },
-            )
             audit(
                 session,
                 run,
@@ -363,10 +352,21 @@ def adopt_opportunity(deal_id: str, opportunity_id: str, run: Run = RUN) -> Plan
                 diff={"partner_central": {k: v for k, v in sorted(base.items()) if v is not None}},
                 message="existing opportunity names this deal; linked without creating",
             )
-    except IntegrityError:
+    except IntegrityError:  # a unique-constraint race, found before HubSpot is written
         return Planned(
             OPPORTUNITY, opportunity_id, SKIP, "linked by another process meanwhile", deal_id
         )
+    # After the link's commit (which decides the race): were this write lost,
+    # the pair's next sync shows its opportunity id and status.
+    send_deal_status(
+        deal_id,
+        {
+            "aws_opportunity_id": opportunity_id,
+            "aws_review_status": review_status or "",
+            "aws_sync_status": "adopted",
+            "aws_sync_error": "",
+        },
+    )
     return Planned(
         OPPORTUNITY, opportunity_id, ADOPT, "PartnerOpportunityIdentifier names the deal", deal_id
     )

@@ -2,16 +2,24 @@
 
 The link remembers what was last written, so a sync that changes nothing
 costs no HubSpot call, and pcsync never echoes an unchanged value.
+
+Send, then record: the PATCH never goes out inside a database transaction
+(on SQLite that would hold the single write lock across an HTTP call with its
+timeout and retries). A `StatusWrite` is decided from the link (pure), sent
+after the transaction that read it has closed, and what was sent is then
+remembered on the link in a short transaction of its own.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from models.inbox import InboxEvent
 from models.links import OpportunityLink
+from pcsync import runtime
 from workers.clients.hubspot import HubSpot
 
 # HubSpot names the user behind a UI change as sourceId "userId:<id>" (seen in
@@ -28,20 +36,73 @@ def changed_properties(link: OpportunityLink, values: dict[str, str]) -> dict[st
     return {name: value for name, value in values.items() if written.get(name) != value}
 
 
+@dataclass(frozen=True)
+class StatusWrite:
+    """One PATCH of a deal, decided before it is sent."""
+
+    deal_id: str
+    # pcsync's properties whose value differs from what it last wrote
+    changes: dict[str, str] = field(default_factory=dict)
+    # what goes to HubSpot: the changes, field values and aws_last_sync; {}: nothing
+    payload: dict[str, str] = field(default_factory=dict)
+
+    def send(self, hubspot: HubSpot) -> dict[str, str]:
+        """The PATCH, outside any transaction. Returns what was sent."""
+        if self.payload:
+            hubspot.update_object("deals", self.deal_id, self.payload)
+        return self.payload
+
+    def remember(self, link: OpportunityLink | None) -> None:
+        """Record on the link (in the caller's transaction) what was sent."""
+        if link is not None and self.changes:
+            link.hubspot_written = {**(link.hubspot_written or {}), **self.changes}
+
+
+def plan_deal_status(
+    link: OpportunityLink, values: dict[str, str], *, extra: dict | None = None
+) -> StatusWrite:
+    """The PATCH of `values` that differ from what pcsync last wrote, plus
+    `extra` (mapped field values, always written when given)."""
+    changes = changed_properties(link, values)
+    payload = {**changes, **(extra or {})}
+    if payload:
+        payload["aws_last_sync"] = now_iso()
+    return StatusWrite(link.hubspot_deal_id, changes, payload)
+
+
+def find_link(session, deal_id: str) -> OpportunityLink | None:
+    return session.scalar(select(OpportunityLink).where(OpportunityLink.hubspot_deal_id == deal_id))
+
+
+def send_deal_status(deal_id: str, values: dict[str, str], *, extra: dict | None = None) -> dict:
+    """Read what pcsync last wrote, PATCH the differences, remember them: each
+    database step a short transaction of its own, the call between them.
+    For a deal whose link is committed; returns what was sent ({} when the
+    deal has no link)."""
+    database = runtime.database()
+    with database.transaction() as session:
+        link = find_link(session, deal_id)
+        if link is None:
+            return {}
+        write = plan_deal_status(link, values, extra=extra)
+    if not write.send(runtime.hubspot()):
+        return {}
+    with database.transaction() as session:
+        write.remember(find_link(session, deal_id))
+    return write.payload
+
+
 def write_deal_status(
     hubspot: HubSpot, link: OpportunityLink, values: dict[str, str], *, extra: dict | None = None
 ) -> dict[str, str]:
-    """PATCH the deal with `values` that differ from what pcsync last wrote
-    (plus `extra`, mapped field values that are always written when given);
-    remember them on the link. Returns what was sent."""
-    changes = changed_properties(link, values)
-    payload = {**changes, **(extra or {})}
-    if not payload:
-        return {}
-    payload["aws_last_sync"] = now_iso()
-    hubspot.update_object("deals", link.hubspot_deal_id, payload)
-    link.hubspot_written = {**(link.hubspot_written or {}), **changes}
-    return payload
+    """Plan, send and remember on the link the caller holds, in one step.
+    Sending inside the caller's transaction is what the module docstring
+    warns against: new code uses `send_deal_status` or the three steps.
+    Returns what was sent."""
+    write = plan_deal_status(link, values, extra=extra)
+    write.send(hubspot)
+    write.remember(link)
+    return write.payload
 
 
 def changed_by(session, run, deal_id: str) -> str:

@@ -45,16 +45,14 @@ def request_snapshot(session, link: OpportunityLink, template: str, run: Run) ->
     )
     session.add(row)
     session.flush()
-    audit(
-        session,
-        run,
-        ACTION,
-        "requested",
-        link.hubspot_deal_id,
-        opportunity_id=link.opportunity_id,
-        diff={"snapshot_id": row.id, "template": template, "engagement_id": link.engagement_id},
-    )
+    details = {"snapshot_id": row.id, "template": template, "engagement_id": link.engagement_id}
+    _audit(session, run, "requested", row, diff=details)
     return row
+
+
+def _audit(session, run: Run, outcome: str, row: ResourceSnapshot, **details) -> None:
+    deal_id, opportunity_id = row.hubspot_deal_id, row.opportunity_id
+    audit(session, run, ACTION, outcome, deal_id, opportunity_id=opportunity_id, **details)
 
 
 def create_snapshot(snapshot_id: int, run: Run) -> str:
@@ -108,15 +106,8 @@ def _created(snapshot_id: int, deal_id: str, snapshot: dict, run: Run) -> str:
         row.arn = snapshot.get("Arn")
         row.payload = _jsonable(snapshot.get("Payload") or {})
         row.created_at = created_at
-        audit(
-            session,
-            run,
-            ACTION,
-            "created",
-            row.hubspot_deal_id,
-            opportunity_id=row.opportunity_id,
-            diff={"snapshot_id": row.id, "arn": row.arn, "revision": row.revision},
-        )
+        details = {"snapshot_id": row.id, "arn": row.arn, "revision": row.revision}
+        _audit(session, run, "created", row, diff=details)
     return "created"
 
 
@@ -124,16 +115,7 @@ def _failed(snapshot_id: int, message: str, run: Run) -> None:
     with runtime.database().transaction() as session:
         row = session.get(ResourceSnapshot, snapshot_id)
         row.status, row.error = "failed", message
-        audit(
-            session,
-            run,
-            ACTION,
-            "failed",
-            row.hubspot_deal_id,
-            opportunity_id=row.opportunity_id,
-            diff={"snapshot_id": row.id},
-            message=message,
-        )
+        _audit(session, run, "failed", row, diff={"snapshot_id": row.id}, message=message)
 
 
 def snapshot_view(row: ResourceSnapshot, with_payload: bool = False) -> dict:

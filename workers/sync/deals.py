@@ -351,8 +351,8 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
     # Conflicts first, so the deal shows what this run leaves pending; recorded
     # once by fingerprint, so a retry after a failed send records nothing twice.
     with runtime.database().transaction() as session:
-        _record_pending_conflicts(session, run, state.deal_id, opportunity_id, result)
         customer.record_conflicts(session, run, opportunity_id)
+        _record_pending_conflicts(session, run, state.deal_id, opportunity_id, result)
         close_settled_conflicts(session, run, state.deal_id, result, customer.contacts)
         status = {
             "aws_opportunity_id": opportunity_id,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from models.links import OpportunityLink
 from workers.clients.hubspot import HubSpot
 from workers.limiter import Priority
-from workers.sync.deal_status import changed_properties, now_iso, write_deal_status
+from workers.sync.deal_status import changed_properties, now_iso, send_deal_status
 
 SUMMARY_PROPERTIES = (
     "aws_involvement_type",
@@ -73,9 +73,9 @@ def summary_properties(summary: dict) -> dict[str, str]:
     }
 
 
-def write_summary(hubspot: HubSpot, link: OpportunityLink, summary: dict) -> dict[str, str]:
-    """One deal: PATCH what changed. Returns what was sent."""
-    return write_deal_status(hubspot, link, summary_properties(summary))
+def write_summary(deal_id: str, summary: dict) -> dict[str, str]:
+    """One deal, outside any transaction: PATCH what changed. Returns what was sent."""
+    return send_deal_status(deal_id, summary_properties(summary))
 
 
 def write_summaries(

@@ -42,6 +42,8 @@ FAN_OUT_PACE_SECONDS = 1.5
 
 @dataclass(frozen=True)
 class Publishers:
+    """The tasks a change may queue, handed in by the task layer."""
+
     # (session, [(object type, id)], countdown) -> how many were queued
     object_syncs: Callable[..., int]
     # (deal id, sync outcome, run): a referral decision, a submission

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from tests.integration.factories import create_company, create_contact, create_deal
+from tests.integration.helpers import route_events_to_ingest
 from tests.integration.stack import build_stack, wait_for
 
 
@@ -208,17 +209,12 @@ EVENTS_SECRET = "events-secret-0123456789abcdef"
 
 
 @pytest.fixture
-def events_stack(make_settings, database_url, redis_url, monkeypatch):
+def events_stack(stack_with):
     """The stack with Partner Central's events routed to the ingest, as the
     EventBridge rule and API destination do in production."""
-    built = build_stack(
-        make_settings, database_url, redis_url, monkeypatch, events_secret=EVENTS_SECRET
-    )
-    settings = built.app.extensions["pcsync.settings"]
-    built.pc.emitter.target_url = f"{settings.public_url}/webhooks/partner-central"
-    built.pc.emitter.secret = EVENTS_SECRET
-    yield built
-    built.stop()
+    built = stack_with(events_secret=EVENTS_SECRET)
+    route_events_to_ingest(built)
+    return built
 
 
 def test_contact_edited_in_partner_central_flows_back_to_the_hubspot_contact(events_stack):

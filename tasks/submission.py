@@ -12,7 +12,7 @@ from celery import shared_task
 
 from pcsync import runtime
 from tasks.polling import poll_again
-from workers.publishing import publish_after_commit
+from workers.dispatch import queue_submission
 from workers.sync import submission
 from workers.sync.context import Run
 from workers.sync.deals import SyncOutcome, find_link
@@ -20,26 +20,6 @@ from workers.task_policy import retrying
 
 # Deal outcomes whose deal cannot be submitted (no link, or no deal).
 NOT_SUBMITTABLE_OUTCOMES = frozenset({"awaiting_referral_decision", "not_syncing", "deal_deleted"})
-
-
-def queue_submission(session, deal_id: str, run: Run) -> bool:
-    """Record a submission request for a linked deal and queue its task, in the
-    caller's transaction (published after its commit, like the ingest's queueing).
-    False when the deal has no opportunity or a submission is under way."""
-    link = find_link(session, deal_id)
-    if link is None or link.opportunity_id is None:
-        return False
-    if not submission.request_submission(session, link, run):
-        return False
-    publish_after_commit(
-        session,
-        [
-            submit_opportunity.signature(
-                (deal_id,), {"requested_by": run.actor, "source": run.source}
-            )
-        ],
-    )
-    return True
 
 
 def queue_requested_submission(deal_id: str, result: SyncOutcome, run: Run) -> bool:

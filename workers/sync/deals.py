@@ -346,23 +346,14 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
     if hubspot_writes.get("company") and state.company_id:
         hubspot.update_object("companies", state.company_id, hubspot_writes["company"])
     customer.write_hubspot(hubspot, hubspot_writes)
-    outcome = _outcome(pc_changes, hubspot_writes, result)
-    review = opportunity.get("LifeCycle") or {}
+    outcome = merge_outcome(pc_changes, hubspot_writes, result)
     # Conflicts first, so the deal shows what this run leaves pending; recorded
     # once by fingerprint, so a retry after a failed send records nothing twice.
     with runtime.database().transaction() as session:
         customer.record_conflicts(session, run, opportunity_id)
         _record_pending_conflicts(session, run, state.deal_id, opportunity_id, result)
         close_settled_conflicts(session, run, state.deal_id, result, customer.contacts)
-        status = {
-            "aws_opportunity_id": opportunity_id,
-            "aws_review_status": review.get("ReviewStatus") or "",
-            "aws_review_comments": review.get("ReviewComments") or "",
-            "aws_sync_status": DEAL_SYNC_STATUS[outcome],
-            "aws_sync_error": "",
-            **conflict_properties(session, state.deal_id),
-            **_last_change_by(session, run, state.deal_id, outcome),
-        }
+        status = merge_status(session, run, state.deal_id, opportunity_id, opportunity, outcome)
     # The deal's field values before the new base: were the base recorded
     # first and the PATCH lost, the next merge would read HubSpot's old value
     # as a rep's edit and send it back to Partner Central.
@@ -372,25 +363,61 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
         extra={**(hubspot_writes.get("deal") or {}), **customer.status_properties(pc_changes)},
     )
     with runtime.database().transaction() as session:
-        link = find_link(session, state.deal_id)
-        link.base_snapshot = result.new_base
-        link.last_modified_date = last_modified.isoformat()
-        link.review_status = review.get("ReviewStatus")
-        link.deferred_fields = result.deferred
-        link.sync_status = outcome
-        link.last_error = None
+        remember_merge(
+            find_link(session, state.deal_id), opportunity, result, last_modified, outcome
+        )
         customer.remember(session, result)
-        audit(
+        audit_merge(
             session,
             run,
-            "opportunity.sync",
-            outcome,
             state.deal_id,
-            opportunity_id=opportunity_id,
-            diff=_audit_diff(pc_changes, hubspot_writes, result, mapped.notes),
-            message=result.deferred_reason if result.deferred else None,
+            opportunity_id,
+            outcome,
+            merge_audit_diff(pc_changes, hubspot_writes, result, mapped.notes),
+            result,
         )
     return SyncOutcome(outcome, opportunity_id, state)
+
+
+def remember_merge(link: OpportunityLink, opportunity: dict, result, last_modified, outcome: str):
+    """What a merge leaves on the link once its writes succeeded."""
+    link.base_snapshot = result.new_base
+    link.last_modified_date = last_modified.isoformat()
+    link.review_status = (opportunity.get("LifeCycle") or {}).get("ReviewStatus")
+    link.deferred_fields = result.deferred
+    link.sync_status = outcome
+    link.last_error = None
+
+
+def merge_status(
+    session, run: Run, deal_id: str, opportunity_id: str, opportunity: dict, outcome: str
+) -> dict[str, str]:
+    """pcsync's status properties on the deal after a merge."""
+    review = opportunity.get("LifeCycle") or {}
+    return {
+        "aws_opportunity_id": opportunity_id,
+        "aws_review_status": review.get("ReviewStatus") or "",
+        "aws_review_comments": review.get("ReviewComments") or "",
+        "aws_sync_status": DEAL_SYNC_STATUS[outcome],
+        "aws_sync_error": "",
+        **conflict_properties(session, deal_id),
+        **_last_change_by(session, run, deal_id, outcome),
+    }
+
+
+def audit_merge(
+    session, run: Run, deal_id: str, opportunity_id: str, outcome: str, diff: dict, result
+) -> None:
+    audit(
+        session,
+        run,
+        "opportunity.sync",
+        outcome,
+        deal_id,
+        opportunity_id=opportunity_id,
+        diff=diff,
+        message=result.deferred_reason if result.deferred else None,
+    )
 
 
 def _write_partner_central(opportunity: dict, result, run: Run) -> tuple[list, object]:
@@ -421,7 +448,7 @@ def _last_change_by(session, run: Run, deal_id: str, outcome: str) -> dict[str, 
     return {"aws_last_sync_by": changed_by(session, run, deal_id)}
 
 
-def _outcome(pc_changes, hubspot_writes, result) -> str:
+def merge_outcome(pc_changes, hubspot_writes, result) -> str:
     if pc_changes or any(hubspot_writes.values()):
         return "updated"
     if result.deferred:
@@ -431,7 +458,7 @@ def _outcome(pc_changes, hubspot_writes, result) -> str:
     return "unchanged"
 
 
-def _audit_diff(pc_changes, hubspot_writes, result, notes) -> dict:
+def merge_audit_diff(pc_changes, hubspot_writes, result, notes) -> dict:
     diff: dict = {}
     if pc_changes:
         diff["partner_central"] = [c.as_dict() for c in pc_changes]

@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from models.links import OpportunityLink
 from pcsync import runtime
 from workers.engine import (
@@ -40,7 +38,7 @@ from workers.locks import opportunity_lock_name
 from workers.sync.conflicts import close_settled_conflicts, conflict_properties, record_conflict
 from workers.sync.contacts import prepare_customer, remember_created
 from workers.sync.context import Run
-from workers.sync.deal_status import changed_by, write_deal_status
+from workers.sync.deal_status import changed_by, find_link, send_deal_status
 from workers.sync.hubspot_state import DealState, read_deal_state
 from workers.sync.rules import REFERRAL_PROPERTY, deal_wants_sync
 from workers.sync.write_slot import write_slot
@@ -81,10 +79,6 @@ class SyncOutcome:
     # The deal as read for this run (None when HubSpot no longer has it), so
     # follow-up requests on the deal (submit, referral decision) need no re-read.
     state: DealState | None = None
-
-
-def find_link(session, deal_id: str) -> OpportunityLink | None:
-    return session.scalar(select(OpportunityLink).where(OpportunityLink.hubspot_deal_id == deal_id))
 
 
 def audit(session, run: Run, action: str, outcome: str, deal_id: str, **details) -> None:
@@ -174,11 +168,6 @@ def record_needs_input(state: DealState, run: Run, needs: NeedsInput) -> SyncOut
         link = find_link(session, state.deal_id) or new_link(session, state.deal_id)
         link.sync_status = "needs_input"
         link.last_error = needs.message
-        write_deal_status(
-            runtime.hubspot(),
-            link,
-            {"aws_sync_status": DEAL_SYNC_STATUS["needs_input"], "aws_sync_error": needs.message},
-        )
         audit(
             session,
             run,
@@ -189,6 +178,10 @@ def record_needs_input(state: DealState, run: Run, needs: NeedsInput) -> SyncOut
             diff={"missing": [gap.as_dict() for gap in needs.gaps]},
             message=needs.message,
         )
+    send_deal_status(
+        state.deal_id,
+        {"aws_sync_status": DEAL_SYNC_STATUS["needs_input"], "aws_sync_error": needs.message},
+    )
     return SyncOutcome("needs_input", link.opportunity_id, state)
 
 
@@ -248,7 +241,6 @@ def create_opportunity(state: DealState, run: Run) -> SyncOutcome:
         raise
     opportunity_id = response["Id"]
     base = extract_pc_fields(link.create_request, runtime.engine_config())
-    hubspot = runtime.hubspot()
     with runtime.database().transaction() as session:
         stored = find_link(session, state.deal_id)
         stored.opportunity_id = opportunity_id
@@ -257,18 +249,7 @@ def create_opportunity(state: DealState, run: Run) -> SyncOutcome:
         stored.base_snapshot = base
         stored.sync_status = "created"
         stored.last_error = None
-        write_deal_status(
-            hubspot,
-            stored,
-            {
-                "aws_opportunity_id": opportunity_id,
-                "aws_review_status": stored.review_status,
-                "aws_review_comments": "",
-                "aws_sync_status": DEAL_SYNC_STATUS["created"],
-                "aws_sync_error": "",
-            },
-            extra=remember_created(session, state, link.create_request, run),
-        )
+        customer_status = remember_created(session, state, link.create_request, run)
         audit(
             session,
             run,
@@ -278,6 +259,19 @@ def create_opportunity(state: DealState, run: Run) -> SyncOutcome:
             opportunity_id=opportunity_id,
             diff={"partner_central": {k: v for k, v in sorted(base.items()) if v is not None}},
         )
+    # The link holds the opportunity from here on: a failed status write is
+    # retried by the next sync of the pair, which writes the same properties.
+    send_deal_status(
+        state.deal_id,
+        {
+            "aws_opportunity_id": opportunity_id,
+            "aws_review_status": "Pending Submission",
+            "aws_review_comments": "",
+            "aws_sync_status": DEAL_SYNC_STATUS["created"],
+            "aws_sync_error": "",
+        },
+        extra=customer_status,
+    )
     return SyncOutcome("created", opportunity_id, state)
 
 
@@ -353,18 +347,26 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
         hubspot.update_object("companies", state.company_id, hubspot_writes["company"])
     customer.write_hubspot(hubspot, hubspot_writes)
     outcome = merge_outcome(pc_changes, hubspot_writes, result)
+    # Conflicts first, so the deal shows what this run leaves pending; recorded
+    # once by fingerprint, so a retry after a failed send records nothing twice.
     with runtime.database().transaction() as session:
-        link = find_link(session, state.deal_id)
-        remember_merge(link, opportunity, result, last_modified, outcome)
-        customer_status = customer.remember(session, run, result, pc_changes, opportunity_id)
+        customer.record_conflicts(session, run, opportunity_id)
         _record_pending_conflicts(session, run, state.deal_id, opportunity_id, result)
         close_settled_conflicts(session, run, state.deal_id, result, customer.contacts)
-        write_deal_status(
-            hubspot,
-            link,
-            merge_status(session, run, state.deal_id, opportunity_id, opportunity, outcome),
-            extra={**(hubspot_writes.get("deal") or {}), **customer_status},
+        status = merge_status(session, run, state.deal_id, opportunity_id, opportunity, outcome)
+    # The deal's field values before the new base: were the base recorded
+    # first and the PATCH lost, the next merge would read HubSpot's old value
+    # as a rep's edit and send it back to Partner Central.
+    send_deal_status(
+        state.deal_id,
+        status,
+        extra={**(hubspot_writes.get("deal") or {}), **customer.status_properties(pc_changes)},
+    )
+    with runtime.database().transaction() as session:
+        remember_merge(
+            find_link(session, state.deal_id), opportunity, result, last_modified, outcome
         )
+        customer.remember(session, result)
         audit_merge(
             session,
             run,

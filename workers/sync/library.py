@@ -15,7 +15,7 @@ from sqlalchemy import select
 from models.resources import LibraryResource, ResourceAttachment
 from pcsync import runtime
 from workers.sync.context import Run
-from workers.sync.deal_status import write_deal_status
+from workers.sync.deal_status import send_deal_status
 from workers.sync.deals import audit, find_link, opportunity_lock
 
 ACTION = "opportunity.partner_resources"
@@ -38,19 +38,23 @@ def resource_link(row: LibraryResource) -> str:
     return row.url or f"{runtime.settings().public_url}/api/resources/{row.id}"
 
 
+# A resource as the management API and the console show it: these columns as
+# they are, plus when it was added and its lasting link.
+VIEW_COLUMNS = (
+    "id",
+    "title",
+    "category",
+    "description",
+    "url",
+    "filename",
+    "content_type",
+    "size_bytes",
+)
+
+
 def resource_view(row: LibraryResource) -> dict:
-    return {
-        "id": row.id,
-        "title": row.title,
-        "category": row.category,
-        "description": row.description,
-        "url": row.url,
-        "filename": row.filename,
-        "content_type": row.content_type,
-        "size_bytes": row.size_bytes,
-        "created_at": row.created_at.isoformat(),
-        "link": resource_link(row),
-    }
+    view = {name: getattr(row, name) for name in VIEW_COLUMNS}
+    return {**view, "created_at": row.created_at.isoformat(), "link": resource_link(row)}
 
 
 def attachments_of(session, deal_id: str) -> list[tuple[LibraryResource, ResourceAttachment]]:
@@ -87,17 +91,12 @@ def mirror_to_deal(deal_id: str, run: Run) -> str:
         if link is None or link.opportunity_id is None:
             return "not_linked"
         opportunity_id = link.opportunity_id
-    with opportunity_lock(opportunity_id), runtime.database().transaction() as session:
-        values = deal_values(session, deal_id)
-        written = write_deal_status(runtime.hubspot(), find_link(session, deal_id), values)
+    with opportunity_lock(opportunity_id):
+        with runtime.database().transaction() as session:
+            values = deal_values(session, deal_id)
+        written = send_deal_status(deal_id, values)
         outcome = "mirrored" if written else "unchanged"
-        audit(
-            session,
-            run,
-            ACTION,
-            outcome,
-            deal_id,
-            opportunity_id=opportunity_id,
-            diff={"hubspot": written} if written else None,
-        )
+        diff = {"hubspot": written} if written else None
+        with runtime.database().transaction() as session:
+            audit(session, run, ACTION, outcome, deal_id, opportunity_id=opportunity_id, diff=diff)
     return outcome

@@ -155,14 +155,9 @@ def pull_aws_summary(opportunity_id: str, deal_id: str, run: Run) -> str:
                     message="AWS has no summary for this opportunity yet",
                 )
                 return "summary_not_available"
-            written = write_summary(runtime.hubspot(), link, summary)
-            outcome = "summary_updated" if written else "summary_unchanged"
-            audit_pull(
-                session,
-                run,
-                outcome,
-                opportunity_id,
-                deal_id,
-                diff={"hubspot": written} if written else None,
-            )
-            return outcome
+        written = write_summary(deal_id, summary)
+        outcome = "summary_updated" if written else "summary_unchanged"
+        diff = {"hubspot": written} if written else None
+        with runtime.database().transaction() as session:
+            audit_pull(session, run, outcome, opportunity_id, deal_id, diff=diff)
+        return outcome

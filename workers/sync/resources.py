@@ -33,8 +33,8 @@ from workers.engine.related_entities import (
 )
 from workers.errors import NotFound, PermanentError
 from workers.sync.context import Run
-from workers.sync.deal_status import write_deal_status
-from workers.sync.deals import SyncOutcome, audit, find_link, opportunity_lock
+from workers.sync.deal_status import send_deal_status
+from workers.sync.deals import SyncOutcome, audit, opportunity_lock
 from workers.sync.opportunities import linked_deal_id
 
 ACTION = "opportunity.related_entities"
@@ -117,16 +117,18 @@ def _settled(deal_id, opportunity_id, decided, writes: dict, run: Run) -> str:
     outcome = "updated" if decided.calls or writes else "unchanged"
     with runtime.database().transaction() as session:
         row = session.get(RelatedEntityBase, deal_id)
-        # A pull that finds nothing new writes nothing, not even the status.
-        status = {STATUS_PROPERTY: "synced", PROBLEM_PROPERTY: ""}
-        if outcome == "unchanged" and (row is None or row.status == "synced"):
-            status = {}
-        result = as_lists(decided.result)
+        previous_status = row.status if row else None
+    # A pull that finds nothing new writes nothing, not even the status.
+    status = {STATUS_PROPERTY: "synced", PROBLEM_PROPERTY: ""}
+    if outcome == "unchanged" and previous_status in (None, "synced"):
+        status = {}
+    # The deal's values before the new base: were the base recorded first and
+    # the PATCH lost, the next run would read the deal's old sets as asked for.
+    send_deal_status(deal_id, status, extra=writes)
+    result = as_lists(decided.result)
+    with runtime.database().transaction() as session:
         # The deal now shows the result: that is what it asks for from here on.
         remember_sets(session, deal_id, opportunity_id, result, result, "synced", None)
-        link = find_link(session, deal_id)
-        if link is not None:
-            write_deal_status(runtime.hubspot(), link, status, extra=writes)
         if outcome == "updated":
             audit(
                 session,
@@ -138,7 +140,7 @@ def _settled(deal_id, opportunity_id, decided, writes: dict, run: Run) -> str:
                 diff={
                     "calls": [list(call) for call in decided.calls],
                     "hubspot": writes,
-                    "result": as_lists(decided.result),
+                    "result": result,
                 },
             )
     return outcome
@@ -146,19 +148,15 @@ def _settled(deal_id, opportunity_id, decided, writes: dict, run: Run) -> str:
 
 def _needs_input(deal_id, opportunity_id, ours, problems: list[str], run: Run) -> str:
     message = "; ".join(problems)
+    # Shown on the deal first: once recorded as asked for, a HubSpot-triggered
+    # run that finds the same sets costs nothing, so it would not show it again.
+    send_deal_status(deal_id, {STATUS_PROPERTY: "needs_input", PROBLEM_PROPERTY: message[:65000]})
     with runtime.database().transaction() as session:
         row = session.get(RelatedEntityBase, deal_id)
         base = row.base if row else as_lists(as_sets(None))
         remember_sets(
             session, deal_id, opportunity_id, base, as_lists(ours), "needs_input", message
         )
-        link = find_link(session, deal_id)
-        if link is not None:
-            write_deal_status(
-                runtime.hubspot(),
-                link,
-                {STATUS_PROPERTY: "needs_input", PROBLEM_PROPERTY: message[:65000]},
-            )
         audit(
             session,
             run,

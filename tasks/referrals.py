@@ -21,6 +21,7 @@ from models.invitations import Invitation
 from pcsync import runtime
 from tasks.submission import MAX_POLL_ROUNDS, poll_countdown, queue_requested_submission
 from workers.errors import RateLimited
+from workers.engine.outcome import DealOutcome
 from workers.publishing import publish_after_commit
 from workers.sync import referrals
 from workers.sync.context import Run
@@ -106,7 +107,7 @@ def request_decision(invitation_id: str, decision: str, run: Run, reason: str | 
 def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool:
     """A referral deal whose `aws_invitation_decision` says accept or reject,
     while the invitation is still open: queue the decision once."""
-    if result.outcome != "awaiting_referral_decision" or result.state is None:
+    if result.outcome != DealOutcome.AWAITING_REFERRAL_DECISION or result.state is None:
         return False
     properties = result.state.properties
     invitation_id = properties.get(REFERRAL_PROPERTY)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from pcsync import runtime
+from workers.engine.outcome import DealOutcome
 from workers.publishing import publish_after_commit
 from workers.sync import submission
 from workers.sync.context import Run
@@ -22,7 +23,9 @@ FIRST_POLL_SECONDS = 5.0
 MAX_POLL_SECONDS = 60.0
 MAX_POLL_ROUNDS = 24 * 60
 # Deal outcomes whose deal cannot be submitted (no link, or no deal).
-NOT_SUBMITTABLE_OUTCOMES = frozenset({"awaiting_referral_decision", "not_syncing", "deal_deleted"})
+NOT_SUBMITTABLE_OUTCOMES = frozenset(
+    {DealOutcome.AWAITING_REFERRAL_DECISION, DealOutcome.NOT_SYNCING, DealOutcome.DEAL_DELETED}
+)
 
 
 def poll_countdown(poll_round: int) -> float:

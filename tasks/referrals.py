@@ -20,8 +20,8 @@ from celery import Signature, shared_task
 from models.invitations import Invitation
 from pcsync import runtime
 from tasks.submission import MAX_POLL_ROUNDS, poll_countdown, queue_requested_submission
-from workers.errors import RateLimited
 from workers.engine.outcome import DealOutcome
+from workers.errors import RateLimited
 from workers.publishing import publish_after_commit
 from workers.sync import referrals
 from workers.sync.context import Run

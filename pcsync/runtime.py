@@ -7,6 +7,7 @@ reach settings, the database and the Celery app the same way.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -33,6 +34,10 @@ def celery_app() -> Celery:
 def now() -> float:
     """Epoch seconds from the app's clock (tests inject a fixed one)."""
     return current_app.extensions.get("pcsync.clock", time.time)()
+
+
+def utc_now() -> datetime:
+    return datetime.fromtimestamp(now(), UTC)
 
 
 def _per_app(key: str, build):

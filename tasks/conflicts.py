@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from models.base import utcnow
 from pcsync import runtime
 from workers.sync.conflict_resolution import (
     ConflictAlreadyResolved,
@@ -30,7 +29,7 @@ def request_resolution(conflict_id: int, resolution: Resolution, requested_by: s
     """Check the resolution (ResolutionError: 404, 409 or 400, nothing queued)
     and queue it; returns the conflict's deal id. Web handlers call this."""
     with runtime.database().transaction() as session:
-        conflict = check_resolution(session, conflict_id, resolution, utcnow().date())
+        conflict = check_resolution(session, conflict_id, resolution, runtime.utc_now().date())
         deal_id = conflict.hubspot_deal_id
     with runtime.celery_app().producer_or_acquire() as producer:
         queue_resolution(conflict_id, resolution, requested_by, producer=producer)

@@ -12,7 +12,6 @@ from sqlalchemy import delete
 
 from models.audit import record_audit
 from models.audit_retention import purge_audit_trail
-from models.base import utcnow
 from models.inbox import InboxEvent
 from pcsync import runtime
 
@@ -21,7 +20,7 @@ INBOX_RETENTION = timedelta(days=14)
 
 @shared_task(name="pcsync.prune_inbox", bind=True)
 def prune_inbox(self) -> int:
-    cutoff = utcnow() - INBOX_RETENTION
+    cutoff = runtime.utc_now() - INBOX_RETENTION
     with runtime.locks().beat_singleton("prune-inbox", 3600) as held:
         if not held:
             return 0
@@ -43,7 +42,7 @@ def prune_inbox(self) -> int:
 
 @shared_task(name="pcsync.purge_audit", bind=True)
 def purge_audit(self) -> int:
-    cutoff = utcnow() - timedelta(days=runtime.settings().audit_retention_days)
+    cutoff = runtime.utc_now() - timedelta(days=runtime.settings().audit_retention_days)
     with runtime.locks().beat_singleton("purge-audit", 3600) as held:
         if not held:
             return 0

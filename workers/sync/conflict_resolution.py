@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from models.base import utcnow
 from models.conflicts import Conflict
 from models.customer_records import CONTACT, CustomerRecord
 from pcsync import runtime
@@ -184,7 +183,7 @@ def _settle(session, conflict: Conflict, resolution: Resolution, run: Run) -> No
     _move_base(session, conflict, base)
     conflict.status, conflict.resolution = "resolved", resolution.choice
     conflict.resolved_by, conflict.resolved_value = run.actor, winner
-    conflict.resolved_at = utcnow()
+    conflict.resolved_at = runtime.utc_now()
     run.audit(
         session,
         action=ACTION,

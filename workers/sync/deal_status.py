@@ -6,12 +6,11 @@ costs no HubSpot call, and pcsync never echoes an unchanged value.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 
 from models.inbox import InboxEvent
 from models.links import OpportunityLink
+from pcsync import runtime
 from workers.clients.hubspot import HubSpot
 
 # HubSpot names the user behind a UI change as sourceId "userId:<id>" (seen in
@@ -20,7 +19,7 @@ HUBSPOT_USER_SOURCE = "userId:"
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return runtime.utc_now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def changed_properties(link: OpportunityLink, values: dict[str, str]) -> dict[str, str]:

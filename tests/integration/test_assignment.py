@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import TEST_API_TOKEN
 from tests.integration.factories import create_company, create_contact, create_deal
-from tests.integration.stack import build_stack, wait_for
+from tests.integration.stack import wait_for
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
 # Registered Partner Central users of the simulator (docs/simulators/partner-central.md).
@@ -240,18 +240,12 @@ def test_a_cleared_owner_makes_no_call_and_is_audited(stack):
 
 
 @pytest.fixture
-def mapped_stack(make_settings, database_url, redis_url, monkeypatch):
+def mapped_stack(stack_with):
     # Olivia signs in to HubSpot with another address than her Partner Central login.
-    built = build_stack(
-        make_settings,
-        database_url,
-        redis_url,
-        monkeypatch,
+    return stack_with(
         owner_map={"olivia@crm.example.com": {"email": "owner@example.com"}},
         assignee_business_title="OpportunityOwner",
     )
-    yield built
-    built.stop()
 
 
 def test_the_owner_map_names_the_partner_central_login(mapped_stack):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from pcsync.cli import main
 from tests.conftest import TEST_API_TOKEN
 from tests.integration.factories import create_company, create_contact, create_deal
-from tests.integration.stack import build_configured_stack, wait_for
+from tests.integration.stack import wait_for
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
 PATH = "Project.ExpectedCustomerSpend"
@@ -27,12 +27,8 @@ strategy = "MANUAL"
 
 
 @pytest.fixture
-def manual_stack(make_settings, database_url, redis_url, monkeypatch, tmp_path):
-    stack = build_configured_stack(
-        make_settings, database_url, redis_url, monkeypatch, tmp_path, ENGINE_CONFIG
-    )
-    yield stack
-    stack.stop()
+def manual_stack(stack_with):
+    return stack_with(engine_config=ENGINE_CONFIG)
 
 
 def pc_amount(stack, opportunity_id: str) -> float:

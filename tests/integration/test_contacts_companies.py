@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tests.integration.factories import create_company, create_contact, create_deal
-from tests.integration.stack import build_stack, wait_for
+from tests.integration.stack import wait_for
 
 
 def customer(stack, opportunity_id) -> dict:
@@ -208,17 +208,14 @@ EVENTS_SECRET = "events-secret-0123456789abcdef"
 
 
 @pytest.fixture
-def events_stack(make_settings, database_url, redis_url, monkeypatch):
+def events_stack(stack_with):
     """The stack with Partner Central's events routed to the ingest, as the
     EventBridge rule and API destination do in production."""
-    built = build_stack(
-        make_settings, database_url, redis_url, monkeypatch, events_secret=EVENTS_SECRET
-    )
+    built = stack_with(events_secret=EVENTS_SECRET)
     settings = built.app.extensions["pcsync.settings"]
     built.pc.emitter.target_url = f"{settings.public_url}/webhooks/partner-central"
     built.pc.emitter.secret = EVENTS_SECRET
-    yield built
-    built.stop()
+    return built
 
 
 def test_contact_edited_in_partner_central_flows_back_to_the_hubspot_contact(events_stack):
@@ -379,46 +376,43 @@ def test_deleted_company_leaves_the_account_as_it_was(stack):
 
 
 def test_burst_on_a_contact_of_two_deals_costs_one_association_read_and_one_sync_per_deal(
-    make_settings, database_url, redis_url, monkeypatch
+    stack_with,
 ):
-    stack = build_stack(make_settings, database_url, redis_url, monkeypatch, debounce_seconds=2.0)
+    stack = stack_with(debounce_seconds=2.0)
     sim = stack.hubspot
-    try:
-        with stack.worker():
-            contact = create_contact(sim)
-            _first, first_opportunity = linked_deal(stack, contacts=[contact])
-            _second, second_opportunity = linked_deal(
-                stack, contacts=[contact], dealname="Acme backup modernisation #AWS"
-            )
-            since = settle(stack, 3.0)
-            for name, value in (
-                ("firstname", "Jordy"),
-                ("lastname", "Leigh"),
-                ("jobtitle", "CTO"),
-                ("phone", "(206) 555-0111"),
-                ("email", "jordy@acme.example.com"),
-            ):
-                sim.update_object("contacts", contact, {name: value})
-            for opportunity_id in (first_opportunity, second_opportunity):
-                wait_for(
-                    lambda o=opportunity_id: emails(stack, o) == ["jordy@acme.example.com"],
-                    timeout=40,
-                )
-            time.sleep(3)  # any straggling run would have happened by now
-        association_reads = stack.hubspot_calls(
-            "POST", "/crm/v4/associations/contacts/deals/batch/read", since
+    with stack.worker():
+        contact = create_contact(sim)
+        _first, first_opportunity = linked_deal(stack, contacts=[contact])
+        _second, second_opportunity = linked_deal(
+            stack, contacts=[contact], dealname="Acme backup modernisation #AWS"
         )
-        assert len(association_reads) == 1
-        assert len(stack.pc_calls("GetOpportunity", since)) == 2
-        assert len(stack.pc_calls("UpdateOpportunity", since)) == 2
+        since = settle(stack, 3.0)
+        for name, value in (
+            ("firstname", "Jordy"),
+            ("lastname", "Leigh"),
+            ("jobtitle", "CTO"),
+            ("phone", "(206) 555-0111"),
+            ("email", "jordy@acme.example.com"),
+        ):
+            sim.update_object("contacts", contact, {name: value})
         for opportunity_id in (first_opportunity, second_opportunity):
-            (person,) = customer(stack, opportunity_id)["Contacts"]
-            assert person == {
-                "Email": "jordy@acme.example.com",
-                "FirstName": "Jordy",
-                "LastName": "Leigh",
-                "Phone": "+12065550111",
-                "BusinessTitle": "CTO",
-            }
-    finally:
-        stack.stop()
+            wait_for(
+                lambda o=opportunity_id: emails(stack, o) == ["jordy@acme.example.com"],
+                timeout=40,
+            )
+        time.sleep(3)  # any straggling run would have happened by now
+    association_reads = stack.hubspot_calls(
+        "POST", "/crm/v4/associations/contacts/deals/batch/read", since
+    )
+    assert len(association_reads) == 1
+    assert len(stack.pc_calls("GetOpportunity", since)) == 2
+    assert len(stack.pc_calls("UpdateOpportunity", since)) == 2
+    for opportunity_id in (first_opportunity, second_opportunity):
+        (person,) = customer(stack, opportunity_id)["Contacts"]
+        assert person == {
+            "Email": "jordy@acme.example.com",
+            "FirstName": "Jordy",
+            "LastName": "Leigh",
+            "Phone": "+12065550111",
+            "BusinessTitle": "CTO",
+        }

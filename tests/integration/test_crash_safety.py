@@ -8,18 +8,14 @@ import time
 import pytest
 
 from tests.integration.factories import create_company, create_contact, create_deal
-from tests.integration.stack import build_stack, wait_for
+from tests.integration.stack import wait_for
 
 
 @pytest.fixture
-def crash_stack(make_settings, database_url, redis_url, monkeypatch):
+def crash_stack(stack_with):
     # A short visibility timeout makes Redis hand the dead worker's task to
     # the next worker within seconds instead of hours.
-    stack = build_stack(
-        make_settings, database_url, redis_url, monkeypatch, visibility_timeout_seconds=4
-    )
-    yield stack
-    stack.stop()
+    return stack_with(visibility_timeout_seconds=4)
 
 
 def test_worker_killed_mid_create_leaves_exactly_one_opportunity(crash_stack):

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from models.links import OpportunityLink
 from pcsync import cli, runtime
 from tasks.engagements import sync_engagements
-from tests.integration.stack import build_stack, wait_for
+from tests.integration.stack import wait_for
 from workers.sync.context import Run
 from workers.sync.engagements import run_engagement_sync
 
@@ -42,13 +42,10 @@ AWS_TEAM = [
 
 
 @pytest.fixture
-def stack(make_settings, database_url, redis_url, monkeypatch):
-    built = build_stack(
-        make_settings, database_url, redis_url, monkeypatch, events_secret=EVENTS_SECRET
-    )
+def stack(stack_with):
+    built = stack_with(events_secret=EVENTS_SECRET)
     built.hubspot.set_webhook_url(None)  # only the engagement sync touches these deals
-    yield built
-    built.stop()
+    return built
 
 
 # -- helpers ------------------------------------------------------------------------------

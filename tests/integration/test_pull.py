@@ -30,7 +30,7 @@ from tests.integration.factories import (
     create_contact,
     create_deal,
 )
-from tests.integration.stack import build_stack, wait_for
+from tests.integration.stack import wait_for
 from workers.sync.reconciliation import WATERMARK_KEY, iso_ms
 
 EVENTS_SECRET = "events-secret-0123456789abcdef"
@@ -243,12 +243,8 @@ def test_broker_down_gives_503_and_leaves_the_event_pending(make_settings, datab
 
 
 @pytest.fixture
-def stack(make_settings, database_url, redis_url, monkeypatch):
-    built = build_stack(
-        make_settings, database_url, redis_url, monkeypatch, events_secret=EVENTS_SECRET
-    )
-    yield built
-    built.stop()
+def stack(stack_with):
+    return stack_with(events_secret=EVENTS_SECRET)
 
 
 def route_events_to_ingest(stack) -> None:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from tasks.hubspot_sync import sync_hubspot_object
 from tasks.referrals import poll_invitations
 from tests.conftest import TEST_API_TOKEN
-from tests.integration.stack import build_stack, wait_for
+from tests.integration.stack import wait_for
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
 REFERRAL_PROJECT = {
@@ -257,12 +257,8 @@ def test_nothing_is_accepted_without_a_decision_by_default(stack):
 
 
 @pytest.fixture
-def auto_accept_stack(make_settings, database_url, redis_url, monkeypatch):
-    built = build_stack(
-        make_settings, database_url, redis_url, monkeypatch, auto_accept_referrals=True
-    )
-    yield built
-    built.stop()
+def auto_accept_stack(stack_with):
+    return stack_with(auto_accept_referrals=True)
 
 
 def test_auto_accept_when_configured(auto_accept_stack):
@@ -319,12 +315,8 @@ EVENTS_SECRET = "events-secret-0123456789abcdef"
 
 
 @pytest.fixture
-def events_stack(make_settings, database_url, redis_url, monkeypatch):
-    built = build_stack(
-        make_settings, database_url, redis_url, monkeypatch, events_secret=EVENTS_SECRET
-    )
-    yield built
-    built.stop()
+def events_stack(stack_with):
+    return stack_with(events_secret=EVENTS_SECRET)
 
 
 def deliver(stack, detail_type: str) -> dict:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from tasks.resources import change_related_entity, create_snapshot
 from tests.conftest import TEST_API_TOKEN
 from tests.integration.factories import create_company, create_contact, create_deal
-from tests.integration.stack import build_stack, wait_for
+from tests.integration.stack import wait_for
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
 OFFER = "arn:aws:aws-marketplace:us-east-1:123456789012:AWSMarketplace/Offer/offer-abc"
@@ -31,21 +31,13 @@ ASSOCIATION_CALLS = ("AssociateOpportunity", "DisassociateOpportunity")
 
 
 @pytest.fixture
-def stack(make_settings, database_url, redis_url, monkeypatch):
-    built = build_stack(
-        make_settings,
-        database_url,
-        redis_url,
-        monkeypatch,
-        events_secret=EVENTS_SECRET,
-        resource_max_bytes=4096,
-    )
+def stack(stack_with):
+    built = stack_with(events_secret=EVENTS_SECRET, resource_max_bytes=4096)
     # Play the EventBridge rule: Partner Central's events reach the ingest.
     settings = built.app.extensions["pcsync.settings"]
     built.pc.emitter.target_url = f"{settings.public_url}/webhooks/partner-central"
     built.pc.emitter.secret = EVENTS_SECRET
-    yield built
-    built.stop()
+    return built
 
 
 def linked_deal(stack, **properties) -> tuple[str, str]:

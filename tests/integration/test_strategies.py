@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.integration.factories import create_company, create_contact, create_deal
-from tests.integration.stack import build_configured_stack, wait_for
+from tests.integration.stack import wait_for
 
 ENGINE_CONFIG = """
 [fields."LifeCycle.NextSteps"]
@@ -26,12 +26,8 @@ strategy = "MANUAL"
 
 
 @pytest.fixture
-def strategy_stack(make_settings, database_url, redis_url, monkeypatch, tmp_path):
-    stack = build_configured_stack(
-        make_settings, database_url, redis_url, monkeypatch, tmp_path, ENGINE_CONFIG
-    )
-    yield stack
-    stack.stop()
+def strategy_stack(stack_with):
+    return stack_with(engine_config=ENGINE_CONFIG)
 
 
 def day(offset: int) -> datetime:

@@ -257,20 +257,8 @@ def route_events_to_ingest(stack) -> None:
 
 def edit_in_partner_central(stack, opportunity_id: str, mutate) -> dict:
     """A partner user edits the opportunity in Partner Central: GetOpportunity,
-    change, full UpdateOpportunity (waiting out the shared 1/s write quota)."""
-    client = stack.boto()
-    not_request_members = ("ResponseMetadata", "Id", "Arn", "CreatedDate", "OpportunityTeam")
-    for _ in range(20):
-        current = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
-        request = {k: v for k, v in current.items() if k not in not_request_members}
-        request.pop("RelatedEntityIdentifiers", None)
-        request["Identifier"] = opportunity_id
-        mutate(request)
-        try:
-            return client.update_opportunity(**request)
-        except (client.exceptions.ThrottlingException, client.exceptions.ConflictException):
-            time.sleep(0.5)
-    raise AssertionError(f"could not edit {opportunity_id}")
+    change, full UpdateOpportunity (waiting out the quotas shared with pcsync)."""
+    return stack.aws_edit(opportunity_id, mutate)
 
 
 def set_stage(stage: str):
@@ -308,10 +296,7 @@ def linked_deal(stack, company: str, contact: str, **deal) -> tuple[str, str]:
 
 def quiet(stack) -> None:
     """Wait until the echoes of pcsync's own writes have been handled."""
-    stack.hubspot.wait_idle(timeout=10)
-    wait_for(lambda: not stack.rows("SELECT 1 FROM pending_objects WHERE scheduled"))
-    time.sleep(0.5)  # a claimed task may still be finishing its run
-    wait_for(lambda: not stack.rows("SELECT 1 FROM pending_objects WHERE scheduled"))
+    stack.drain()
 
 
 def hubspot_writes(stack) -> list[dict]:

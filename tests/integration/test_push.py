@@ -53,14 +53,14 @@ def test_burst_of_20_changes_costs_one_read_and_one_write(stack_with):
     with stack.worker():
         deal, opportunity_id, _ = linked_deal(stack)
         wait_for(lambda: stack.audit_outcomes(deal, "opportunity.create") == ["created"])
-        time.sleep(2.5)  # the create's own write-back echo settles
+        stack.drain()  # the create's own write-back echo settles
         since = time.time()
         for i in range(20):
             stack.hubspot.update_object(
                 "deals", deal, {"aws_expected_monthly_spend": str(20000 + i)}
             )
         wait_for(lambda: spend(stack.opportunity(opportunity_id)) == ["20019"], timeout=40)
-        time.sleep(3)  # any straggling task would have run by now
+        stack.drain()  # any straggling task has run
     assert len(stack.pc_calls("UpdateOpportunity", since)) == 1
     assert len(stack.pc_calls("GetOpportunity", since)) == 1
 
@@ -97,7 +97,7 @@ def test_pcsync_write_echoed_by_hubspot_costs_no_write(app_id, stack_with):
         )
         if app_id is None:
             wait_for(lambda: stack.audit_outcomes(deal)[-1:] == ["unchanged"], timeout=30)
-        time.sleep(1.5)
+        stack.drain()
     stage_writes = stack.hubspot_calls("PATCH", f"/crm/v3/objects/deals/{deal}", since)
     assert len(stage_writes) == 1
     # dealtype maps to OpportunityType: one write for it, none for the echo.

@@ -68,10 +68,6 @@ def until_accepted(call, refused: tuple[type[Exception], ...], timeout: float = 
     return wait_for(attempt, timeout, interval=0.3)
 
 
-def throttled_or_conflict(client) -> tuple[type[Exception], ...]:
-    return (client.exceptions.ThrottlingException, client.exceptions.ConflictException)
-
-
 # kombu's Redis transport keeps each queue as lists (one per priority step)
 # and the messages delivered to a worker but not yet acknowledged in this hash.
 UNACKED_KEY = "unacked"
@@ -141,7 +137,8 @@ class Stack:
             mutate(request)
             return client.update_opportunity(**request)
 
-        return until_accepted(edit, throttled_or_conflict(client))
+        refused = (client.exceptions.ThrottlingException, client.exceptions.ConflictException)
+        return until_accepted(edit, refused)
 
     def opportunity(self, opportunity_id: str) -> dict:
         """The simulator's stored opportunity, read without an API call (and

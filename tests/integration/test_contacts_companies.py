@@ -236,7 +236,7 @@ def test_contact_edited_in_partner_central_flows_back_to_the_hubspot_contact(eve
         edited = time.time()
         wait_for(lambda: sim.get_object("contacts", contact)["properties"]["jobtitle"] == "CTO")
         wait_for(lambda: deal_property(stack, deal, "aws_contact_company_last_sync"))
-        settle(stack, 2.0)  # the contact change comes back as an event: an echo
+        settle(stack)  # the contact change comes back as an event: an echo
     properties = sim.get_object("contacts", contact)["properties"]
     assert properties["phone"] == "+12065550177"
     writes = stack.hubspot_calls("POST", "/crm/v3/objects/contacts/batch/update", since)

@@ -60,54 +60,33 @@ ENGAGEMENT_BEAT_ENTRY = "sync-engagements"
 SWEEPER_BEAT_ENTRY = "requeue-stale-pending"
 MAX_SWEEP_SECONDS = 30.0
 
+
+def _every(seconds: float, task: str, *, expires: int) -> dict:
+    """A beat entry: ``task`` every ``seconds``; a run not started within
+    ``expires`` seconds is dropped for the next."""
+    return {"task": task, "schedule": seconds, "options": {"expires": expires}}
+
+
 beat_schedule: dict = {
     # Queue again pending work whose message was lost (tasks/pending.py);
     # cheap (one UPDATE), so often: it bounds how late a change can be. The
     # interval follows PCSYNC_PENDING_MARGIN_SECONDS (workers/celery_app.py).
-    SWEEPER_BEAT_ENTRY: {
-        "task": "pcsync.requeue_stale_pending",
-        "schedule": 30.0,
-        "options": {"expires": 25},
-    },
+    SWEEPER_BEAT_ENTRY: _every(30.0, "pcsync.requeue_stale_pending", expires=25),
     # Operator notifications (PCSYNC_NOTIFY_URL); each subject at most once a
     # day, so a run dropped for the next one loses nothing.
-    "send-notifications": {
-        "task": "pcsync.send_notifications",
-        "schedule": 300.0,
-        "options": {"expires": 240},
-    },
+    "send-notifications": _every(300.0, "pcsync.send_notifications", expires=240),
     # Inbox rows only serve de-duplication; the audit trail is kept
     # PCSYNC_AUDIT_RETENTION_DAYS and purged daily past that.
-    "prune-inbox": {
-        "task": "pcsync.prune_inbox",
-        "schedule": 24 * 3600.0,
-        "options": {"expires": 3600},
-    },
-    "purge-audit": {
-        "task": "pcsync.purge_audit",
-        "schedule": 24 * 3600.0,
-        "options": {"expires": 3600},
-    },
+    "prune-inbox": _every(24 * 3600.0, "pcsync.prune_inbox", expires=3600),
+    "purge-audit": _every(24 * 3600.0, "pcsync.purge_audit", expires=3600),
     # Catch the Partner Central changes whose events were lost (best-effort
     # delivery); a run not started within 9 minutes is dropped for the next.
-    "reconcile-opportunities": {
-        "task": "pcsync.reconcile_opportunities",
-        "schedule": 600.0,
-        "options": {"expires": 540},
-    },
+    "reconcile-opportunities": _every(600.0, "pcsync.reconcile_opportunities", expires=540),
     # AWS referrals: pending invitations become deals, late ones expire; a
     # run not started within 14 minutes is dropped for the next.
-    "poll-invitations": {
-        "task": "pcsync.poll_invitations",
-        "schedule": 900.0,
-        "options": {"expires": 840},
-    },
+    "poll-invitations": _every(900.0, "pcsync.poll_invitations", expires=840),
     # AWS engagement lifecycle on deals. The interval comes from
     # PCSYNC_ENGAGEMENT_SYNC_MINUTES (workers/celery_app.py sets it and an
     # `expires` just short of it); these are the defaults.
-    ENGAGEMENT_BEAT_ENTRY: {
-        "task": "pcsync.sync_engagements",
-        "schedule": 1800.0,
-        "options": {"expires": 1740},
-    },
+    ENGAGEMENT_BEAT_ENTRY: _every(1800.0, "pcsync.sync_engagements", expires=1740),
 }

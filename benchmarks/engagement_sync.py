@@ -128,11 +128,8 @@ def seed_partner_central(sim, count: int) -> list[dict]:
                 sim,
                 state,
                 engagement=engagement,
-                sender_account=sim.account_id,
-                sender_company="Example Partner Inc.",
-                receiver_account="aws",
-                participant_type="SENDER",
                 payload=opportunity_invitation_payload(record),
+                from_aws=False,
             )
             invitation["Status"] = ACCEPTED
             associate_resource(sim, state, engagement["Id"], record["Id"], sim.account_id)

@@ -13,33 +13,32 @@ from __future__ import annotations
 
 import re
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from ingest.api import require_bearer_token
-from ingest.api_operations import operator_actor
+from ingest.api_common import (
+    UNKNOWN_OPPORTUNITY,
+    QueuedOnOpportunitySchema,
+    audit_request,
+    documented,
+    operator_blueprint,
+    operator_run,
+    opportunity_read,
+)
 from models.schemas import PC_OPPORTUNITY_ID
 from pcsync import runtime
 from pcsync.config import ASSIGNEE_BUSINESS_TITLES
 from tasks.assignment import assignment_task
 from workers.publishing import publish_after_commit
-from workers.sync.assignment import (
-    ACTION,
-    assignment_view,
-    email_is_valid,
-    find_link_by_opportunity,
-)
-from workers.sync.context import Run
-from workers.sync.deals import audit
+from workers.sync.assignees import email_is_valid
+from workers.sync.assignment import ACTION, assignment_view
+from workers.sync.opportunities import find_link_by_opportunity
 
-blueprint = Blueprint(
+blueprint = operator_blueprint(
     "api_assignment",
     __name__,
-    url_prefix="/api",
-    description="Opportunity assignment: follows the HubSpot deal owner; operators can override",
+    "Opportunity assignment: follows the HubSpot deal owner; operators can override",
 )
-blueprint.before_request(require_bearer_token)
-SECURITY = [{"bearerAuth": []}]
 NAME = validate.Length(min=1, max=80)  # AssigneeContact's FirstName/LastName bound
 
 
@@ -98,10 +97,8 @@ class AssignmentSchema(Schema):
     refused_email = fields.String(allow_none=True)
 
 
-class QueuedAssignmentSchema(Schema):
-    queued = fields.Boolean()
-    opportunity_id = fields.String()
-    hubspot_deal_id = fields.String()
+class QueuedAssignmentSchema(QueuedOnOpportunitySchema):
+    """The assignment is queued; its outcome is audited (`opportunity.assign`)."""
 
 
 def linked_opportunity(session, opportunity_id: str):
@@ -118,11 +115,7 @@ def linked_opportunity(session, opportunity_id: str):
     return link
 
 
-@blueprint.route("/opportunities/<opportunityId>/assign")
-@blueprint.response(200, AssignmentSchema)
-@blueprint.alt_response(400, description="malformed opportunity id")
-@blueprint.alt_response(404, description="no linked opportunity with this id")
-@blueprint.doc(security=SECURITY)
+@opportunity_read(blueprint, "/opportunities/<opportunityId>/assign", AssignmentSchema)
 def get_assignment(opportunityId: str):  # the documented path parameter's name
     """The assignee pcsync last set, the owner it follows, and the last refusal."""
     with runtime.database().transaction() as session:
@@ -132,25 +125,18 @@ def get_assignment(opportunityId: str):  # the documented path parameter's name
 @blueprint.route("/opportunities/<opportunityId>/assign", methods=["POST"])
 @blueprint.arguments(AssignRequestSchema, error_status_code=400)
 @blueprint.response(202, QueuedAssignmentSchema)
-@blueprint.alt_response(400, description="bad body or opportunity id; `errors` names each field")
-@blueprint.alt_response(404, description="no linked opportunity with this id")
-@blueprint.doc(security=SECURITY)
+@documented(
+    blueprint,
+    {400: "bad body or opportunity id; `errors` names each field", 404: UNKNOWN_OPPORTUNITY},
+)
 def assign_opportunity(body: dict, opportunityId: str):
     """Assign the opportunity to a HubSpot owner's Partner Central user or to an
     explicit assignee. Queued; the outcome is audited (`opportunity.assign`)."""
     opportunity_id = opportunityId
-    run = Run(actor=operator_actor(), task_id=None, source="operator")
+    run = operator_run()
     with runtime.database().transaction() as session:
         link = linked_opportunity(session, opportunity_id)
-        audit(
-            session,
-            run,
-            ACTION,
-            "requested",
-            link.hubspot_deal_id,
-            opportunity_id=opportunity_id,
-            diff=body,
-        )
+        audit_request(session, run, ACTION, link, diff=body)
         # Published after the commit: the task never runs without its audit row.
         task = assignment_task(
             opportunity_id,

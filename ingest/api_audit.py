@@ -11,11 +11,10 @@ import csv
 import io
 
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
-from ingest.api import require_bearer_token
+from ingest.api_common import SECURITY, operator_blueprint
 from ingest.paging import PageArgs, page_fields, page_of
 from models.audit import AuditEntry
 from models.audit_chain import verify_chain
@@ -23,14 +22,9 @@ from models.audit_query import COLUMNS, AuditFilter, row_dict
 from models.compliance import compliance_report, report_csv_rows
 from pcsync import runtime
 
-blueprint = Blueprint(
-    "api_audit",
-    __name__,
-    url_prefix="/api",
-    description="Audit trail, its verification and the compliance report (bearer token)",
+blueprint = operator_blueprint(
+    "api_audit", __name__, "Audit trail, its verification and the compliance report (bearer token)"
 )
-blueprint.before_request(require_bearer_token)
-SECURITY = [{"bearerAuth": []}]
 
 
 class PeriodArgs(Schema):

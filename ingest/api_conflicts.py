@@ -11,25 +11,19 @@ inline). The console calls the same `tasks.conflicts.request_resolution`.
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
-from ingest.api import require_bearer_token
-from ingest.api_operations import operator_actor
+from ingest.api_common import SECURITY, operator_actor, operator_blueprint
 from ingest.paging import PageArgs, page_fields, page_of
 from models.conflicts import conflict_query, conflict_view
 from pcsync import runtime
 from tasks.conflicts import request_resolution
 from workers.sync.conflict_resolution import CHOICES, Resolution, ResolutionError
 
-blueprint = Blueprint(
-    "api_conflicts",
-    __name__,
-    url_prefix="/api",
-    description="Conflict queue: fields both sides changed that an operator settles",
+blueprint = operator_blueprint(
+    "api_conflicts", __name__, "Conflict queue: fields both sides changed that an operator settles"
 )
-blueprint.before_request(require_bearer_token)
-SECURITY = [{"bearerAuth": []}]
 
 
 class ConflictListArgs(PageArgs):

@@ -20,32 +20,27 @@ from __future__ import annotations
 import tempfile
 
 from flask import request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
-from ingest.api import require_bearer_token
 from ingest.api_assignment import linked_opportunity
-from ingest.api_operations import operator_actor
+from ingest.api_common import SECURITY, operator_actor, operator_blueprint, operator_run
 from models.resources import LibraryResource, ResourceAttachment
 from pcsync import runtime
 from pcsync.resource_store import new_key
 from tasks.resources import queue_mirror
-from workers.sync.context import Run
 from workers.sync.library import CATEGORIES, resource_view
 
-blueprint = Blueprint(
+blueprint = operator_blueprint(
     "api_library",
     __name__,
-    url_prefix="/api",
-    description=(
+    (
         "The partner resource library: case studies, whitepapers, briefs and other documents,"
         " kept by pcsync and shared as links. The Partner Central API accepts no documents, so"
         " files are never sent to AWS."
     ),
 )
-blueprint.before_request(require_bearer_token)
-SECURITY = [{"bearerAuth": []}]
 # Room for the multipart boundaries and the text fields around the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
 COPY_CHUNK_BYTES = 1024 * 1024
@@ -113,7 +108,7 @@ def _load(schema: Schema, data) -> dict:
 
 
 def _audit(session, action: str, resource_id: int, **details) -> None:
-    run = Run(actor=operator_actor(), task_id=None, source="operator")
+    run = operator_run()
     run.audit(
         session,
         action=action,

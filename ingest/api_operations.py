@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from ingest.api import operator_actor_for, require_bearer_token
+from ingest.api_common import SECURITY, operator_actor, operator_blueprint
 from models.conflicts import Conflict
 from models.links import OpportunityLink
 from pcsync import runtime
@@ -27,20 +26,9 @@ from workers.failures import (
     replay_failures,
 )
 
-blueprint = Blueprint(
-    "operations",
-    __name__,
-    url_prefix="/api",
-    description="Operations: failed tasks, API budget, link state (bearer token)",
+blueprint = operator_blueprint(
+    "operations", __name__, "Operations: failed tasks, API budget, link state (bearer token)"
 )
-blueprint.before_request(require_bearer_token)
-SECURITY = [{"bearerAuth": []}]
-
-
-def operator_actor() -> str:
-    """Who did it, for the audit trail, without storing the token itself."""
-    _, _, token = request.headers.get("Authorization", "").partition(" ")
-    return operator_actor_for(token)
 
 
 # -- failures ------------------------------------------------------------------------

@@ -12,33 +12,23 @@ invitation or linked deal", 409 "not possible in the current state".
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from ingest.api import require_bearer_token
-from ingest.api_operations import operator_actor
+from ingest.api_common import SECURITY, documented, operator_blueprint, operator_run
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
-from tasks.referrals import DecisionRefused, request_decision
+from tasks.referrals import request_decision
 from tasks.submission import queue_submission
+from workers.errors import DecisionRefused
 from workers.sync import referrals
-from workers.sync.context import Run
 from workers.sync.deals import find_link
 from workers.sync.submission import UNDER_WAY
 
-blueprint = Blueprint(
-    "api_referrals",
-    __name__,
-    url_prefix="/api",
-    description="AWS referrals (engagement invitations) and submission to AWS",
+blueprint = operator_blueprint(
+    "api_referrals", __name__, "AWS referrals (engagement invitations) and submission to AWS"
 )
-blueprint.before_request(require_bearer_token)
-SECURITY = [{"bearerAuth": []}]
-
-
-def operator_run() -> Run:
-    return Run(actor=operator_actor(), task_id=None, source="operator")
 
 
 class InvitationSchema(Schema):
@@ -96,19 +86,23 @@ def list_invitations(query):
         return [referrals.invitation_view(row) for row in session.scalars(statement)]
 
 
+DECISION_ANSWERS = {
+    404: "unknown invitation",
+    409: "already decided, expired, or not yet imported",
+}
+
+
 def _decide(invitation_id: str, decision: str, reason: str | None = None) -> dict:
     try:
         request_decision(invitation_id, decision, operator_run(), reason=reason)
     except DecisionRefused as exc:
-        abort(exc.status, message=str(exc))
+        abort(exc.status_code, message=str(exc))
     return {"queued": True, "invitation_id": invitation_id, "decision": decision}
 
 
 @blueprint.route("/invitations/<invitation_id>/accept", methods=["POST"])
 @blueprint.response(202, QueuedSchema)
-@blueprint.alt_response(404, description="unknown invitation")
-@blueprint.alt_response(409, description="already decided, expired, or not yet imported")
-@blueprint.doc(security=SECURITY)
+@documented(blueprint, DECISION_ANSWERS)
 def accept_invitation(invitation_id):
     """Accept an AWS referral: StartEngagementByAcceptingInvitationTask, then link."""
     return _decide(invitation_id, "accept")
@@ -117,9 +111,7 @@ def accept_invitation(invitation_id):
 @blueprint.route("/invitations/<invitation_id>/reject", methods=["POST"])
 @blueprint.arguments(RejectSchema, error_status_code=400)
 @blueprint.response(202, QueuedSchema)
-@blueprint.alt_response(404, description="unknown invitation")
-@blueprint.alt_response(409, description="already decided, expired, or not yet imported")
-@blueprint.doc(security=SECURITY)
+@documented(blueprint, DECISION_ANSWERS)
 def reject_invitation(body, invitation_id):
     """Reject an AWS referral with one of the documented reasons."""
     return _decide(invitation_id, "reject", reason=body["reason"])

@@ -13,34 +13,35 @@ an unknown opportunity or association, 409 a limit the change would exceed.
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
-from ingest.api import require_bearer_token
 from ingest.api_assignment import linked_opportunity
-from ingest.api_operations import operator_actor
+from ingest.api_common import (
+    SECURITY,
+    QueuedOnOpportunitySchema,
+    audit_request,
+    operator_blueprint,
+    operator_run,
+    opportunity_read,
+)
 from models.resources import RelatedEntityBase
 from pcsync import runtime
 from tasks.resources import queue_related_entity_change
 from workers.engine.related_entities import KINDS, as_sets, entity_type_of
-from workers.sync.context import Run
-from workers.sync.deals import audit
 from workers.sync.library import attached_resources
 from workers.sync.resources import ACTION, cached_active_solutions
 from workers.sync.snapshots import snapshots_of
 
-blueprint = Blueprint(
+blueprint = operator_blueprint(
     "api_resources",
     __name__,
-    url_prefix="/api",
-    description=(
+    (
         "Solutions, AWS products and the Marketplace offer of an opportunity, its resource"
         " snapshots and the partner resources attached to it. The Partner Central API has no"
         " document upload: files stay in pcsync's resource library and are shared as links."
     ),
 )
-blueprint.before_request(require_bearer_token)
-SECURITY = [{"bearerAuth": []}]
 TYPES = tuple(KINDS)
 
 
@@ -53,10 +54,7 @@ class ResourceRequestSchema(Schema):
     )
 
 
-class QueuedChangeSchema(Schema):
-    queued = fields.Boolean()
-    opportunity_id = fields.String()
-    hubspot_deal_id = fields.String()
+class QueuedChangeSchema(QueuedOnOpportunitySchema):
     type = fields.String()
     id = fields.String()
 
@@ -112,16 +110,8 @@ def check_limit(current: dict, kind: str, identifier: str) -> None:
 
 def queue_change(session, opportunity_id: str, kind: str, identifier: str, add: bool) -> dict:
     link = linked_opportunity(session, opportunity_id)
-    run = Run(actor=operator_actor(), task_id=None, source="operator")
-    audit(
-        session,
-        run,
-        ACTION,
-        "requested",
-        link.hubspot_deal_id,
-        opportunity_id=opportunity_id,
-        diff={"add" if add else "remove": {kind: identifier}},
-    )
+    run = operator_run()
+    audit_request(session, run, ACTION, link, diff={"add" if add else "remove": {kind: identifier}})
     # Published before the commit: a broker failure rolls the audit back.
     with runtime.celery_app().producer_or_acquire() as producer:
         queue_related_entity_change(
@@ -136,11 +126,7 @@ def queue_change(session, opportunity_id: str, kind: str, identifier: str, add: 
     }
 
 
-@blueprint.route("/opportunities/<opportunityId>/resources")
-@blueprint.response(200, ResourcesSchema)
-@blueprint.alt_response(400, description="malformed opportunity id")
-@blueprint.alt_response(404, description="no linked opportunity with this id")
-@blueprint.doc(security=SECURITY)
+@opportunity_read(blueprint, "/opportunities/<opportunityId>/resources", ResourcesSchema)
 def get_resources(opportunityId: str):  # the documented path parameter's name
     """Everything attached to the opportunity, as pcsync last agreed it with Partner Central."""
     with runtime.database().transaction() as session:

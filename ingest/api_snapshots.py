@@ -12,29 +12,24 @@ Partner Central with a ClientToken derived from the request.
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
-from ingest.api import require_bearer_token
 from ingest.api_assignment import linked_opportunity
-from ingest.api_operations import operator_actor
+from ingest.api_common import SECURITY, operator_blueprint, operator_run
 from models.resources import ResourceSnapshot
 from pcsync import runtime
 from tasks.resources import queue_snapshot
-from workers.sync.context import Run
 from workers.sync.snapshots import TEMPLATES, request_snapshot, snapshot_view, snapshots_of
 
-blueprint = Blueprint(
+blueprint = operator_blueprint(
     "api_snapshots",
     __name__,
-    url_prefix="/api",
-    description=(
+    (
         "Resource snapshots: template-based, immutable copies of an opportunity's fields shared"
         " with its engagement's members (not files)"
     ),
 )
-blueprint.before_request(require_bearer_token)
-SECURITY = [{"bearerAuth": []}]
 
 
 class SnapshotRequestSchema(Schema):
@@ -67,7 +62,7 @@ class SnapshotSchema(Schema):
 @blueprint.doc(security=SECURITY)
 def create(body: dict, opportunityId: str):  # the documented path parameter's name
     """Snapshot the opportunity in its engagement. Queued; the outcome is audited."""
-    run = Run(actor=operator_actor(), task_id=None, source="operator")
+    run = operator_run()
     with runtime.database().transaction() as session:
         link = linked_opportunity(session, opportunityId)
         if not link.engagement_id:

@@ -57,10 +57,6 @@ NOTE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class InvalidNoteTransition(Exception):
-    pass
-
-
 class EngagementNote(Base):
     __tablename__ = "engagement_notes"
     __table_args__ = (UniqueConstraint("hubspot_deal_id", "transition_hash"),)
@@ -76,10 +72,3 @@ class EngagementNote(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-    def move_to(self, state: str) -> str:
-        """Change state if allowed; return the previous state."""
-        if state not in NOTE_TRANSITIONS[self.state]:
-            raise InvalidNoteTransition(f"engagement note {self.id}: {self.state} -> {state}")
-        previous, self.state = self.state, state
-        return previous

@@ -1,7 +1,7 @@
 """AWS referrals: engagement invitations and the HubSpot deal that shows each.
 
 The lifecycle is explicit: a state may only move along ALLOWED_TRANSITIONS,
-and every transition is audited by the caller under its task id.
+and every move is audited with it (workers.sync.referral_state.INVITATION).
 """
 
 from __future__ import annotations
@@ -24,10 +24,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class InvalidTransition(Exception):
-    pass
-
-
 class Invitation(Base):
     __tablename__ = "invitations"
 
@@ -43,10 +39,3 @@ class Invitation(Base):
     payload: Mapped[dict] = mapped_column(JsonColumn, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-    def move_to(self, state: str) -> str:
-        """Change state if allowed; return the previous state."""
-        if state not in ALLOWED_TRANSITIONS[self.state]:
-            raise InvalidTransition(f"invitation {self.invitation_id}: {self.state} -> {state}")
-        previous, self.state = self.state, state
-        return previous

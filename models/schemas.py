@@ -79,13 +79,19 @@ hubspot_event_batch = HubSpotEventSchema(many=True)
 
 def load_hubspot_batch(payload: object) -> list[dict]:
     """Validate a decoded webhook body; raise ValidationError with every problem."""
-    if not isinstance(payload, list):
-        raise ValidationError("body must be a JSON array of events")
-    if not payload:
+    return hubspot_event_batch.load(_sized_batch(payload, "body must be a JSON array of events"))
+
+
+def _sized_batch(events: object, not_a_list: str) -> list:
+    """``events`` if it is a list of 1 to MAX_EVENTS_PER_REQUEST items, else
+    ValidationError (``not_a_list`` when it is no list)."""
+    if not isinstance(events, list):
+        raise ValidationError(not_a_list)
+    if not events:
         raise ValidationError("body must contain at least one event")
-    if len(payload) > MAX_EVENTS_PER_REQUEST:
+    if len(events) > MAX_EVENTS_PER_REQUEST:
         raise ValidationError(f"at most {MAX_EVENTS_PER_REQUEST} events per request")
-    return hubspot_event_batch.load(payload)
+    return events
 
 
 # -- Partner Central events (EventBridge API destination) ------------------------------
@@ -139,10 +145,5 @@ def load_partner_central_events(payload: object) -> list[dict]:
     """Validate a decoded events body: one event object (what an API
     destination sends) or an array of them (replays, tests)."""
     events = [payload] if isinstance(payload, dict) else payload
-    if not isinstance(events, list):
-        raise ValidationError("body must be an event object or an array of events")
-    if not events:
-        raise ValidationError("body must contain at least one event")
-    if len(events) > MAX_EVENTS_PER_REQUEST:
-        raise ValidationError(f"at most {MAX_EVENTS_PER_REQUEST} events per request")
-    return partner_central_events.load(events)
+    not_a_list = "body must be an event object or an array of events"
+    return partner_central_events.load(_sized_batch(events, not_a_list))

@@ -381,7 +381,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
         _one_of(ASSIGNEE_BUSINESS_TITLES),
         "PartnerAccountManager",
     ),
-    # How often beat refreshes AWS engagements on deals (workers/sync/engagements.py).
+    # How often beat refreshes AWS engagements on deals (workers/sync/engagements).
     "PCSYNC_ENGAGEMENT_SYNC_MINUTES": ("engagement_sync_minutes", _positive_int, "30"),
     # Operator console sessions and CSRF tokens.
     "PCSYNC_SECRET_KEY": ("secret_key", _optional_secret_key, ""),

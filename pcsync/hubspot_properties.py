@@ -94,7 +94,7 @@ OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
         "When pcsync last read the opportunity team",
         "datetime",
     ),
-    # AWS engagement lifecycle (workers/sync/engagements.py); the status is
+    # AWS engagement lifecycle (workers/sync/engagements); the status is
     # derived, see the table in workers/engine/engagement_status.py.
     _property("aws_engagement_id", "AWS engagement ID", "Partner Central engagement id (eng-…)"),
     _property(

@@ -37,6 +37,7 @@ def now() -> float:
 
 
 def utc_now() -> datetime:
+    """`now()` as an aware UTC datetime."""
     return datetime.fromtimestamp(now(), UTC)
 
 

@@ -1,4 +1,4 @@
-"""Tasks for the AWS engagement lifecycle on deals (workers/sync/engagements.py).
+"""Tasks for the AWS engagement lifecycle on deals (workers/sync/engagements).
 
 - `pcsync.sync_engagements` (beat, every PCSYNC_ENGAGEMENT_SYNC_MINUTES):
   one cycle, detect then drain. Beat's `expires` and the cycle's singleton
@@ -17,8 +17,6 @@ budget is better spent on the deal sync.
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 
 from models.inbox import mark_pending
@@ -27,22 +25,19 @@ from tasks.pending import pending_run
 from workers.publishing import publish_after_commit
 from workers.sync.context import Run
 from workers.sync.engagements import (
+    DrainReport,
     drain,
-    mark_opportunities_dirty,
-    opportunities_of_engagement,
+    drain_follow_up,
+    refresh_after_event,
     run_engagement_sync,
 )
 from workers.task_policy import retrying
-
-log = logging.getLogger(__name__)
 
 PRIORITY = "background"
 # Pending-marker keys (models.inbox): one debounced task per object.
 OPPORTUNITY_KEY = "engagement_opp"
 ENGAGEMENT_KEY = "engagement"
 DRAIN_KEY = ("engagement_drain", "all")
-# When another drain holds the lock, look again after this long.
-DRAIN_BUSY_COUNTDOWN_SECONDS = 30
 
 # Partner Central events
 # (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-partnercentral-selling.html)
@@ -115,7 +110,6 @@ def sync_engagements(self, full: bool = False) -> str:
     with retrying(self):
         report = run_engagement_sync(run, full=full)
     if report is None:
-        log.info("engagements.cycle_skipped", extra={"reason": "previous cycle still running"})
         return "skipped"
     continue_draining(report.drain)
     return f"marked {report.marked}, {'full' if report.full else 'incremental'}"
@@ -125,16 +119,11 @@ def sync_engagements(self, full: bool = False) -> str:
 def refresh_engagement(self, kind: str, object_id: str) -> str:
     """React to a Partner Central event (ids only; everything re-read)."""
     run = Run(actor=self.name, task_id=self.request.id, source="partner_central", priority=PRIORITY)
+    subject = "opportunity_id" if kind == OPPORTUNITY_KEY else "engagement_id"
     with pending_run(self, kind, object_id):
-        if kind == OPPORTUNITY_KEY:
-            opportunity_ids = [object_id]
-        else:
-            opportunity_ids = opportunities_of_engagement(run, object_id)
-        with runtime.database().transaction() as session:
-            marked = mark_opportunities_dirty(session, opportunity_ids)
-        report = drain(run)
-    continue_draining(report)
-    return f"marked {marked}"
+        refreshed = refresh_after_event(run, **{subject: object_id})
+    continue_draining(refreshed.drain)
+    return f"marked {refreshed.marked}"
 
 
 @shared_task(name="pcsync.drain_engagements", bind=True, max_retries=None)
@@ -146,10 +135,9 @@ def drain_engagements(self) -> str:
     return "busy" if report is None else f"refreshed {report.refreshed}"
 
 
-def continue_draining(report) -> None:
+def continue_draining(report: DrainReport | None) -> None:
     """A drain that found another one running, or stopped at its time budget
     with links left, continues in `pcsync.drain_engagements`."""
-    if report is None:
-        queue_drain(countdown=DRAIN_BUSY_COUNTDOWN_SECONDS)
-    elif report.remaining:
-        queue_drain()
+    countdown = drain_follow_up(report)
+    if countdown is not None:
+        queue_drain(countdown=countdown)

@@ -13,33 +13,26 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import Signature, shared_task
 
 from models.invitations import Invitation
 from pcsync import runtime
-from tasks.submission import MAX_POLL_ROUNDS, poll_countdown, queue_requested_submission
+from tasks.polling import poll_again
+from tasks.submission import queue_requested_submission
 from workers.engine.outcome import DealOutcome
-from workers.errors import RateLimited
 from workers.publishing import publish_after_commit
 from workers.sync import referrals
 from workers.sync.context import Run
 from workers.sync.deals import SyncOutcome
+from workers.sync.referral_state import undecidable
 from workers.sync.rules import REFERRAL_PROPERTY
 from workers.task_policy import retrying
-
-log = logging.getLogger(__name__)
 
 POLL_INTERVAL_SECONDS = 15 * 60
 # Partner Central events about invitations
 # (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-partnercentral-selling.html):
 # detail-type -> expired?
 REFERRAL_EVENTS = {"Engagement Invitation Created": False, "Engagement Invitation Expired": True}
-# The singleton lock outlives a slow run but not the next schedule by much.
-POLL_LOCK_TTL_SECONDS = 14 * 60
-# A limiter wait this long means the daily budget is low, not a busy second.
-BUDGET_WAIT_SKIP_SECONDS = 60.0
 
 # -- queueing -------------------------------------------------------------------------------
 
@@ -59,44 +52,12 @@ def decision_task(
     )
 
 
-def record_decision_request(
-    session, row: Invitation, decision: str, run: Run, reason: str | None = None
-) -> None:
-    referrals.audit_invitation(
-        session,
-        run,
-        "invitation.decision",
-        "requested",
-        row,
-        diff={"decision": decision, "reason": reason},
-    )
-
-
-class DecisionRefused(Exception):
-    """An operator's decision that cannot be taken now; `status` is the HTTP
-    answer (404 unknown invitation, 409 not possible in its state)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
 def request_decision(invitation_id: str, decision: str, run: Run, reason: str | None = None):
     """An operator's accept or reject (API and console): checked, audited and
     queued in one transaction, or DecisionRefused with nothing changed."""
     with runtime.database().transaction() as session:
-        row = session.get(Invitation, invitation_id)
-        if row is None:
-            raise DecisionRefused(404, f"no invitation {invitation_id}")
-        if row.hubspot_deal_id is None:
-            raise DecisionRefused(
-                409, "the invitation's deal is still being created; try again shortly"
-            )
-        if row.state not in referrals.OPEN_STATES:
-            raise DecisionRefused(409, f"the invitation is {row.state}")
-        if referrals.is_past_deadline(row):
-            raise DecisionRefused(409, "the invitation's 15-day deadline has passed")
-        record_decision_request(session, row, decision, run, reason=reason)
+        row = referrals.decidable_invitation(session, invitation_id)
+        referrals.record_decision_request(session, row, decision, run, reason=reason)
         # Published after the commit: the task never runs without its audit row.
         task = decision_task(
             invitation_id, decision, reason=reason, requested_by=run.actor, source=run.source
@@ -117,9 +78,9 @@ def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool
     with runtime.database().transaction() as session:
         row = session.get(Invitation, invitation_id)
         # Only the deal pcsync made for the invitation may decide it.
-        if row is None or row.hubspot_deal_id != deal_id or row.state not in referrals.OPEN_STATES:
+        if row is None or row.hubspot_deal_id != deal_id or undecidable(row):
             return False
-        record_decision_request(session, row, decision, run)
+        referrals.record_decision_request(session, row, decision, run)
         publish_after_commit(
             session,
             [
@@ -177,40 +138,8 @@ def queue_deal_requests(deal_id: str, result: SyncOutcome, run: Run) -> None:
 @shared_task(name="pcsync.poll_invitations", bind=True, max_retries=None)
 def poll_invitations(self) -> str:
     run = Run(actor=self.name, task_id=self.request.id, source="schedule", priority="background")
-    with runtime.locks().beat_singleton("poll_invitations", POLL_LOCK_TTL_SECONDS) as held:
-        if not held:
-            log.info("invitations.poll_skipped", extra={"reason": "previous run still going"})
-            return "skipped"
-        with retrying(self):
-            try:
-                result = referrals.poll_invitations(run)
-            except RateLimited as exc:
-                if (exc.retry_after or 0) < BUDGET_WAIT_SKIP_SECONDS:
-                    raise  # a busy second: retried shortly
-                # The daily budget is saved for event-driven work: skip this
-                # round instead of piling retries onto the next schedules.
-                log.info("invitations.poll_deferred", extra={"retry_after": exc.retry_after})
-                return "deferred"
-    auto = runtime.settings().auto_accept_referrals
-    with runtime.database().transaction() as session:
-        run.audit(
-            session,
-            action="invitations.poll",
-            outcome="polled",
-            diff={**result.as_dict(), "auto_accept": auto},
-        )
-        if auto and result.open_invitation_ids:
-            for invitation_id in result.open_invitation_ids:
-                row = session.get(Invitation, invitation_id)
-                record_decision_request(session, row, "accept", run)
-            publish_after_commit(
-                session,
-                (
-                    decision_task(i, "accept", requested_by="auto-accept", source="schedule")
-                    for i in result.open_invitation_ids
-                ),
-            )
-    return "polled"
+    with retrying(self):
+        return referrals.scheduled_poll(run, decision_task)
 
 
 @shared_task(name="pcsync.import_invitation", bind=True, max_retries=None)
@@ -218,14 +147,7 @@ def import_invitation(self, invitation_id: str, expired: bool = False) -> str:
     """React to a Partner Central invitation event (ids only; state re-read)."""
     run = Run(actor=self.name, task_id=self.request.id, source="partner_central")
     with retrying(self):
-        if expired:
-            return referrals.settle_from_partner_central(invitation_id, run).outcome
-        outcome = referrals.import_invitation(invitation_id, run)
-    if outcome == "imported" and runtime.settings().auto_accept_referrals:
-        decision_task(
-            invitation_id, "accept", requested_by="auto-accept", source="schedule"
-        ).apply_async()
-    return outcome
+        return referrals.on_invitation_event(invitation_id, expired, run, decision_task)
 
 
 @shared_task(name="pcsync.decide_invitation", bind=True, max_retries=None)
@@ -240,21 +162,6 @@ def decide_invitation(
 ) -> str:
     run = Run(actor=requested_by or self.name, task_id=self.request.id, source=source)
     with retrying(self):
-        result = referrals.decide(invitation_id, decision, run, reason=reason)
-    if result.poll_again:
-        if poll_round >= MAX_POLL_ROUNDS:
-            referrals.fail_acceptance(
-                invitation_id, "the acceptance task did not complete within a day", run
-            )
-            return "failed"
-        self.apply_async(
-            (invitation_id, decision),
-            {
-                "reason": reason,
-                "requested_by": requested_by,
-                "source": source,
-                "poll_round": poll_round + 1,
-            },
-            countdown=poll_countdown(poll_round),
-        )
-    return result.outcome
+        step = referrals.decide(invitation_id, decision, run, reason=reason, poll_round=poll_round)
+    kwargs = {"reason": reason, "requested_by": requested_by, "source": source}
+    return poll_again(self, step, (invitation_id, decision), kwargs, poll_round)

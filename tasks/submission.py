@@ -11,6 +11,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from pcsync import runtime
+from tasks.polling import poll_again
 from workers.engine.outcome import DealOutcome
 from workers.publishing import publish_after_commit
 from workers.sync import submission
@@ -18,18 +19,10 @@ from workers.sync.context import Run
 from workers.sync.deals import SyncOutcome, find_link
 from workers.task_policy import retrying
 
-# Poll after 5, 10, 20, 40 s, then every 60 s, for at most a day.
-FIRST_POLL_SECONDS = 5.0
-MAX_POLL_SECONDS = 60.0
-MAX_POLL_ROUNDS = 24 * 60
 # Deal outcomes whose deal cannot be submitted (no link, or no deal).
 NOT_SUBMITTABLE_OUTCOMES = frozenset(
     {DealOutcome.AWAITING_REFERRAL_DECISION, DealOutcome.NOT_SYNCING, DealOutcome.DEAL_DELETED}
 )
-
-
-def poll_countdown(poll_round: int) -> float:
-    return min(MAX_POLL_SECONDS, FIRST_POLL_SECONDS * 2**poll_round)
 
 
 def queue_submission(session, deal_id: str, run: Run) -> bool:
@@ -76,14 +69,6 @@ def submit_opportunity(
 ) -> str:
     run = Run(actor=requested_by or self.name, task_id=self.request.id, source=source)
     with retrying(self):
-        result = submission.submit(deal_id, run)
-    if result.poll_again:
-        if poll_round >= MAX_POLL_ROUNDS:
-            submission.fail(deal_id, "the submission task did not complete within a day", run)
-            return "failed"
-        self.apply_async(
-            (deal_id,),
-            {"requested_by": requested_by, "source": source, "poll_round": poll_round + 1},
-            countdown=poll_countdown(poll_round),
-        )
-    return result.outcome
+        step = submission.submit(deal_id, run, poll_round=poll_round)
+    kwargs = {"requested_by": requested_by, "source": source}
+    return poll_again(self, step, (deal_id,), kwargs, poll_round)

@@ -169,6 +169,29 @@ class ConflictError(SyncError):
         self.api_message = api_message
 
 
+class LifecycleError(PermanentError):
+    """A referral or submission step that cannot be taken as asked: the same
+    request would be refused again, so it is recorded, never retried."""
+
+
+class InvalidTransition(LifecycleError):
+    """A move its lifecycle's table does not allow (workers/sync/lifecycle.py)."""
+
+
+class InvalidDecision(LifecycleError):
+    """A referral decision that is not one: an unknown decision, or a
+    rejection reason outside the ones AWS documents."""
+
+
+class DecisionRefused(LifecycleError):
+    """An operator's accept or reject that cannot be taken now (nothing
+    changed); ``status_code`` is the HTTP answer: 404 for an unknown
+    invitation, 409 when its state does not allow a decision."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message, api_message=message, service="pcsync", status_code=status_code)
+
+
 # What workers.task_policy.retrying retries, and what it never retries (a
 # PermanentError wins even when it is also one of RETRY_ON).
 RETRY_ON: tuple[type[SyncError], ...] = (RetryableError, ConflictError)
@@ -178,6 +201,10 @@ __all__ = [
     "NEVER_RETRY",
     "RETRY_ON",
     "ConflictError",
+    "DecisionRefused",
+    "InvalidDecision",
+    "InvalidTransition",
+    "LifecycleError",
     "NotFound",
     "PermanentError",
     "RateLimited",

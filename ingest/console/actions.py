@@ -12,7 +12,8 @@ from models.conflicts import Conflict
 from pcsync import runtime
 from tasks.conflicts import request_resolution
 from tasks.hubspot_sync import queue_object_syncs
-from tasks.referrals import DecisionRefused, request_decision
+from tasks.referrals import request_decision
+from workers.errors import DecisionRefused
 from workers.failures import AlreadyReplayed, FailureNotFound, replay_failures
 from workers.sync.conflict_resolution import Resolution, ResolutionError
 from workers.sync.context import Run

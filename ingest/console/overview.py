@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from ingest.console.chart import build_chart, writes_per_hour
 from models import AuditEntry, Conflict, FailedTask, Invitation, OpportunityLink, PendingObject
 from pcsync import runtime
+from workers.engine.invitations import OPEN_STATES
 from workers.errors import RetryableError
-from workers.sync.referrals import OPEN_STATES
 
 EXPIRING_WITHIN = timedelta(hours=48)
 # The audit actions that close a scheduled cycle (workers/sync/*.audit_cycle).

@@ -106,17 +106,16 @@ def batch_read(type_name):
             results.append(
                 sim.crm.render(record, body.get("properties"), body.get("propertiesWithHistory"))
             )
-    problems = []
-    if missing:
-        problems.append(
-            batch_error(
-                "OBJECT_NOT_FOUND",
-                f"Could not get some {kind} objects, they may be deleted or not exist. "
-                "Check that ids are valid.",
-                {"ids": missing},
-            )
-        )
-    return batch_response(results, problems)
+    message = (
+        f"Could not get some {kind} objects, they may be deleted or not exist. "
+        "Check that ids are valid."
+    )
+    return batch_response(results, _not_found(missing, message))
+
+
+def _not_found(missing: list[str], message: str) -> list[dict]:
+    """The batch errors for the ids not found: none, or one naming them all."""
+    return [batch_error("OBJECT_NOT_FOUND", message, {"ids": missing})] if missing else []
 
 
 @blueprint.post("/<type_name>/batch/create")
@@ -136,16 +135,8 @@ def batch_update(type_name):
     with sim.crm.lock:
         records, missing = sim.crm.update_many(kind, inputs, sim.app_source)
         results = [sim.crm.render(r, list(r.properties)) for r in records]
-    problems = []
-    if missing:
-        problems.append(
-            batch_error(
-                "OBJECT_NOT_FOUND",
-                f"Could not update some {kind} objects, they may be deleted or not exist.",
-                {"ids": missing},
-            )
-        )
-    return batch_response(results, problems)
+    message = f"Could not update some {kind} objects, they may be deleted or not exist."
+    return batch_response(results, _not_found(missing, message))
 
 
 @blueprint.post("/<type_name>/batch/archive")

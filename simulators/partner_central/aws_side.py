@@ -181,15 +181,7 @@ def create_referral_invitation(
         first_member=dict(AWS_MEMBER),
     )
     invitation = new_invitation(
-        sim,
-        state,
-        engagement=engagement,
-        sender_account=store.AWS_ACCOUNT_ALIAS,
-        sender_company=store.AWS_COMPANY_NAME,
-        receiver_account=sim.account_id,
-        participant_type="RECEIVER",
-        payload=payload,
-        message=message,
+        sim, state, engagement=engagement, payload=payload, from_aws=True, message=message
     )
     return _invitation_view(invitation)
 

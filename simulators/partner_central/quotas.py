@@ -13,30 +13,27 @@ from dataclasses import dataclass
 from .errors import Throttled
 
 DAY_SECONDS = 24 * 60 * 60
+WINDOW_SECONDS = {"second": 1, "24 hours": DAY_SECONDS}
 
-WRITE_OPERATIONS = frozenset(
-    {
-        "CreateOpportunity",
-        "UpdateOpportunity",
-        "AssociateOpportunity",
-        "DisassociateOpportunity",
-        "RejectEngagementInvitation",
-        "AssignOpportunity",
-        "StartEngagementFromOpportunityTask",
-        "StartEngagementByAcceptingInvitationTask",
-    }
+# The "API operation quotas" table of
+# https://docs.aws.amazon.com/partner-central/latest/developer-guide/quotas.html,
+# row by row as published: quota group, its operations, its quota per partner account.
+PUBLISHED_QUOTAS = (
+    (
+        "read",
+        "GetOpportunity GetAwsOpportunitySummary ListOpportunities ListSolutions"
+        " GetEngagementInvitation ListEngagementInvitations",
+        "10 per second; 100,000 per 24 hours",
+    ),
+    (
+        "write",
+        "CreateOpportunity UpdateOpportunity AssociateOpportunity DisassociateOpportunity"
+        " RejectEngagementInvitation AssignOpportunity StartEngagementFromOpportunityTask"
+        " StartEngagementByAcceptingInvitationTask",
+        "1 per second; 10,000 per 24 hours",
+    ),
+    ("create_engagement", "CreateEngagement", "15 per second"),
 )
-READ_OPERATIONS = frozenset(
-    {
-        "GetOpportunity",
-        "GetAwsOpportunitySummary",
-        "ListOpportunities",
-        "ListSolutions",
-        "GetEngagementInvitation",
-        "ListEngagementInvitations",
-    }
-)
-CREATE_ENGAGEMENT_PER_SECOND = 15
 
 
 @dataclass
@@ -47,17 +44,40 @@ class QuotaGroup:
     per_day: int | None
 
 
-def default_groups(
-    write_per_second: int, write_per_day: int, read_per_second: int, read_per_day: int
-) -> dict[str, QuotaGroup]:
-    groups = [
-        QuotaGroup("write", WRITE_OPERATIONS, write_per_second, write_per_day),
-        QuotaGroup("read", READ_OPERATIONS, read_per_second, read_per_day),
-        QuotaGroup(
-            "create_engagement", frozenset({"CreateEngagement"}), CREATE_ENGAGEMENT_PER_SECOND, None
-        ),
-    ]
+def _published_group(name: str, operations: str, quota: str) -> QuotaGroup:
+    """A table row as a group: "1 per second; 10,000 per 24 hours" -> 1/s, 10000/day."""
+    limits = {}
+    for part in quota.split(";"):
+        amount, _, window = part.strip().partition(" per ")
+        limits[WINDOW_SECONDS[window]] = int(amount.replace(",", ""))
+    return QuotaGroup(name, frozenset(operations.split()), limits[1], limits.get(DAY_SECONDS))
+
+
+def published_groups() -> dict[str, QuotaGroup]:
+    """The quota groups as AWS publishes them."""
+    groups = (_published_group(*row) for row in PUBLISHED_QUOTAS)
     return {group.name: group for group in groups}
+
+
+# The operations the read quota counts.
+READ_OPERATIONS = published_groups()["read"].operations
+
+
+def default_groups(**limits: int | None) -> dict[str, QuotaGroup]:
+    """The published groups with some limits replaced (``write_per_day=3``); a None
+    keeps the published value."""
+    groups = published_groups()
+    set_limits(groups, **{key: value for key, value in limits.items() if value is not None})
+    return groups
+
+
+def set_limits(groups: dict[str, QuotaGroup], **limits: int) -> None:
+    """Keywords like write_per_second=5 or read_per_day=100."""
+    for key, value in limits.items():
+        group_name, _, window = key.rpartition("_per_")
+        if group_name not in groups or window not in ("second", "day"):
+            raise ValueError(f"unknown quota {key!r}")
+        setattr(groups[group_name], f"per_{window}", value)
 
 
 class QuotaLimiter:
@@ -88,12 +108,7 @@ class QuotaLimiter:
         accepted.append(now)
 
     def set_limits(self, **limits: int) -> None:
-        """Keywords like write_per_second=5 or read_per_day=100."""
-        for key, value in limits.items():
-            group_name, _, window = key.rpartition("_per_")
-            if group_name not in self.groups or window not in ("second", "day"):
-                raise ValueError(f"unknown quota {key!r}")
-            setattr(self.groups[group_name], f"per_{window}", value)
+        set_limits(self.groups, **limits)
 
     def usage(self, now: float) -> dict[str, dict]:
         report = {}

@@ -20,22 +20,32 @@ from .validation import compiled_pattern
 
 LOCKED_REVIEW_STATUSES = frozenset({"Submitted", "In review"})
 
-# In `Action Required`, only these paths (and anything below them) may change.
+# "Working with opportunity updates"
+# (https://docs.aws.amazon.com/partner-central/latest/developer-guide/working-with-opportunity-updates.html),
+# rule 4: in `Action Required` only these fields may change, as the guide lists them
+# (its `Address.Country` and `EstimationURL` are the model's `CountryCode` and
+# `EstimationUrl`). ExpectedCustomerSpend is a list and changes as a whole: it is
+# open because the guide opens its members.
 ACTION_REQUIRED_EDITABLE = (
-    "Customer.Account.Address",
+    "Customer.Account.Address.City",
+    "Customer.Account.Address.CountryCode",
+    "Customer.Account.Address.PostalCode",
+    "Customer.Account.Address.StateOrRegion",
+    "Customer.Account.Address.StreetAddress",
     "Customer.Account.WebsiteUrl",
     "LifeCycle.TargetCloseDate",
-    "Project.ExpectedCustomerSpend",
+    "Project.ExpectedCustomerSpend.Amount",
+    "Project.ExpectedCustomerSpend.CurrencyCode",
+    "Project.ExpectedCustomerSpend.EstimationUrl",
+    "Project.ExpectedCustomerSpend.Frequency",
+    "Project.ExpectedCustomerSpend.TargetCompany",
     "Project.CustomerBusinessProblem",
     "PartnerOpportunityIdentifier",
 )
 
-# After `Approved`, these paths may no longer change. The field catalogue
-# (Opportunity-Fields.csv, column "Update - Action Required"/"Updates up until
-# Launched/Lost") also marks the company name and the state as not updatable.
-APPROVED_LOCKED = (
-    "Customer.Account.CompanyName",
-    "Customer.Account.Address.StateOrRegion",
+# The same guide, rule 5: after `Approved` these fields cannot be updated. It
+# does not name `OtherIndustry`, so the simulator accepts a change to it.
+APPROVED_LOCKED_BY_GUIDE = (
     "Customer.Account.Address.CountryCode",
     "Customer.Account.Address.PostalCode",
     "Customer.Account.Industry",
@@ -44,6 +54,13 @@ APPROVED_LOCKED = (
     "PartnerOpportunityIdentifier",
     "Project.Title",
 )
+# The field catalogue (Opportunity-Fields.csv, columns "Update - Action Required" /
+# "Updates up until Launched/Lost") also marks these two not updatable.
+APPROVED_LOCKED_BY_CATALOGUE = (
+    "Customer.Account.CompanyName",
+    "Customer.Account.Address.StateOrRegion",
+)
+APPROVED_LOCKED = APPROVED_LOCKED_BY_GUIDE + APPROVED_LOCKED_BY_CATALOGUE
 
 # LifeCycle members AWS owns: never taken from an update payload (ReviewStatus
 # is the Sandbox exception, handled by the update operation).
@@ -119,12 +136,17 @@ def editability_errors(
             )
         ]
     if review_status == "Action Required":
-        blocked = [p for p in changes if not any(_under(p, a) for a in ACTION_REQUIRED_EDITABLE)]
+        blocked = [p for p in changes if not _opened_in_action_required(p)]
         return [_not_permitted(path, review_status) for path in sorted(blocked)]
     if review_status == "Approved":
         blocked = [p for p in changes if any(_under(p, locked) for locked in APPROVED_LOCKED)]
         return [_not_permitted(path, review_status) for path in sorted(blocked)]
     return []
+
+
+def _opened_in_action_required(path: str) -> bool:
+    # A list path (ExpectedCustomerSpend) is open when the guide opens its members.
+    return any(_under(path, opened) or _under(opened, path) for opened in ACTION_REQUIRED_EDITABLE)
 
 
 def _not_permitted(path: str, review_status: str) -> FieldError:

@@ -38,10 +38,11 @@ class Simulator:
     def __init__(
         self,
         clock: Callable[[], float] = time.time,
-        write_per_second: int = 1,
-        write_per_day: int = 10_000,
-        read_per_second: int = 10,
-        read_per_day: int = 100_000,
+        # None: the published quota (see quotas.PUBLISHED_QUOTAS).
+        write_per_second: int | None = None,
+        write_per_day: int | None = None,
+        read_per_second: int | None = None,
+        read_per_day: int | None = None,
         account_id: str = "123456789012",
         event_target_url: str | None = None,
         event_secret: str | None = None,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+import redis
 
 from tests.integration.stack import build_stack
 
@@ -29,3 +30,15 @@ def stack_with(make_settings, database_url, redis_url, monkeypatch, tmp_path):
 @pytest.fixture
 def stack(stack_with):
     return stack_with()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the module's own ``app`` fixture."""
+    return app.test_client()
+
+
+@pytest.fixture
+def broker(redis_url):
+    """The Redis broker the app queues its tasks on."""
+    return redis.Redis.from_url(redis_url)

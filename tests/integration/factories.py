@@ -19,32 +19,44 @@ def future_close_date(days: int = 60) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT00:00:00.000Z")
 
 
+# A company and its contact as a rep would have them in HubSpot.
+COMPANY = {
+    "name": "Acme Analytics",
+    "domain": "acme-analytics.example.com",
+    "website": "acme-analytics.example.com",
+    "industry": "COMPUTER_SOFTWARE",
+    "country": "United States",
+    "city": "Seattle",
+    "state": "Washington",
+    "zip": "98101",
+    "address": "100 Pine Street",
+}
+CONTACT = {
+    "email": "Jordan.Lee@Acme-Analytics.example.com",
+    "firstname": "Jordan",
+    "lastname": "Lee",
+    "phone": "(206) 555-0142",
+    "jobtitle": "VP Engineering",
+}
+
+
 def create_company(sim, **overrides) -> str:
-    properties = {
-        "name": "Acme Analytics",
-        "domain": "acme-analytics.example.com",
-        "website": "acme-analytics.example.com",
-        "industry": "COMPUTER_SOFTWARE",
-        "country": "United States",
-        "city": "Seattle",
-        "state": "Washington",
-        "zip": "98101",
-        "address": "100 Pine Street",
-        **overrides,
-    }
-    return sim.create_object("companies", properties)["id"]
+    return sim.create_object("companies", {**COMPANY, **overrides})["id"]
 
 
 def create_contact(sim, **overrides) -> str:
-    properties = {
-        "email": "Jordan.Lee@Acme-Analytics.example.com",
-        "firstname": "Jordan",
-        "lastname": "Lee",
-        "phone": "(206) 555-0142",
-        "jobtitle": "VP Engineering",
-        **overrides,
+    return sim.create_object("contacts", {**CONTACT, **overrides})["id"]
+
+
+# HubSpot's association type ids (HUBSPOT_DEFINED) from a deal.
+DEAL_TO_COMPANY, DEAL_TO_CONTACT = 5, 3
+
+
+def _association(to_id: str, type_id: int) -> dict:
+    return {
+        "to": {"id": to_id},
+        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}],
     }
-    return sim.create_object("contacts", properties)["id"]
 
 
 def create_deal(sim, *, company_id=None, contact_ids=(), **overrides) -> str:
@@ -59,21 +71,8 @@ def create_deal(sim, *, company_id=None, contact_ids=(), **overrides) -> str:
         **AWS_REQUIREMENTS,
         **overrides,
     }
-    associations = []
-    if company_id:
-        associations.append(
-            {
-                "to": {"id": company_id},
-                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}],
-            }
-        )
-    for contact_id in contact_ids:
-        associations.append(
-            {
-                "to": {"id": contact_id},
-                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}],
-            }
-        )
+    associations = [_association(company_id, DEAL_TO_COMPANY)] if company_id else []
+    associations += [_association(contact_id, DEAL_TO_CONTACT) for contact_id in contact_ids]
     return sim.create_object("deals", properties, associations)["id"]
 
 

@@ -185,7 +185,6 @@ def test_a_conflict_fixed_by_hand_on_both_sides_closes_itself(manual_stack):
     )
     with stack.worker():
         wait_for(lambda: pc_amount(stack, opportunity_id) == 47000.0, timeout=40)
-        # The status write follows the opportunity's: the property may not be there yet.
         wait_for(
             lambda: deal_properties(stack, deal).get("aws_last_sync_by") == "hubspot-user:4242"
         )

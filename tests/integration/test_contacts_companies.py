@@ -14,6 +14,7 @@ import time
 import pytest
 
 from tests.integration.factories import create_company, create_contact, create_deal
+from tests.integration.helpers import route_events_to_ingest
 from tests.integration.stack import wait_for
 
 
@@ -212,9 +213,7 @@ def events_stack(stack_with):
     """The stack with Partner Central's events routed to the ingest, as the
     EventBridge rule and API destination do in production."""
     built = stack_with(events_secret=EVENTS_SECRET)
-    settings = built.app.extensions["pcsync.settings"]
-    built.pc.emitter.target_url = f"{settings.public_url}/webhooks/partner-central"
-    built.pc.emitter.secret = EVENTS_SECRET
+    route_events_to_ingest(built)
     return built
 
 

@@ -11,6 +11,7 @@ elsewhere) and HubSpot webhooks are off, so no other sync touches the deals.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from models.links import OpportunityLink
 from pcsync import cli, runtime
 from tasks.engagements import sync_engagements
 from tests.integration.stack import until_accepted, wait_for
+from tests.simulators.partner_central.valid_requests import VALID_OPPORTUNITY
 from workers.sync.context import Run
 from workers.sync.engagements import run_engagement_sync
 
@@ -61,43 +63,14 @@ def pc_write(stack, operation: str, **params) -> dict:
 
 
 def opportunity_request(deal_id: str) -> dict:
-    close = (datetime.now(UTC) + timedelta(days=90)).strftime("%Y-%m-%d")
-    return {
-        "ClientToken": f"engagement-test-{deal_id}",
-        "PartnerOpportunityIdentifier": deal_id,
-        "OpportunityType": "Net New Business",
-        "PrimaryNeedsFromAws": ["Co-Sell - Technical Consultation"],
-        "Customer": {
-            "Account": {
-                "CompanyName": "Acme Corp",
-                "Industry": "Software and Internet",
-                "WebsiteUrl": "https://acme.example.com",
-                "Address": {
-                    "CountryCode": "US",
-                    "PostalCode": "94105",
-                    "StateOrRegion": "California",
-                },
-            },
-            "Contacts": [{"Email": "jane@acme.example.com", "FirstName": "Jane"}],
-        },
-        "Project": {
-            "Title": "Data platform migration",
-            "CustomerBusinessProblem": "The customer must move 200 on-premises servers to AWS.",
-            "CustomerUseCase": "Migration/Database Migration",
-            "DeliveryModels": ["Professional Services"],
-            "SalesActivities": ["Initialized discussions with customer"],
-            "ExpectedCustomerSpend": [
-                {
-                    "Amount": "2500",
-                    "CurrencyCode": "USD",
-                    "Frequency": "Monthly",
-                    "TargetCompany": "AWS",
-                }
-            ],
-        },
-        "LifeCycle": {"Stage": "Qualified", "TargetCloseDate": close, "NextSteps": "Workshop"},
-        "Marketing": {"Source": "None"},
-    }
+    """The simulator tests' valid request, for this deal and closing in 90 days."""
+    request = copy.deepcopy(VALID_OPPORTUNITY)
+    del request["Catalog"]  # pc_write sends it
+    request["ClientToken"] = f"engagement-test-{deal_id}"
+    request["PartnerOpportunityIdentifier"] = deal_id
+    close = datetime.now(UTC) + timedelta(days=90)
+    request["LifeCycle"]["TargetCloseDate"] = close.strftime("%Y-%m-%d")
+    return request
 
 
 def linked_opportunity(stack, name: str = "Acme data platform") -> tuple[str, str]:

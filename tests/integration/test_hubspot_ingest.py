@@ -11,12 +11,12 @@ import time
 from contextlib import contextmanager
 
 import pytest
-import redis
 import sqlalchemy as sa
 
 from ingest import create_app
 from ingest.signatures import v1_signature, v3_signature
 from tests.conftest import TEST_API_TOKEN, TEST_CLIENT_SECRET
+from tests.integration.helpers import webhook_answer
 
 PUBLIC_URL = "https://pcsync.example.com"
 WEBHOOK_URL = f"{PUBLIC_URL}/webhooks/hubspot"
@@ -53,16 +53,6 @@ def app(make_settings, database_url, redis_url):
     return create_app(make_settings(database_url=database_url, celery_broker_url=redis_url))
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def broker(redis_url):
-    return redis.Redis.from_url(redis_url)
-
-
 def queued_messages(broker) -> list[dict]:
     return [json.loads(raw) for raw in broker.lrange("celery", 0, -1)]
 
@@ -91,14 +81,7 @@ def test_signed_100_event_batch_is_accepted_and_one_changed_byte_is_not(app, cli
 
     accepted = client.post("/webhooks/hubspot", data=body, headers=headers)
     assert accepted.status_code == 200
-    assert accepted.json == {
-        "received": 100,
-        "recorded": 100,
-        "duplicates": 0,
-        "ignored": 0,
-        "rejected": 0,
-        "queued": 100,
-    }
+    assert accepted.json == webhook_answer(received=100, recorded=100, queued=100)
     assert len(rows(app, "inbox_events")) == 100
     assert len(rows(app, "pending_objects")) == 100
     messages = queued_messages(broker)
@@ -230,26 +213,23 @@ def test_burst_of_50_events_for_one_object_queues_exactly_one_task(app, client, 
     assert messages[0]["headers"]["eta"] is not None  # debounced, not immediate
 
 
+def association_event(event_id: int, object_type: str, association: str, from_id, to_id):
+    """An association change as HubSpot sends it: no objectId, no property."""
+    return event(
+        event_id,
+        subscriptionType=f"{object_type}.associationChange",
+        objectId=None,
+        propertyName=None,
+        associationType=association,
+        fromObjectId=from_id,
+        toObjectId=to_id,
+    )
+
+
 def test_association_change_in_both_directions_coalesces_on_the_deal(app, client, broker):
     events = [
-        event(
-            1,
-            subscriptionType="deal.associationChange",
-            objectId=None,
-            propertyName=None,
-            associationType="DEAL_TO_CONTACT",
-            fromObjectId=42,
-            toObjectId=7,
-        ),
-        event(
-            2,
-            subscriptionType="contact.associationChange",
-            objectId=None,
-            propertyName=None,
-            associationType="CONTACT_TO_DEAL",
-            fromObjectId=7,
-            toObjectId=42,
-        ),
+        association_event(1, "deal", "DEAL_TO_CONTACT", from_id=42, to_id=7),
+        association_event(2, "contact", "CONTACT_TO_DEAL", from_id=7, to_id=42),
     ]
     assert post(client, events).json["queued"] == 1
     assert [(r["object_type"], r["object_id"]) for r in rows(app, "pending_objects")] == [

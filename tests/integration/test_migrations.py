@@ -27,15 +27,21 @@ def test_fresh_database_reaches_head_and_upgrade_is_idempotent(database_url):
     } <= tables
 
 
-def test_audit_trail_refuses_update_and_delete_from_any_client(database_url):
-    engine = sa.create_engine(database_url)
+def insert_audit_row(engine, action: str, actor: str) -> None:
+    """An "updated" audit row written with plain SQL, as any client could."""
     with engine.begin() as connection:
         connection.execute(
             sa.text(
                 "INSERT INTO audit_entries (at, action, outcome, source, actor)"
-                " VALUES (CURRENT_TIMESTAMP, 'deal.sync', 'updated', 'hubspot', 'test')"
-            )
+                " VALUES (CURRENT_TIMESTAMP, :action, 'updated', 'hubspot', :actor)"
+            ),
+            {"action": action, "actor": actor},
         )
+
+
+def test_audit_trail_refuses_update_and_delete_from_any_client(database_url):
+    engine = sa.create_engine(database_url)
+    insert_audit_row(engine, "deal.sync", "test")
     for statement in ("UPDATE audit_entries SET outcome = 'forged'", "DELETE FROM audit_entries"):
         with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as connection:
             connection.execute(sa.text(statement))
@@ -55,13 +61,7 @@ def test_rows_written_before_the_hash_chain_stay_readable_and_are_reported(datab
 
     command.downgrade(alembic_config(database_url), "0008")
     engine = sa.create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "INSERT INTO audit_entries (at, action, outcome, source, actor)"
-                " VALUES (CURRENT_TIMESTAMP, 'opportunity.sync', 'updated', 'hubspot', 'legacy')"
-            )
-        )
+    insert_audit_row(engine, "opportunity.sync", "legacy")
     with engine.begin() as connection, pytest.raises(sa.exc.DatabaseError):
         connection.execute(sa.text("DELETE FROM audit_entries"))  # 0001's guard is back
     engine.dispose()

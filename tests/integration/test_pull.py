@@ -18,7 +18,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -30,6 +29,7 @@ from tests.integration.factories import (
     create_contact,
     create_deal,
 )
+from tests.integration.helpers import route_events_to_ingest, webhook_answer
 from tests.integration.stack import wait_for
 from workers.sync.reconciliation import WATERMARK_KEY, iso_ms
 
@@ -88,16 +88,6 @@ def app(make_settings, database_url, redis_url):
     )
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def broker(redis_url):
-    return redis.Redis.from_url(redis_url)
-
-
 def queued_tasks(broker) -> list[tuple[str, list]]:
     """(task name, args) of each message waiting in the Redis broker."""
     messages = [json.loads(raw) for raw in broker.lrange("celery", 0, -1)]
@@ -118,14 +108,8 @@ def test_opportunity_updated_is_recorded_and_queues_one_opportunity_task(app, cl
     event = pc_event("O2000001")
     response = post(client, event)
     assert response.status_code == 200
-    assert response.json == {
-        "received": 1,
-        "recorded": 1,
-        "duplicates": 0,
-        "ignored": 0,
-        "rejected": 0,
-        "queued": 2,  # the opportunity's sync and its engagement refresh
-    }
+    # Two queued: the opportunity's sync and its engagement refresh.
+    assert response.json == webhook_answer(received=1, recorded=1, queued=2)
     (row,) = rows(app, "SELECT * FROM inbox_events")
     assert row["source"] == "partner_central" and row["dedup_key"] == event["id"]
     assert row["event_type"] == "Opportunity Updated" and row["outcome"] == "queued"
@@ -172,14 +156,7 @@ def test_a_redelivered_event_is_recorded_once_and_queued_once(app, client, broke
     again = post(client, [event, event])
     assert first.json["recorded"] == 1 and first.json["queued"] == 2
     assert again.status_code == 200
-    assert again.json == {
-        "received": 2,
-        "recorded": 0,
-        "duplicates": 2,
-        "ignored": 0,
-        "rejected": 0,
-        "queued": 0,
-    }
+    assert again.json == webhook_answer(received=2, duplicates=2)
     assert len(rows(app, "SELECT * FROM inbox_events")) == 1
     assert len(queued_tasks(broker)) == 2
 
@@ -247,20 +224,6 @@ def stack(stack_with):
     return stack_with(events_secret=EVENTS_SECRET)
 
 
-def route_events_to_ingest(stack) -> None:
-    """Play the EventBridge rule and API destination: the simulator POSTs its
-    events to our endpoint with the shared secret."""
-    settings = stack.app.extensions["pcsync.settings"]
-    stack.pc.emitter.target_url = f"{settings.public_url}/webhooks/partner-central"
-    stack.pc.emitter.secret = EVENTS_SECRET
-
-
-def edit_in_partner_central(stack, opportunity_id: str, mutate) -> dict:
-    """A partner user edits the opportunity in Partner Central: GetOpportunity,
-    change, full UpdateOpportunity (waiting out the quotas shared with pcsync)."""
-    return stack.aws_edit(opportunity_id, mutate)
-
-
 def set_stage(stage: str):
     return lambda request: request["LifeCycle"].__setitem__("Stage", stage)
 
@@ -317,7 +280,7 @@ def test_partner_central_changes_reach_the_deal_through_events(stack):
 
         # A partner user moves the stage in Partner Central; the engine config
         # pulls LifeCycle.Stage (both ways, last write wins).
-        edit_in_partner_central(stack, opportunity, set_stage("Technical Validation"))
+        stack.aws_edit(opportunity, set_stage("Technical Validation"))
         deal_shows(stack, deal, dealstage="presentationscheduled")
         quiet(stack)
         # Never submitted: AWS keeps no summary for it, so none was asked for.
@@ -399,7 +362,7 @@ def test_reconciliation_pulls_changes_made_without_events_and_then_stays_quiet(s
         stack.pc.set_review_status(
             opportunity_a, review_status="Action Required", review_comments="Add the website."
         )
-        edit_in_partner_central(stack, opportunity_b, set_stage("Business Validation"))
+        stack.aws_edit(opportunity_b, set_stage("Business Validation"))
         stack.hubspot.clear_calls()
 
         reconcile_opportunities.delay()

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from tasks.resources import change_related_entity, create_snapshot
 from tests.conftest import TEST_API_TOKEN
 from tests.integration.factories import create_company, create_contact, create_deal
+from tests.integration.helpers import route_events_to_ingest
 from tests.integration.stack import until_accepted, wait_for
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
@@ -33,10 +34,7 @@ ASSOCIATION_CALLS = ("AssociateOpportunity", "DisassociateOpportunity")
 @pytest.fixture
 def stack(stack_with):
     built = stack_with(events_secret=EVENTS_SECRET, resource_max_bytes=4096)
-    # Play the EventBridge rule: Partner Central's events reach the ingest.
-    settings = built.app.extensions["pcsync.settings"]
-    built.pc.emitter.target_url = f"{settings.public_url}/webhooks/partner-central"
-    built.pc.emitter.secret = EVENTS_SECRET
+    route_events_to_ingest(built)
     return built
 
 

@@ -15,16 +15,15 @@ from redis.retry import Retry
 from models.links import OpportunityLink
 from pcsync.config import ConfigError, load_settings
 from workers.errors import PermanentError
-from workers.sync.assignment import (
+from workers.sync.assignees import (
     Assignee,
     OwnerCache,
     assignee_for_owner,
     check_assignee,
     email_is_valid,
-    first_step,
     make_assignee,
-    resolved_step,
 )
+from workers.sync.assignment import first_step, resolved_step
 
 OLIVIA = {
     "id": "70000001",

@@ -1,8 +1,9 @@
 """Which Partner Central paths may be written in each review status.
 
-Source: the AWS guide "Working with opportunity updates" and the model's
-ReviewStatus doc (summarised in docs/architecture.md). Paths that cannot be written now
-are deferred, not dropped: :meth:`MergeResult.defer` keeps their old base, so
+Source: the AWS guide "Working with opportunity updates"
+(https://docs.aws.amazon.com/partner-central/latest/developer-guide/working-with-opportunity-updates.html)
+and the model's ReviewStatus doc (summarised in docs/architecture.md). Paths that
+cannot be written now are deferred, not dropped: :meth:`MergeResult.defer` keeps their old base, so
 the next merge after the status changes writes them.
 """
 
@@ -46,21 +47,19 @@ ACTION_REQUIRED_ALLOWED = frozenset(
     }
 )
 
-APPROVED_LOCKED = frozenset(
-    {
-        # AWS's field catalogue marks these two not updatable once approved too.
-        "Customer.Account.CompanyName",
-        "Customer.Account.Address.StateOrRegion",
-        "Customer.Account.Address.CountryCode",
-        "Customer.Account.Address.PostalCode",
-        "Customer.Account.Industry",
-        # OtherIndustry only qualifies Industry; it is locked with it.
-        "Customer.Account.OtherIndustry",
-        "Customer.Account.WebsiteUrl",
-        "Project.CustomerBusinessProblem",
-        "PartnerOpportunityIdentifier",
-        "Project.Title",
-    }
+
+def _members(parent: str, *names: str) -> frozenset[str]:
+    return frozenset(f"{parent}.{name}" for name in names)
+
+
+# Rule 5 of the guide, plus the company name and the state that AWS's field
+# catalogue marks not updatable once approved. `OtherIndustry` is in neither
+# list: AWS accepts a change to it after approval, so it is written.
+APPROVED_LOCKED = (
+    _members("Customer.Account", "CompanyName", "Industry", "WebsiteUrl")
+    | _members("Customer.Account.Address", "CountryCode", "PostalCode", "StateOrRegion")
+    | _members("Project", "CustomerBusinessProblem", "Title")
+    | {"PartnerOpportunityIdentifier"}
 )
 
 EDIT_RULES: dict[str | None, EditRule] = {

@@ -389,6 +389,15 @@ def _field(
 # ``Customer.Contacts`` list is push-only too (the deal's associations decide
 # who is on it); the details of each listed contact merge both ways, member
 # by member, in :mod:`contacts` under ``EngineConfig.contact_fields``.
+def _from_marketing_activity(
+    path: str, item: inputs.DealInput, convert: ToPartnerCentral
+) -> FieldSpec:
+    """A Marketing field sent only for a deal from marketing activity (null otherwise)."""
+    return _field(
+        path, DEAL, (item.name,), _only_when(inputs.MARKETING_SOURCE, MARKETING_ACTIVITY, convert)
+    )
+
+
 FIELD_SPECS: tuple[FieldSpec, ...] = (
     _field("PartnerOpportunityIdentifier", DEAL, ("hs_object_id",), _deal_id, required=True),
     _field("OpportunityType", DEAL, ("dealtype",), _opportunity_type),
@@ -523,38 +532,22 @@ FIELD_SPECS: tuple[FieldSpec, ...] = (
     ),
     # Field catalogue, IsOppFromMarketingActivity: with "No" (Source None) the
     # campaign, channels, use cases and funding "must be null".
-    _field(
-        "Marketing.CampaignName",
-        DEAL,
-        (inputs.MARKETING_CAMPAIGN.name,),
-        _only_when(inputs.MARKETING_SOURCE, MARKETING_ACTIVITY, _text("Marketing", "CampaignName")),
+    _from_marketing_activity(
+        "Marketing.CampaignName", inputs.MARKETING_CAMPAIGN, _text("Marketing", "CampaignName")
     ),
-    _field(
-        "Marketing.Channels",
-        DEAL,
-        (inputs.MARKETING_CHANNELS.name,),
-        _only_when(
-            inputs.MARKETING_SOURCE, MARKETING_ACTIVITY, _choices(inputs.MARKETING_CHANNELS)
-        ),
+    _from_marketing_activity(
+        "Marketing.Channels", inputs.MARKETING_CHANNELS, _choices(inputs.MARKETING_CHANNELS)
     ),
-    _field(
+    _from_marketing_activity(
         "Marketing.AwsFundingUsed",
-        DEAL,
-        (inputs.MARKETING_FUNDING_USED.name,),
-        _only_when(
-            inputs.MARKETING_SOURCE, MARKETING_ACTIVITY, _choice(inputs.MARKETING_FUNDING_USED)
-        ),
+        inputs.MARKETING_FUNDING_USED,
+        _choice(inputs.MARKETING_FUNDING_USED),
     ),
     # Model doc of Marketing.UseCases: "Must be empty when Marketing.AWSFundingUsed = No".
-    _field(
+    _from_marketing_activity(
         "Marketing.UseCases",
-        DEAL,
-        (inputs.MARKETING_USE_CASES.name,),
-        _only_when(
-            inputs.MARKETING_SOURCE,
-            MARKETING_ACTIVITY,
-            _only_when(inputs.MARKETING_FUNDING_USED, "Yes", _choices(inputs.MARKETING_USE_CASES)),
-        ),
+        inputs.MARKETING_USE_CASES,
+        _only_when(inputs.MARKETING_FUNDING_USED, "Yes", _choices(inputs.MARKETING_USE_CASES)),
     ),
     _field(
         "Customer.Contacts",

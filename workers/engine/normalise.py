@@ -7,8 +7,10 @@ patterns and enums come from the botocore model (:mod:`workers.engine.model`).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from urllib.parse import urlsplit, urlunsplit
@@ -40,6 +42,18 @@ def _clean(raw: str | None) -> str:
     return (raw or "").strip()
 
 
+def _empty_when_blank(normalise: Callable[..., Normalised]) -> Callable[..., Normalised]:
+    """``normalise`` sees the stripped text, never a blank one: blank (or None)
+    input normalises to EMPTY."""
+
+    @functools.wraps(normalise)
+    def normalise_unless_blank(raw: str | None, *args, **kwargs) -> Normalised:
+        text = _clean(raw)
+        return normalise(text, *args, **kwargs) if text else EMPTY
+
+    return normalise_unless_blank
+
+
 # --- free text ---------------------------------------------------------------
 
 
@@ -55,10 +69,8 @@ def cut_on_word_boundary(text: str, limit: int) -> str:
     return text[:limit].rstrip()
 
 
-def normalise_text(raw: str | None, limit: int | None) -> Normalised:
-    text = _clean(raw)
-    if not text:
-        return EMPTY
+@_empty_when_blank
+def normalise_text(text: str, limit: int | None) -> Normalised:
     if limit is not None and len(text) > limit:
         return adjusted(
             cut_on_word_boundary(text, limit), f"cut from {len(text)} to {limit} characters"
@@ -66,12 +78,10 @@ def normalise_text(raw: str | None, limit: int | None) -> Normalised:
     return accepted(text)
 
 
-def normalise_business_problem(raw: str | None) -> Normalised:
+@_empty_when_blank
+def normalise_business_problem(text: str) -> Normalised:
     """``CustomerBusinessProblem`` must be 20 to 2000 characters. Too short is not
     padded (invented text would reach AWS reviewers); it is left out."""
-    text = _clean(raw)
-    if not text:
-        return EMPTY
     if len(text) < PROBLEM_MIN:
         return rejected(f"shorter than {PROBLEM_MIN} characters ({len(text)})")
     return normalise_text(text, PROBLEM_MAX)
@@ -89,12 +99,10 @@ def normalise_email(raw: str | None) -> Normalised:
     return accepted(email)
 
 
-def normalise_phone(raw: str | None, default_region: str | None) -> Normalised:
+@_empty_when_blank
+def normalise_phone(text: str, default_region: str | None) -> Normalised:
     """E.164. National formats need the record's country as the region; without
     one the number is ambiguous and is left out."""
-    text = _clean(raw)
-    if not text:
-        return EMPTY
     if text.startswith("00") and not default_region:
         # "00" is the international prefix in most of the world; with no
         # region to say otherwise, read it as "+".
@@ -140,10 +148,8 @@ def country_code(raw: str | None) -> str | None:
     return code if code in model.COUNTRY_CODES else None
 
 
-def normalise_country(raw: str | None) -> Normalised:
-    text = _clean(raw)
-    if not text:
-        return EMPTY
+@_empty_when_blank
+def normalise_country(text: str) -> Normalised:
     code = country_code(text)
     if code is None:
         return rejected(f"unknown country {text!r}")
@@ -161,13 +167,11 @@ def country_name(code: str) -> str:
 # --- website -------------------------------------------------------------------
 
 
-def normalise_website(raw: str | None) -> Normalised:
+@_empty_when_blank
+def normalise_website(text: str) -> Normalised:
     """``https://`` added when no scheme; host lower-cased; path, query and
     fragment kept; a bare trailing ``/`` dropped so ``x.com`` and ``x.com/``
     compare equal."""
-    text = _clean(raw)
-    if not text:
-        return EMPTY
     if re.search(r"\s", text):
         return rejected(f"website contains spaces: {text!r}")
     if "://" not in text:
@@ -251,13 +255,11 @@ def parse_hubspot_datetime(raw: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def normalise_close_date(raw: str | None, *, today: date, timezone: str = "UTC") -> Normalised:
+@_empty_when_blank
+def normalise_close_date(text: str, *, today: date, timezone: str = "UTC") -> Normalised:
     """``YYYY-MM-DD`` in the portal's time zone (a HubSpot close date is local
     midnight stored as UTC). A past date is left out: Partner Central refuses
     it, and the stored base keeps the change pending until it is fixed."""
-    text = _clean(raw)
-    if not text:
-        return EMPTY
     moment = parse_hubspot_datetime(text)
     if moment is None:
         return rejected(f"unreadable date {text!r}")
@@ -299,22 +301,18 @@ def resolve_industry(raw: str, overrides: dict[str, str]) -> str | None:
     return None
 
 
-def normalise_industry(raw: str | None, overrides: dict[str, str]) -> Normalised:
-    text = _clean(raw)
-    if not text:
-        return EMPTY
+@_empty_when_blank
+def normalise_industry(text: str, overrides: dict[str, str]) -> Normalised:
     industry = resolve_industry(text, overrides)
     if industry is None:
         return adjusted(model.INDUSTRY_OTHER, f"unknown HubSpot industry {text!r}; sent as Other")
     return accepted(industry)
 
 
-def normalise_other_industry(raw: str | None, overrides: dict[str, str]) -> Normalised:
+@_empty_when_blank
+def normalise_other_industry(text: str, overrides: dict[str, str]) -> Normalised:
     """Text for ``OtherIndustry``: the original industry when it maps to
     ``Other``, else empty (so a stale text is cleared)."""
-    text = _clean(raw)
-    if not text:
-        return EMPTY
     industry = resolve_industry(text, overrides)
     if industry not in (None, model.INDUSTRY_OTHER):
         return EMPTY

@@ -25,11 +25,11 @@ sleeps for the hinted time and tries the same call again.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -49,13 +49,12 @@ from workers.engine import (
     update_diff,
 )
 from workers.errors import PermanentError, RetryableError
+from workers.pacing import Pacer, hinted_wait, paced_pages, wait_out
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import audit, find_link, plan_merge
 from workers.sync.hubspot_state import DealState, read_deal_state
 from workers.sync.rules import OPT_IN_PROPERTY, REFERRAL_PROPERTY, SYNC_TAG, deal_wants_sync
-
-log = logging.getLogger(__name__)
 
 RUN = Run(actor="cli:backfill", task_id=None, source="operator", priority="background")
 
@@ -66,7 +65,6 @@ SEARCH_INTERVAL_SECONDS = 0.25
 LIST_PAGE_SIZE = 100  # ListOpportunities MaxResults maximum
 CHUNK = 100  # deals looked up / queued per database transaction
 MAX_WAITS = 8  # consecutive refusals before the backfill gives up on a call
-DEFAULT_WAIT_SECONDS = 1.0
 
 DEAL, OPPORTUNITY = "deal", "opportunity"
 CREATE, SYNC, ADOPT, SKIP, ERROR = "create", "sync", "adopt", "skip", "error"
@@ -106,47 +104,7 @@ def patiently(call: Callable[..., Any], *args: Any, sleep=time.sleep, **kwargs: 
     Only for calls that are safe to repeat: reads, and writes our limiter
     refused before anything was sent.
     """
-    for _ in range(MAX_WAITS):
-        try:
-            return call(*args, **kwargs)
-        except RetryableError as exc:
-            wait = exc.retry_after or DEFAULT_WAIT_SECONDS
-            log.info("backfill.waiting", extra={"seconds": wait, "error": str(exc)})
-            sleep(wait)
-    return call(*args, **kwargs)
-
-
-class Pacer:
-    """At most one call per `interval` seconds from this process."""
-
-    def __init__(self, interval: float, clock=time.monotonic, sleep=time.sleep):
-        self.interval = interval
-        self._clock = clock
-        self._sleep = sleep
-        self._next = 0.0
-
-    def wait(self) -> None:
-        now = self._clock()
-        if self._next > now:
-            self._sleep(self._next - now)
-            now = self._next
-        self._next = now + self.interval
-
-
-def paced_pages(results: Iterable[dict], page_size: int, pacer: Pacer) -> Iterator[dict]:
-    """Pace a paginating generator: pulling the first item of each page sends
-    that page's request, so wait for the pacer right before it."""
-    iterator = iter(results)
-    pulled = 0
-    while True:
-        if pulled % page_size == 0:
-            pacer.wait()
-        try:
-            item = next(iterator)
-        except StopIteration:
-            return
-        pulled += 1
-        yield item
+    return wait_out(partial(call, *args, **kwargs), hinted_wait, MAX_WAITS, sleep=sleep)
 
 
 # -- reading both sides ---------------------------------------------------------------------
@@ -208,7 +166,7 @@ def search_rule_deals(hubspot, pacer: Pacer | None = None) -> Iterator[dict]:
             refusals += 1
             if refusals > MAX_WAITS:
                 raise
-            time.sleep(exc.retry_after or DEFAULT_WAIT_SECONDS)
+            pacer.pause(hinted_wait(exc))
             continue
         if seen < SEARCH_RESULT_CAP:
             return

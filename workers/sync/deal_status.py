@@ -33,14 +33,27 @@ def write_deal_status(
     """PATCH the deal with `values` that differ from what pcsync last wrote
     (plus `extra`, mapped field values that are always written when given);
     remember them on the link. Returns what was sent."""
-    changes = changed_properties(link, values)
-    payload = {**changes, **(extra or {})}
-    if not payload:
-        return {}
-    payload["aws_last_sync"] = now_iso()
-    hubspot.update_object("deals", link.hubspot_deal_id, payload)
-    link.hubspot_written = {**(link.hubspot_written or {}), **changes}
+    payload = pending_deal_status(link, values, extra=extra)
+    if payload:
+        hubspot.update_object("deals", link.hubspot_deal_id, payload)
+        remember_deal_status(link, values)
     return payload
+
+
+def pending_deal_status(
+    link: OpportunityLink, values: dict[str, str], *, extra: dict | None = None
+) -> dict[str, str]:
+    """What `write_deal_status` would send ({}: nothing), without sending it:
+    the first step of a write made outside the transaction that reads the link."""
+    payload = {**changed_properties(link, values), **(extra or {})}
+    if payload:
+        payload["aws_last_sync"] = now_iso()
+    return payload
+
+
+def remember_deal_status(link: OpportunityLink, values: dict[str, str]) -> None:
+    """Record `values` as written to the deal (those unchanged were already)."""
+    link.hubspot_written = {**(link.hubspot_written or {}), **values}
 
 
 def changed_by(session, run, deal_id: str) -> str:

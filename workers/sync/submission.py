@@ -18,32 +18,42 @@ Idempotent throughout, so a redelivered task changes nothing twice:
   gets the same Partner Central task back instead of starting another;
 - once the task id is stored, later runs only poll it.
 The work runs under the opportunity's lock, so it never interleaves with the
-sync writer. No worker sleeps: IN_PROGRESS returns `poll_again`.
+sync writer. No worker sleeps: IN_PROGRESS returns a `Step` with `poll_in`.
+HubSpot is written between transactions, never inside one
+(`workers.sync.lifecycle.write_status_then_record`).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
-from models.audit import AuditEntry
 from models.links import OpportunityLink
 from pcsync import runtime
-from workers.engine import client_token, extract_pc_fields, sales_rep_message, submission_gaps
-from workers.errors import PermanentError, RetryableError
+from workers.engine import extract_pc_fields, sales_rep_message, submission_gaps
+from workers.errors import PermanentError
 from workers.sync.context import Run
-from workers.sync.deal_status import write_deal_status
 from workers.sync.deals import audit as audit_deal
 from workers.sync.deals import find_link, opportunity_lock
+from workers.sync.lifecycle import (
+    COMPLETE,
+    FAILED,
+    STILL_RUNNING,
+    AuditSubject,
+    Lifecycle,
+    Step,
+    next_poll,
+    read_task,
+    task_failure,
+    write_status_then_record,
+)
 
 log = logging.getLogger(__name__)
 
 SUBMIT_PROPERTY = "aws_submit_to_aws"
 STATUS_PROPERTY = "aws_submission_status"
 ACTION = "opportunity.submit"
-IN_PROGRESS, COMPLETE, FAILED = "IN_PROGRESS", "COMPLETE", "FAILED"
+TASKS = "ListEngagementFromOpportunityTasks"
+GAVE_UP = "the submission task did not complete within a day"
 # StartEngagementFromOpportunityTask is refused in any other review status.
 SUBMITTABLE_REVIEW_STATUSES = frozenset({"Pending Submission", "Action Required"})
 
@@ -62,87 +72,63 @@ REQUESTABLE_BY_DEAL = frozenset({None, "", "failed"})
 # Runs already under way: a new request would only duplicate them.
 UNDER_WAY = frozenset({"requested", "starting", "in_progress"})
 
-
-class InvalidSubmissionTransition(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class Submitted:
-    outcome: str
-    poll_again: bool = False
+SUBMISSION = Lifecycle(
+    "submission",
+    "submission_status",
+    TRANSITIONS,
+    lambda link: AuditSubject("deal", link.hubspot_deal_id, link.opportunity_id),
+)
 
 
 def wants_submission(properties: dict[str, str | None]) -> bool:
     return (properties.get(SUBMIT_PROPERTY) or "").strip().lower() == "true"
 
 
-def move(session, link: OpportunityLink, state: str, run: Run, message: str | None = None, **diff):
-    """Change the link's submission status along TRANSITIONS and audit it."""
-    current = link.submission_status or None
-    if state not in TRANSITIONS[current]:
-        raise InvalidSubmissionTransition(f"deal {link.hubspot_deal_id}: {current} -> {state}")
-    link.submission_status = state
-    audit_deal(
-        session,
-        run,
-        ACTION,
-        state,
-        link.hubspot_deal_id,
-        opportunity_id=link.opportunity_id,
-        diff={"from": current, "to": state, **diff},
-        message=message,
-    )
-
-
 def request_submission(session, link: OpportunityLink, run: Run) -> bool:
     """Record a request (from the deal or the API) in the caller's transaction;
     False when a submission is already under way."""
-    if (link.submission_status or None) in UNDER_WAY:
+    if SUBMISSION.state(link) in UNDER_WAY:
         return False
-    move(session, link, "requested", run)
+    SUBMISSION.move(session, run, link, "requested", action=ACTION)
     return True
 
 
 def submission_token(session, link: OpportunityLink) -> str:
     """Same token for a redelivery; a new one once an attempt has finished."""
-    finished = session.scalar(
-        select(func.count())
-        .select_from(AuditEntry)
-        .where(
-            AuditEntry.object_type == "deal",
-            AuditEntry.object_id == link.hubspot_deal_id,
-            AuditEntry.action == ACTION,
-            AuditEntry.outcome.in_(("submitted", "failed")),
-        )
-    )
-    return client_token(
-        runtime.settings().hubspot_portal_id or "0", link.hubspot_deal_id, f"submit-{finished + 1}"
+    return SUBMISSION.attempt_token(
+        session,
+        link,
+        action=ACTION,
+        ended=("submitted", "failed"),
+        deal_id=link.hubspot_deal_id,
+        label="submit",
     )
 
 
-def submit(deal_id: str, run: Run) -> Submitted:
-    """Carry a requested submission forward one step (start, or poll)."""
+def submit(deal_id: str, run: Run, poll_round: int = 0) -> Step:
+    """Carry a requested submission forward one step (start, or poll);
+    `poll_round` counts the polls of the task under way so far."""
+    step = _advance(deal_id, run)
+    return next_poll(step, poll_round, lambda: fail(deal_id, GAVE_UP, run))
+
+
+def _advance(deal_id: str, run: Run) -> Step:
     with runtime.database().transaction() as session:
         link = find_link(session, deal_id)
         if link is None or link.opportunity_id is None:
             audit_deal(session, run, ACTION, "not_linked", deal_id)
-            return Submitted("not_linked")
-        if (link.submission_status or None) not in (*UNDER_WAY, None):
-            audit_deal(
-                session,
-                run,
-                ACTION,
-                f"already_{link.submission_status}",
-                deal_id,
-                opportunity_id=link.opportunity_id,
-            )
-            return Submitted(f"already_{link.submission_status}")
+            return Step("not_linked")
+        status = SUBMISSION.state(link)
+        if status not in (*UNDER_WAY, None):
+            SUBMISSION.audit(session, run, link, action=ACTION, outcome=f"already_{status}")
+            return Step(f"already_{status}")
         opportunity_id = link.opportunity_id
-        # Refused up front, from what was last synced: no call is spent on a
-        # submission AWS would refuse.
-        if refuse_unless_ready(session, link, link.base_snapshot or {}, run):
-            return Submitted("not_submittable")
+        # A task already started is followed, not judged again.
+        synced = (link.base_snapshot or {}) if status != "in_progress" else None
+    # Refused up front, from what was last synced: no call is spent on a
+    # submission AWS would refuse.
+    if synced is not None and refuse_unless_ready(deal_id, synced, run):
+        return Step("not_submittable")
     with opportunity_lock(opportunity_id):
         try:
             with runtime.database().transaction() as session:
@@ -150,9 +136,9 @@ def submit(deal_id: str, run: Run) -> Submitted:
                 task_id = (
                     link.submission_task_id if link.submission_status == "in_progress" else None
                 )
-            task = _poll(task_id, run) if task_id else _start(deal_id, run)
+            task = read_task(TASKS, task_id, run) if task_id else _start(deal_id, run)
             if task is None:
-                return Submitted("not_submittable")
+                return Step("not_submittable")
             return _finish(deal_id, task, run)
         except PermanentError as exc:
             fail(deal_id, exc.api_message or str(exc), run, field_errors=exc.field_errors)
@@ -161,7 +147,7 @@ def submit(deal_id: str, run: Run) -> Submitted:
 
 def _start(deal_id: str, run: Run) -> dict | None:
     """Associate missing solutions, then start the engagement task; the
-    started task (or None when the review status does not allow it)."""
+    started task (or None when the opportunity cannot be submitted)."""
     settings, pc = runtime.settings(), runtime.partner_central()
     solutions = settings.submission_solution_ids()
     if not solutions:
@@ -170,49 +156,20 @@ def _start(deal_id: str, run: Run) -> dict | None:
     with runtime.database().transaction() as session:
         link = find_link(session, deal_id)
         if link.submission_status != "starting":
-            move(session, link, "starting", run)
+            SUBMISSION.move(session, run, link, "starting", action=ACTION)
         opportunity_id = link.opportunity_id
         token = submission_token(session, link)
     opportunity = pc.call("GetOpportunity", priority=run.priority, Identifier=opportunity_id)
     review_status = (opportunity.get("LifeCycle") or {}).get("ReviewStatus")
     if review_status not in SUBMITTABLE_REVIEW_STATUSES:
-        with runtime.database().transaction() as session:
-            link = find_link(session, deal_id)
-            link.review_status = review_status
-            move(
-                session,
-                link,
-                "not_submittable",
-                run,
-                message=f"review status {review_status!r} cannot be submitted",
-                review_status=review_status,
-            )
+        _record_review_refusal(deal_id, review_status, run)
         return None
-    fields = extract_pc_fields(opportunity, runtime.engine_config())
-    with runtime.database().transaction() as session:
-        if refuse_unless_ready(session, find_link(session, deal_id), fields, run):
-            return None
+    if refuse_unless_ready(deal_id, extract_pc_fields(opportunity, runtime.engine_config()), run):
+        return None
     associated = set((opportunity.get("RelatedEntityIdentifiers") or {}).get("Solutions") or [])
     for solution_id in solutions:
-        if solution_id in associated:
-            continue
-        pc.call(
-            "AssociateOpportunity",
-            priority=run.priority,
-            OpportunityIdentifier=opportunity_id,
-            RelatedEntityType="Solutions",
-            RelatedEntityIdentifier=solution_id,
-        )
-        with runtime.database().transaction() as session:
-            audit_deal(
-                session,
-                run,
-                "opportunity.associate",
-                "associated",
-                deal_id,
-                opportunity_id=opportunity_id,
-                diff={"Solutions": solution_id},
-            )
+        if solution_id not in associated:
+            _associate(deal_id, opportunity_id, solution_id, run)
     task = pc.call(
         "StartEngagementFromOpportunityTask",
         priority=run.priority,
@@ -220,15 +177,59 @@ def _start(deal_id: str, run: Run) -> dict | None:
         Identifier=opportunity_id,
         AwsSubmission={"InvolvementType": settings.involvement_type, "Visibility": "Full"},
     )
-    with runtime.database().transaction() as session:
-        link = find_link(session, deal_id)
+
+    def started(session, link: OpportunityLink, _sent: dict) -> None:
         link.submission_task_id = task["TaskId"]
-        move(session, link, "in_progress", run, task_id=task["TaskId"], client_token=token)
-        write_deal_status(runtime.hubspot(), link, {STATUS_PROPERTY: "in_progress"})
+        SUBMISSION.move(
+            session,
+            run,
+            link,
+            "in_progress",
+            action=ACTION,
+            task_id=task["TaskId"],
+            client_token=token,
+        )
+
+    write_status_then_record(deal_id, {STATUS_PROPERTY: "in_progress"}, started)
     return task
 
 
-def refuse_unless_ready(session, link: OpportunityLink, fields: dict, run: Run) -> bool:
+def _record_review_refusal(deal_id: str, review_status: str | None, run: Run) -> None:
+    with runtime.database().transaction() as session:
+        link = find_link(session, deal_id)
+        link.review_status = review_status
+        SUBMISSION.move(
+            session,
+            run,
+            link,
+            "not_submittable",
+            action=ACTION,
+            message=f"review status {review_status!r} cannot be submitted",
+            review_status=review_status,
+        )
+
+
+def _associate(deal_id: str, opportunity_id: str, solution_id: str, run: Run) -> None:
+    runtime.partner_central().call(
+        "AssociateOpportunity",
+        priority=run.priority,
+        OpportunityIdentifier=opportunity_id,
+        RelatedEntityType="Solutions",
+        RelatedEntityIdentifier=solution_id,
+    )
+    with runtime.database().transaction() as session:
+        audit_deal(
+            session,
+            run,
+            "opportunity.associate",
+            "associated",
+            deal_id,
+            opportunity_id=opportunity_id,
+            diff={"Solutions": solution_id},
+        )
+
+
+def refuse_unless_ready(deal_id: str, fields: dict, run: Run) -> bool:
     """Stage and co-sell details AWS needs before a submission (fields by
     Partner Central path); when something is missing, the deal says what in
     the words of a sales rep, and True."""
@@ -237,37 +238,26 @@ def refuse_unless_ready(session, link: OpportunityLink, fields: dict, run: Run) 
         return False
     stage = fields.get("LifeCycle.Stage")
     message = sales_rep_message(gaps, runtime.engine_config(), stage=stage)
-    link.last_error = message
-    move(session, link, "not_submittable", run, message=message, stage=stage)
-    write_deal_status(
-        runtime.hubspot(), link, {STATUS_PROPERTY: "not_submittable", "aws_sync_error": message}
+
+    def refused(session, link: OpportunityLink, _sent: dict) -> None:
+        link.last_error = message
+        SUBMISSION.move(
+            session, run, link, "not_submittable", action=ACTION, message=message, stage=stage
+        )
+
+    write_status_then_record(
+        deal_id, {STATUS_PROPERTY: "not_submittable", "aws_sync_error": message}, refused
     )
     return True
 
 
-def _poll(task_id: str, run: Run) -> dict:
-    response = runtime.partner_central().call(
-        "ListEngagementFromOpportunityTasks", priority=run.priority, TaskIdentifier=[task_id]
-    )
-    task = next(iter(response.get("TaskSummaries") or []), None)
-    if task is None:
-        raise RetryableError(
-            f"submission task {task_id} not listed yet",
-            retry_after=5.0,
-            service="partnercentral",
-            operation="ListEngagementFromOpportunityTasks",
-        )
-    return task
-
-
-def _finish(deal_id: str, task: dict, run: Run) -> Submitted:
+def _finish(deal_id: str, task: dict, run: Run) -> Step:
     status = task.get("TaskStatus")
     if status == FAILED:
-        message = f"{task.get('ReasonCode') or 'Failed'}: {task.get('Message') or ''}".strip()
-        fail(deal_id, message, run, reason_code=task.get("ReasonCode"))
-        return Submitted("failed")
+        fail(deal_id, task_failure(task), run, reason_code=task.get("ReasonCode"))
+        return Step("failed")
     if status != COMPLETE:
-        return Submitted("in_progress", poll_again=True)
+        return STILL_RUNNING
     opportunity_id = task.get("OpportunityId")
     with runtime.database().transaction() as session:
         opportunity_id = opportunity_id or find_link(session, deal_id).opportunity_id
@@ -275,31 +265,33 @@ def _finish(deal_id: str, task: dict, run: Run) -> Submitted:
         "GetOpportunity", priority=run.priority, Identifier=opportunity_id
     )
     review_status = (opportunity.get("LifeCycle") or {}).get("ReviewStatus")
-    with runtime.database().transaction() as session:
-        link = find_link(session, deal_id)
+
+    def submitted(session, link: OpportunityLink, _sent: dict) -> None:
         link.engagement_id = task.get("EngagementId") or link.engagement_id
         link.review_status = review_status
         link.last_error = None
-        move(
+        SUBMISSION.move(
             session,
+            run,
             link,
             "submitted",
-            run,
+            action=ACTION,
             task_id=task.get("TaskId"),
             engagement_id=task.get("EngagementId"),
             engagement_invitation_id=task.get("EngagementInvitationId"),
             review_status=review_status,
         )
-        write_deal_status(
-            runtime.hubspot(),
-            link,
-            {
-                STATUS_PROPERTY: "submitted",
-                "aws_review_status": review_status or "",
-                "aws_involvement_type": runtime.settings().involvement_type,
-            },
-        )
-    return Submitted("submitted")
+
+    write_status_then_record(
+        deal_id,
+        {
+            STATUS_PROPERTY: "submitted",
+            "aws_review_status": review_status or "",
+            "aws_involvement_type": runtime.settings().involvement_type,
+        },
+        submitted,
+    )
+    return Step("submitted")
 
 
 def fail(
@@ -310,21 +302,24 @@ def fail(
     reason_code: str | None = None,
     field_errors: list | None = None,
 ) -> None:
-    """A submission that will not succeed as it is: on the link, the deal and in the audit."""
+    """A submission that will not succeed as it is: on the link, the deal and
+    in the audit. Shown on the deal first, as best effort: the failure is
+    recorded even when HubSpot cannot show it."""
     with runtime.database().transaction() as session:
         link = find_link(session, deal_id)
-        if link is None or "failed" not in TRANSITIONS[link.submission_status or None]:
+        if link is None or not SUBMISSION.allows(link, "failed"):
             return
+    details = {"reason_code": reason_code} if reason_code else {}
+    if field_errors:
+        details["field_errors"] = field_errors
+
+    def failed(session, link: OpportunityLink, _sent: dict) -> None:
         link.last_error = message
-        details = {"reason_code": reason_code} if reason_code else {}
-        if field_errors:
-            details["field_errors"] = field_errors
-        move(session, link, "failed", run, message=message, **details)
-        try:
-            write_deal_status(
-                runtime.hubspot(),
-                link,
-                {STATUS_PROPERTY: "failed", "aws_sync_error": message[:65000]},
-            )
-        except Exception:  # the failure itself is recorded; showing it is best effort
-            log.exception("submission.failure_not_surfaced", extra={"deal_id": deal_id})
+        SUBMISSION.move(session, run, link, "failed", action=ACTION, message=message, **details)
+
+    write_status_then_record(
+        deal_id,
+        {STATUS_PROPERTY: "failed", "aws_sync_error": message[:65000]},
+        failed,
+        best_effort=True,
+    )

@@ -7,7 +7,8 @@ Create Date: 2026-11-28 04:19:38.516530
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from models.migrations.columns import json_column
 
 revision = "0001"
 down_revision = None
@@ -46,11 +47,7 @@ def upgrade() -> None:
         sa.Column("object_type", sa.String(length=32), nullable=True),
         sa.Column("object_id", sa.String(length=64), nullable=True),
         sa.Column("opportunity_id", sa.String(length=32), nullable=True),
-        sa.Column(
-            "diff",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
+        json_column("diff", nullable=True),
         sa.Column("message", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entries")),
     )
@@ -67,23 +64,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("task_name", sa.String(length=200), nullable=False),
         sa.Column("task_id", sa.String(length=64), nullable=False),
-        sa.Column(
-            "args",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "kwargs",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
+        json_column("args", nullable=False),
+        json_column("kwargs", nullable=False),
         sa.Column("exception_type", sa.String(length=200), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.Column(
-            "field_errors",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
+        json_column("field_errors", nullable=True),
         sa.Column("traceback", sa.Text(), nullable=True),
         sa.Column("retries", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -109,11 +94,7 @@ def upgrade() -> None:
         sa.Column("change_source", sa.String(length=64), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=False),
         sa.Column("ignore_reason", sa.Text(), nullable=True),
-        sa.Column(
-            "payload",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
+        json_column("payload", nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox_events")),
         sa.UniqueConstraint("source", "dedup_key", name=op.f("uq_inbox_events_source_dedup_key")),
@@ -136,16 +117,8 @@ def upgrade() -> None:
         sa.Column("engagement_id", sa.String(length=64), nullable=True),
         sa.Column("sync_status", sa.String(length=32), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column(
-            "base_snapshot",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "deferred_fields",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
+        json_column("base_snapshot", nullable=False),
+        json_column("deferred_fields", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_synced_at", sa.DateTime(timezone=True), nullable=True),

@@ -7,7 +7,8 @@ Create Date: 2026-11-28 04:29:52.264321
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from models.migrations.columns import JSON, json_column
 
 revision = "0002"
 down_revision = "0001"
@@ -24,11 +25,7 @@ def upgrade() -> None:
         sa.Column("field_path", sa.String(length=200), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("strategy", sa.String(length=32), nullable=False),
-        sa.Column(
-            "values",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
+        json_column("values", nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("resolution", sa.String(length=32), nullable=True),
         sa.Column("detected_at", sa.DateTime(timezone=True), nullable=False),
@@ -54,24 +51,14 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("task_id", sa.String(length=255), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column(
-            "payload",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
+        json_column("payload", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("invitation_id", name=op.f("pk_invitations")),
         sa.UniqueConstraint("hubspot_deal_id", name=op.f("uq_invitations_hubspot_deal_id")),
     )
     with op.batch_alter_table("opportunity_links", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "create_request",
-                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                nullable=True,
-            )
-        )
+        batch_op.add_column(json_column("create_request", nullable=True))
         batch_op.add_column(
             sa.Column("create_attempt", sa.Integer(), nullable=False, server_default="1")
         )
@@ -80,7 +67,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column(
                 "hubspot_written",
-                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+                JSON,
                 nullable=False,
                 server_default="{}",
             )

@@ -8,7 +8,8 @@ Create Date: 2026-11-28 05:03:04.417718
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from models.migrations.columns import json_column
 
 revision = "0006"
 down_revision = "0007"
@@ -50,11 +51,7 @@ def upgrade() -> None:
         sa.Column("member_count", sa.Integer(), nullable=True),
         sa.Column("engagement_modified_at", sa.String(length=40), nullable=True),
         sa.Column("opportunity_modified_at", sa.String(length=40), nullable=True),
-        sa.Column(
-            "written",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
+        json_column("written", nullable=False),
         sa.Column("change_count", sa.Integer(), nullable=False),
         sa.Column("dirty_since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=True),

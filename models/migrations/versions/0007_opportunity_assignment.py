@@ -8,7 +8,8 @@ Create Date: 2026-11-28 05:01:14.632353
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from models.migrations.columns import json_column
 
 revision = "0007"
 down_revision = "0002"
@@ -18,13 +19,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("opportunity_links", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "assignee",
-                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                nullable=True,
-            )
-        )
+        batch_op.add_column(json_column("assignee", nullable=True))
         batch_op.add_column(sa.Column("assignee_owner_id", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(

@@ -7,7 +7,8 @@ Create Date: 2026-11-28 05:03:55.347967
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from models.migrations.columns import json_column
 
 revision = "0008"
 down_revision = "0006"
@@ -22,11 +23,7 @@ def upgrade() -> None:
         sa.Column("object_type", sa.String(length=16), nullable=False),
         sa.Column("object_id", sa.String(length=64), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column(
-            "base",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
+        json_column("base", nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint(

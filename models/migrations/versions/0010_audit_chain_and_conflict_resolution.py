@@ -18,7 +18,8 @@ instead of failing.
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from models.migrations.columns import json_column
 
 revision = "0010"
 down_revision = "0015"
@@ -110,13 +111,7 @@ def upgrade() -> None:
     _run("create")
     with op.batch_alter_table("conflicts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("resolved_by", sa.String(length=128), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "resolved_value",
-                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                nullable=True,
-            )
-        )
+        batch_op.add_column(json_column("resolved_value", nullable=True))
         batch_op.create_index("ix_conflicts_status", ["status"], unique=False)
 
 

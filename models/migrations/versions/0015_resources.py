@@ -6,16 +6,13 @@ Revises: 0008
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from models.migrations.columns import JSON
 
 revision = "0015"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
-
-
-def _json() -> sa.types.TypeEngine:
-    return sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def _timestamp(name: str, nullable: bool = False) -> sa.Column:
@@ -27,8 +24,8 @@ def upgrade() -> None:
         "related_entity_bases",
         sa.Column("hubspot_deal_id", sa.String(length=64), nullable=False),
         sa.Column("opportunity_id", sa.String(length=32), nullable=False),
-        sa.Column("base", _json(), nullable=False),
-        sa.Column("asked", _json(), nullable=False),
+        sa.Column("base", JSON, nullable=False),
+        sa.Column("asked", JSON, nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("problem", sa.Text(), nullable=True),
         _timestamp("updated_at"),
@@ -44,7 +41,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=True),
         sa.Column("arn", sa.Text(), nullable=True),
-        sa.Column("payload", _json(), nullable=True),
+        sa.Column("payload", JSON, nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("requested_by", sa.String(length=128), nullable=False),
         _timestamp("requested_at"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .. import store
@@ -96,6 +97,12 @@ def paginate(items: list, params: dict, operation: str, default_size: int = DEFA
     return page, (_token_for(operation, following) if following < len(items) else None)
 
 
+def page_response(items: list, params: dict, operation: str, member: str) -> dict:
+    """A List operation's answer: one page of ``items`` as ``member``, and its NextToken."""
+    page, next_token = paginate(items, params, operation)
+    return {member: page, "NextToken": next_token}
+
+
 def _token_for(operation: str, offset: int) -> str:
     raw = json.dumps({"operation": operation, "offset": offset}).encode()
     return base64.urlsafe_b64encode(raw).decode()
@@ -123,3 +130,12 @@ def sort_items(items: list, sort: dict | None, keys: dict, default_by: str, defa
     return sorted(
         items, key=lambda item: (key(item) is None, key(item) or ""), reverse=order == "DESCENDING"
     )
+
+
+def by_operation(*handlers: Callable) -> dict[str, Callable]:
+    """Handlers keyed by the operation each is named after
+    (``get_aws_opportunity_summary`` handles ``GetAwsOpportunitySummary``)."""
+    return {
+        "".join(part.capitalize() for part in handler.__name__.split("_")): handler
+        for handler in handlers
+    }

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 from .. import store
 from ..errors import AccessDenied
 from ..timestamps import to_iso
-from .common import find_engagement, paginate, partner_member, sort_items
+from .common import (
+    by_operation,
+    find_engagement,
+    page_response,
+    paginate,
+    partner_member,
+    sort_items,
+)
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -112,8 +119,7 @@ def list_engagements(sim: Simulator, state: CatalogState, params: dict) -> dict:
     matches = [_view(e) for e in state.engagements.values() if wanted(e)]
     keys = {"CreatedDate": lambda e: e["CreatedAt"]}
     ordered = sort_items(matches, params.get("Sort"), keys, "CreatedDate", "DESCENDING")
-    page, next_token = paginate(ordered, params, "ListEngagements")
-    return {"EngagementSummaryList": page, "NextToken": next_token}
+    return page_response(ordered, params, "ListEngagements", "EngagementSummaryList")
 
 
 def require_membership(sim: Simulator, engagement: dict) -> None:
@@ -173,14 +179,18 @@ def list_engagement_resource_associations(
         )
 
     matches = [a for a in state.resource_associations if wanted(a)]
-    page, next_token = paginate(matches, params, "ListEngagementResourceAssociations")
-    return {"EngagementResourceAssociationSummaries": page, "NextToken": next_token}
+    return page_response(
+        matches,
+        params,
+        "ListEngagementResourceAssociations",
+        "EngagementResourceAssociationSummaries",
+    )
 
 
-HANDLERS = {
-    "CreateEngagement": create_engagement,
-    "GetEngagement": get_engagement,
-    "ListEngagements": list_engagements,
-    "ListEngagementMembers": list_engagement_members,
-    "ListEngagementResourceAssociations": list_engagement_resource_associations,
-}
+HANDLERS = by_operation(
+    create_engagement,
+    get_engagement,
+    list_engagements,
+    list_engagement_members,
+    list_engagement_resource_associations,
+)

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 from .. import rules, store
 from ..errors import Conflict
 from ..timestamps import to_iso
-from .common import add_engagement_member, find_invitation, paginate, partner_member, sort_items
+from .common import (
+    add_engagement_member,
+    by_operation,
+    find_invitation,
+    page_response,
+    partner_member,
+    sort_items,
+)
 
 if TYPE_CHECKING:
     from ..simulator import Simulator
@@ -21,13 +28,18 @@ def new_invitation(
     state: CatalogState,
     *,
     engagement: dict,
-    sender_account: str,
-    sender_company: str,
-    receiver_account: str,
-    participant_type: str,
     payload: dict,
+    from_aws: bool,
     message: str | None = None,
 ) -> dict:
+    """An invitation between AWS and the partner: AWS invites the partner (the
+    partner receives it) or the partner's submission invites AWS (it sent it)."""
+    if from_aws:
+        sender_account, sender_company = store.AWS_ACCOUNT_ALIAS, store.AWS_COMPANY_NAME
+        receiver_account, participant_type = sim.account_id, "RECEIVER"
+    else:
+        sender_account, sender_company = sim.account_id, store.PARTNER_COMPANY_NAME
+        receiver_account, participant_type = store.AWS_ACCOUNT_ALIAS, "SENDER"
     invitation_id = sim.ids.invitation()
     now = sim.clock.now_ms()
     invitation = {
@@ -115,8 +127,9 @@ def list_engagement_invitations(sim: Simulator, state: CatalogState, params: dic
     matches = [i for i in state.invitations.values() if wanted(i)]
     keys = {"InvitationDate": lambda i: i["InvitationDate"]}
     ordered = sort_items(matches, params.get("Sort"), keys, "InvitationDate", "DESCENDING")
-    page, next_token = paginate(ordered, params, "ListEngagementInvitations")
-    return {"EngagementInvitationSummaries": page, "NextToken": next_token}
+    return page_response(
+        ordered, params, "ListEngagementInvitations", "EngagementInvitationSummaries"
+    )
 
 
 def require_pending_receiver(invitation: dict) -> None:
@@ -154,9 +167,9 @@ def reject_engagement_invitation(sim: Simulator, state: CatalogState, params: di
     publish_invitation_event(sim, invitation, "Engagement Invitation Rejected")
 
 
-HANDLERS = {
-    "GetEngagementInvitation": get_engagement_invitation,
-    "ListEngagementInvitations": list_engagement_invitations,
-    "AcceptEngagementInvitation": accept_engagement_invitation,
-    "RejectEngagementInvitation": reject_engagement_invitation,
-}
+HANDLERS = by_operation(
+    get_engagement_invitation,
+    list_engagement_invitations,
+    accept_engagement_invitation,
+    reject_engagement_invitation,
+)

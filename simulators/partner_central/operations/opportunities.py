@@ -17,8 +17,9 @@ from ..errors import (
 )
 from ..timestamps import to_iso
 from .common import (
+    by_operation,
     find_opportunity,
-    paginate,
+    page_response,
     publish_opportunity_event,
     sort_items,
     touch_opportunity,
@@ -157,8 +158,7 @@ def _append_next_steps_history(
 def list_opportunities(sim: Simulator, state: CatalogState, params: dict) -> dict:
     matches = [r for r in state.opportunities.values() if _matches_filters(r, params)]
     ordered = sort_items(matches, params.get("Sort"), _SORT_KEYS, "LastModifiedDate", "DESCENDING")
-    page, next_token = paginate(ordered, params, "ListOpportunities")
-    return {"OpportunitySummaries": page, "NextToken": next_token}
+    return page_response(ordered, params, "ListOpportunities", "OpportunitySummaries")
 
 
 _SORT_KEYS = {
@@ -322,19 +322,18 @@ def list_solutions(sim: Simulator, state: CatalogState, params: dict) -> dict:
     }
     matches = [s for s in state.solutions.values() if wanted(s)]
     ordered = sort_items(matches, params.get("Sort"), keys, "Identifier", "ASCENDING")
-    page, next_token = paginate(ordered, params, "ListSolutions")
-    return {"SolutionSummaries": page, "NextToken": next_token}
+    return page_response(ordered, params, "ListSolutions", "SolutionSummaries")
 
 
-HANDLERS = {
-    "CreateOpportunity": create_opportunity,
-    "GetOpportunity": get_opportunity,
-    "UpdateOpportunity": update_opportunity,
-    "ListOpportunities": list_opportunities,
-    "AssignOpportunity": assign_opportunity,
-    "AssociateOpportunity": associate_opportunity,
-    "DisassociateOpportunity": disassociate_opportunity,
-    "SubmitOpportunity": submit_opportunity,
-    "GetAwsOpportunitySummary": get_aws_opportunity_summary,
-    "ListSolutions": list_solutions,
-}
+HANDLERS = by_operation(
+    create_opportunity,
+    get_opportunity,
+    update_opportunity,
+    list_opportunities,
+    assign_opportunity,
+    associate_opportunity,
+    disassociate_opportunity,
+    submit_opportunity,
+    get_aws_opportunity_summary,
+    list_solutions,
+)

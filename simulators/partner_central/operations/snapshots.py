@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .. import codec, service_model
 from ..errors import NotFound
-from .common import find_engagement, find_opportunity, paginate
+from .common import by_operation, find_engagement, find_opportunity, page_response
 from .engagements import associate_resource, require_membership
 
 if TYPE_CHECKING:
@@ -121,12 +121,7 @@ def list_resource_snapshots(sim: Simulator, state: CatalogState, params: dict) -
         for snapshot in revisions
         if all(params.get(key) in (None, snapshot[field]) for key, field in filters)
     ]
-    page, next_token = paginate(matches, params, "ListResourceSnapshots")
-    return {"ResourceSnapshotSummaries": page, "NextToken": next_token}
+    return page_response(matches, params, "ListResourceSnapshots", "ResourceSnapshotSummaries")
 
 
-HANDLERS = {
-    "CreateResourceSnapshot": create_resource_snapshot,
-    "GetResourceSnapshot": get_resource_snapshot,
-    "ListResourceSnapshots": list_resource_snapshots,
-}
+HANDLERS = by_operation(create_resource_snapshot, get_resource_snapshot, list_resource_snapshots)

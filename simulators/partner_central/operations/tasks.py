@@ -8,6 +8,9 @@ at completion, and EngagementId and friends appear only then.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from .. import store
@@ -15,7 +18,7 @@ from ..errors import BUSINESS_VALIDATION_FAILED, ValidationError, business_error
 from .common import (
     find_invitation,
     find_opportunity,
-    paginate,
+    page_response,
     partner_member,
     publish_opportunity_event,
     resolve_identifier,
@@ -55,6 +58,57 @@ def _new_task(sim: Simulator, state: CatalogState, kind: str, **fields) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class TaskKind:
+    """One kind of task: its ARN resource type and where the catalog keeps it."""
+
+    arn_type: str
+    table: str  # CatalogState attribute: task id -> task
+    token_table: str  # CatalogState attribute: client token -> task id
+    list_operation: str
+    list_filters: dict[str, str]  # list request member -> task member
+
+
+FROM_OPPORTUNITY = TaskKind(
+    "engagement-from-opportunity-task",
+    "from_opportunity_tasks",
+    "from_opportunity_task_tokens",
+    "ListEngagementFromOpportunityTasks",
+    {"OpportunityIdentifier": "OpportunityId", "EngagementIdentifier": "EngagementId"},
+)
+BY_INVITATION = TaskKind(
+    "engagement-by-accepting-invitation-task",
+    "by_invitation_tasks",
+    "by_invitation_task_tokens",
+    "ListEngagementByAcceptingInvitationTasks",
+    {
+        "OpportunityIdentifier": "OpportunityId",
+        "EngagementInvitationIdentifier": "EngagementInvitationId",
+    },
+)
+
+
+def _start_task(
+    sim: Simulator,
+    state: CatalogState,
+    params: dict,
+    kind: TaskKind,
+    checked_fields: Callable[[CatalogState, dict], dict],
+) -> dict:
+    """Start a task once per client token: a repeated token returns the first task
+    unchecked; else ``checked_fields`` validates the request (raising its error)
+    and gives the task's own fields. Whatever is due completes before returning."""
+    tasks, tokens = getattr(state, kind.table), getattr(state, kind.token_table)
+    existing_id = tokens.lookup(params["ClientToken"], params)
+    if existing_id is not None:
+        return tasks[existing_id]
+    task = _new_task(sim, state, kind.arn_type, **checked_fields(state, params))
+    tasks[task["TaskId"]] = task
+    tokens.remember(params["ClientToken"], params, task["TaskId"])
+    complete_due_tasks(sim, state)
+    return task
+
+
 def _fail(task: dict, reason_code: str, message: str) -> None:
     task.update(TaskStatus=FAILED, ReasonCode=reason_code, Message=message)
 
@@ -62,27 +116,13 @@ def _fail(task: dict, reason_code: str, message: str) -> None:
 # --- StartEngagementFromOpportunityTask ------------------------------------------------
 
 
-def start_engagement_from_opportunity_task(
-    sim: Simulator, state: CatalogState, params: dict
-) -> dict:
-    existing_id = state.from_opportunity_task_tokens.lookup(params["ClientToken"], params)
-    if existing_id is not None:
-        return state.from_opportunity_tasks[existing_id]
+def _submission_fields(state: CatalogState, params: dict) -> dict:
+    """StartEngagementFromOpportunityTask: the opportunity must be complete for AWS."""
     opportunity = find_opportunity(state, params["Identifier"])
     errors = all_submission_errors(opportunity, params["AwsSubmission"]["InvolvementType"])
     if errors:
         raise ValidationError(errors, BUSINESS_VALIDATION_FAILED)
-    task = _new_task(
-        sim,
-        state,
-        "engagement-from-opportunity-task",
-        OpportunityId=opportunity["Id"],
-        submission=params["AwsSubmission"],
-    )
-    state.from_opportunity_tasks[task["TaskId"]] = task
-    state.from_opportunity_task_tokens.remember(params["ClientToken"], params, task["TaskId"])
-    complete_due_tasks(sim, state)
-    return task
+    return {"OpportunityId": opportunity["Id"], "submission": params["AwsSubmission"]}
 
 
 def _complete_from_opportunity(sim: Simulator, state: CatalogState, task: dict) -> None:
@@ -110,11 +150,8 @@ def _complete_from_opportunity(sim: Simulator, state: CatalogState, task: dict) 
         sim,
         state,
         engagement=engagement,
-        sender_account=sim.account_id,
-        sender_company=store.PARTNER_COMPANY_NAME,
-        receiver_account=store.AWS_ACCOUNT_ALIAS,
-        participant_type="SENDER",
         payload=opportunity_invitation_payload(opportunity),
+        from_aws=False,
     )
     submission = task["submission"]
     mark_submitted(
@@ -128,26 +165,11 @@ def _complete_from_opportunity(sim: Simulator, state: CatalogState, task: dict) 
     )
 
 
-def list_engagement_from_opportunity_tasks(
-    sim: Simulator, state: CatalogState, params: dict
-) -> dict:
-    return _list_tasks(
-        state.from_opportunity_tasks.values(),
-        params,
-        "ListEngagementFromOpportunityTasks",
-        {"OpportunityIdentifier": "OpportunityId", "EngagementIdentifier": "EngagementId"},
-    )
-
-
 # --- StartEngagementByAcceptingInvitationTask ------------------------------------------
 
 
-def start_engagement_by_accepting_invitation_task(
-    sim: Simulator, state: CatalogState, params: dict
-) -> dict:
-    existing_id = state.by_invitation_task_tokens.lookup(params["ClientToken"], params)
-    if existing_id is not None:
-        return state.by_invitation_tasks[existing_id]
+def _acceptance_fields(state: CatalogState, params: dict) -> dict:
+    """StartEngagementByAcceptingInvitationTask: a pending opportunity invitation."""
     invitation = find_invitation(state, params["Identifier"])
     require_pending_receiver(invitation)
     if invitation["PayloadType"] != "OpportunityInvitation":
@@ -156,16 +178,7 @@ def start_engagement_by_accepting_invitation_task(
             "Only opportunity invitations create an opportunity.",
             "INVALID_RESOURCE_STATE",
         )
-    task = _new_task(
-        sim,
-        state,
-        "engagement-by-accepting-invitation-task",
-        EngagementInvitationId=invitation["Id"],
-    )
-    state.by_invitation_tasks[task["TaskId"]] = task
-    state.by_invitation_task_tokens.remember(params["ClientToken"], params, task["TaskId"])
-    complete_due_tasks(sim, state)
-    return task
+    return {"EngagementInvitationId": invitation["Id"]}
 
 
 def _complete_by_invitation(sim: Simulator, state: CatalogState, task: dict) -> None:
@@ -219,24 +232,12 @@ def _opportunity_from_invitation(payload: dict) -> dict:
     return opportunity
 
 
-def list_engagement_by_accepting_invitation_tasks(
-    sim: Simulator, state: CatalogState, params: dict
-) -> dict:
-    return _list_tasks(
-        state.by_invitation_tasks.values(),
-        params,
-        "ListEngagementByAcceptingInvitationTasks",
-        {
-            "OpportunityIdentifier": "OpportunityId",
-            "EngagementInvitationIdentifier": "EngagementInvitationId",
-        },
-    )
-
-
 # --- Shared -------------------------------------------------------------------------------
 
 
-def _list_tasks(tasks, params: dict, operation: str, list_filters: dict[str, str]) -> dict:
+def _list_tasks(sim: Simulator, state: CatalogState, params: dict, kind: TaskKind) -> dict:
+    tasks = getattr(state, kind.table).values()
+    list_filters = kind.list_filters
     wanted_ids = {resolve_identifier(i) for i in params.get("TaskIdentifier", [])}
     filters = {
         key: {resolve_identifier(i) for i in params[key]} for key in list_filters if params.get(key)
@@ -257,8 +258,7 @@ def _list_tasks(tasks, params: dict, operation: str, list_filters: dict[str, str
         "StartTime",
         "DESCENDING",
     )
-    page, next_token = paginate(ordered, params, operation)
-    return {"TaskSummaries": page, "NextToken": next_token}
+    return page_response(ordered, params, kind.list_operation, "TaskSummaries")
 
 
 def complete_due_tasks(sim: Simulator, state: CatalogState) -> None:
@@ -273,8 +273,12 @@ def complete_due_tasks(sim: Simulator, state: CatalogState) -> None:
 
 
 HANDLERS = {
-    "StartEngagementFromOpportunityTask": start_engagement_from_opportunity_task,
-    "ListEngagementFromOpportunityTasks": list_engagement_from_opportunity_tasks,
-    "StartEngagementByAcceptingInvitationTask": start_engagement_by_accepting_invitation_task,
-    "ListEngagementByAcceptingInvitationTasks": list_engagement_by_accepting_invitation_tasks,
+    "StartEngagementFromOpportunityTask": partial(
+        _start_task, kind=FROM_OPPORTUNITY, checked_fields=_submission_fields
+    ),
+    "ListEngagementFromOpportunityTasks": partial(_list_tasks, kind=FROM_OPPORTUNITY),
+    "StartEngagementByAcceptingInvitationTask": partial(
+        _start_task, kind=BY_INVITATION, checked_fields=_acceptance_fields
+    ),
+    "ListEngagementByAcceptingInvitationTasks": partial(_list_tasks, kind=BY_INVITATION),
 }

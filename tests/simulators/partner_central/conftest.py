@@ -13,9 +13,10 @@ from botocore.config import Config
 from simulators.partner_central import create_app
 from simulators.serving import serve_in_thread
 
+from .valid_requests import VALID_OPPORTUNITY
+
 # 2025-06-15T12:00:00Z: a fixed "now", so dates and expiry are deterministic.
 START = 1_749_988_800.0
-FUTURE_DATE = "2025-12-31"
 # botocore's `max_attempts` counts retries, not attempts: {"max_attempts": 1}
 # still retries once. `total_max_attempts` includes the first attempt.
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
@@ -103,60 +104,6 @@ def sim(harness):
     return harness.sim
 
 
-VALID_OPPORTUNITY = {
-    "Catalog": "Sandbox",
-    "PartnerOpportunityIdentifier": "deal-1",
-    "OpportunityType": "Net New Business",
-    "PrimaryNeedsFromAws": ["Co-Sell - Technical Consultation"],
-    "Customer": {
-        "Account": {
-            "CompanyName": "Acme Corp",
-            "Industry": "Software and Internet",
-            "WebsiteUrl": "https://acme.example.com",
-            "Address": {
-                "CountryCode": "US",
-                "PostalCode": "94105",
-                "City": "San Francisco",
-                "StateOrRegion": "California",
-            },
-        },
-        "Contacts": [
-            {
-                "Email": "jane.doe@acme.example.com",
-                "FirstName": "Jane",
-                "LastName": "Doe",
-                "Phone": "+14155550100",
-            }
-        ],
-    },
-    "Project": {
-        "Title": "Data platform migration",
-        "CustomerBusinessProblem": "The customer must move 200 on-premises servers to AWS.",
-        "CustomerUseCase": "Migration/Database Migration",
-        "DeliveryModels": ["Professional Services"],
-        "ExpectedCustomerSpend": [
-            {
-                "Amount": "2500.50",
-                "CurrencyCode": "USD",
-                "Frequency": "Monthly",
-                "TargetCompany": "AWS",
-            }
-        ],
-        "SalesActivities": ["Initialized discussions with customer"],
-    },
-    "LifeCycle": {"Stage": "Qualified", "TargetCloseDate": FUTURE_DATE, "NextSteps": "Workshop"},
-    "Marketing": {"Source": "None"},
-    "OpportunityTeam": [
-        {
-            "Email": "owner@example.com",
-            "FirstName": "Olivia",
-            "LastName": "Owner",
-            "BusinessTitle": "PartnerAccountManager",
-        }
-    ],
-}
-
-
 def opportunity_request(token: str = "token-1", **overrides) -> dict:
     request = copy.deepcopy(VALID_OPPORTUNITY)
     request["ClientToken"] = token
@@ -202,6 +149,11 @@ def update_payload_from(opportunity: dict) -> dict:
     }
     payload["Identifier"] = opportunity["Id"]
     return payload
+
+
+def lifecycle(client, opportunity_id: str) -> dict:
+    """The opportunity's LifeCycle as GetOpportunity returns it now."""
+    return client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)["LifeCycle"]
 
 
 def field_names(error) -> set[str]:

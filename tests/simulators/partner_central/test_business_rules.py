@@ -56,18 +56,22 @@ def _both(*mutations):
 REQUIRED = "REQUIRED_FIELD_MISSING"
 INVALID = "INVALID_VALUE"
 
+
+def _required(*path: str, value):
+    """The rule of a required member: dropping it is REQUIRED at its path,
+    and ``value`` satisfies it."""
+    return _drop(*path), {".".join(path): REQUIRED}, _set(*path, value)
+
+
+def _refused_value(*path: str, bad, code: str, good):
+    """The rule of a member's value: ``bad`` gives ``code`` at its path, ``good`` passes."""
+    return _set(*path, bad), {".".join(path): code}, _set(*path, good)
+
+
 # rule id → (break it, the error it gives, satisfy it again on the broken request)
 RULES = {
-    "industry": (
-        _drop("Customer", "Account", "Industry"),
-        {"Customer.Account.Industry": REQUIRED},
-        _set("Customer", "Account", "Industry", "Software and Internet"),
-    ),
-    "website": (
-        _drop("Customer", "Account", "WebsiteUrl"),
-        {"Customer.Account.WebsiteUrl": REQUIRED},
-        _set("Customer", "Account", "WebsiteUrl", "https://acme.example.com"),
-    ),
+    "industry": _required("Customer", "Account", "Industry", value="Software and Internet"),
+    "website": _required("Customer", "Account", "WebsiteUrl", value="https://acme.example.com"),
     "country": (
         _both(
             _drop("Customer", "Account", "Address", "CountryCode"),
@@ -85,15 +89,17 @@ RULES = {
             _drop("Customer", "Account", "Address", "StateOrRegion"),
         ),
     ),
-    "us_state_required": (
-        _drop("Customer", "Account", "Address", "StateOrRegion"),
-        {"Customer.Account.Address.StateOrRegion": REQUIRED},
-        _set("Customer", "Account", "Address", "StateOrRegion", "Washington"),
+    "us_state_required": _required(
+        "Customer", "Account", "Address", "StateOrRegion", value="Washington"
     ),
-    "us_state_full_name": (
-        _set("Customer", "Account", "Address", "StateOrRegion", "WA"),
-        {"Customer.Account.Address.StateOrRegion": INVALID},
-        _set("Customer", "Account", "Address", "StateOrRegion", "Dist. of Columbia"),
+    "us_state_full_name": _refused_value(
+        "Customer",
+        "Account",
+        "Address",
+        "StateOrRegion",
+        bad="WA",
+        code=INVALID,
+        good="Dist. of Columbia",
     ),
     "state_only_in_us": (
         _both(
@@ -103,36 +109,22 @@ RULES = {
         {"Customer.Account.Address.StateOrRegion": INVALID},
         _drop("Customer", "Account", "Address", "StateOrRegion"),
     ),
-    "title": (
-        _drop("Project", "Title"),
-        {"Project.Title": REQUIRED},
-        _set("Project", "Title", "Data platform migration"),
+    "title": _required("Project", "Title", value="Data platform migration"),
+    "business_problem": _required(
+        "Project", "CustomerBusinessProblem", value="The customer must leave its data centre."
     ),
-    "business_problem": (
-        _drop("Project", "CustomerBusinessProblem"),
-        {"Project.CustomerBusinessProblem": REQUIRED},
-        _set("Project", "CustomerBusinessProblem", "The customer must leave its data centre."),
+    "use_case_required": _required("Project", "CustomerUseCase", value="Security & Compliance"),
+    "use_case_documented_value": _refused_value(
+        "Project",
+        "CustomerUseCase",
+        bad="Data migration",
+        code=INVALID,
+        good="AI Machine Learning and Analytics",
     ),
-    "use_case_required": (
-        _drop("Project", "CustomerUseCase"),
-        {"Project.CustomerUseCase": REQUIRED},
-        _set("Project", "CustomerUseCase", "Security & Compliance"),
+    "delivery_models": _refused_value(
+        "Project", "DeliveryModels", bad=[], code=REQUIRED, good=["SaaS or PaaS"]
     ),
-    "use_case_documented_value": (
-        _set("Project", "CustomerUseCase", "Data migration"),
-        {"Project.CustomerUseCase": INVALID},
-        _set("Project", "CustomerUseCase", "AI Machine Learning and Analytics"),
-    ),
-    "delivery_models": (
-        _set("Project", "DeliveryModels", []),
-        {"Project.DeliveryModels": REQUIRED},
-        _set("Project", "DeliveryModels", ["SaaS or PaaS"]),
-    ),
-    "sales_activities": (
-        _drop("Project", "SalesActivities"),
-        {"Project.SalesActivities": REQUIRED},
-        _set("Project", "SalesActivities", ["Conducted POC / Demo"]),
-    ),
+    "sales_activities": _required("Project", "SalesActivities", value=["Conducted POC / Demo"]),
     "expected_spend_required": (
         _drop("Project", "ExpectedCustomerSpend"),
         {"Project.ExpectedCustomerSpend": REQUIRED},
@@ -203,11 +195,7 @@ RULES = {
             ],
         ),
     ),
-    "primary_needs": (
-        _drop("PrimaryNeedsFromAws"),
-        {"PrimaryNeedsFromAws": REQUIRED},
-        _set("PrimaryNeedsFromAws", ["Co-Sell - Deal Support"]),
-    ),
+    "primary_needs": _required("PrimaryNeedsFromAws", value=["Co-Sell - Deal Support"]),
     "marketing_source": (
         _drop("Marketing"),
         {"Marketing.Source": REQUIRED},
@@ -234,11 +222,7 @@ RULES = {
             {"Source": "Marketing Activity", "AwsFundingUsed": "Yes", "UseCases": ["Storage"]},
         ),
     ),
-    "target_close_date": (
-        _drop("LifeCycle", "TargetCloseDate"),
-        {"LifeCycle.TargetCloseDate": REQUIRED},
-        _set("LifeCycle", "TargetCloseDate", "2025-12-31"),
-    ),
+    "target_close_date": _required("LifeCycle", "TargetCloseDate", value="2025-12-31"),
     "closed_lost_reason": (
         _set("LifeCycle", "Stage", "Closed Lost"),
         {"LifeCycle.ClosedLostReason": REQUIRED},

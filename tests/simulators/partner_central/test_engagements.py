@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import field_names, opportunity_request, start_submission, submittable
+from .conftest import field_names, lifecycle, opportunity_request, start_submission, submittable
 
 
 def test_start_engagement_needs_an_associated_solution(client):
@@ -94,24 +94,14 @@ def test_delayed_task_reports_in_progress_then_complete(client, sim, harness):
     task = start_submission(client, opportunity_id)
     assert task["TaskStatus"] == "IN_PROGRESS"
     assert "EngagementId" not in task
-    assert (
-        client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)["LifeCycle"][
-            "ReviewStatus"
-        ]
-        == "Pending Submission"
-    )
+    assert lifecycle(client, opportunity_id)["ReviewStatus"] == "Pending Submission"
     harness.clock.advance(30)
     summary = client.list_engagement_from_opportunity_tasks(
         Catalog="Sandbox", OpportunityIdentifier=[opportunity_id]
     )["TaskSummaries"][0]
     assert summary["TaskStatus"] == "COMPLETE"
     assert summary["EngagementId"].startswith("eng-")
-    assert (
-        client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)["LifeCycle"][
-            "ReviewStatus"
-        ]
-        == "Submitted"
-    )
+    assert lifecycle(client, opportunity_id)["ReviewStatus"] == "Submitted"
 
 
 def test_approval_control_accepts_the_submission_invitation(client, sim):
@@ -128,63 +118,39 @@ def test_approval_control_accepts_the_submission_invitation(client, sim):
     )
 
 
-def test_create_get_and_list_engagements(client):
-    created = client.create_engagement(
-        Catalog="Sandbox",
-        ClientToken="eng-token",
-        Title="Joint pursuit",
-        Description="Co-sell with a partner",
-        Contexts=[
-            {
-                "Type": "CustomerProject",
-                "Payload": {
-                    "CustomerProject": {
-                        "Customer": {
-                            "Industry": "Retail",
-                            "CompanyName": "Shop",
-                            "WebsiteUrl": "https://shop.example.com",
-                            "CountryCode": "DE",
-                        },
-                        "Project": {
-                            "Title": "Shop",
-                            "BusinessProblem": "Needs a scalable storefront on AWS.",
-                            "TargetCompletionDate": "2025-10-01",
-                        },
-                    }
-                },
-            }
-        ],
-    )
-    assert created["Id"].startswith("eng-")
-    assert (
-        client.create_engagement(
-            Catalog="Sandbox",
-            ClientToken="eng-token",
-            Title="Joint pursuit",
-            Description="Co-sell with a partner",
-            Contexts=[
-                {
-                    "Type": "CustomerProject",
-                    "Payload": {
-                        "CustomerProject": {
-                            "Customer": {
-                                "Industry": "Retail",
-                                "CompanyName": "Shop",
-                                "WebsiteUrl": "https://shop.example.com",
-                                "CountryCode": "DE",
-                            },
-                            "Project": {
-                                "Title": "Shop",
-                                "BusinessProblem": "Needs a scalable storefront on AWS.",
-                                "TargetCompletionDate": "2025-10-01",
-                            },
-                        }
+SHOP_ENGAGEMENT = {
+    "Catalog": "Sandbox",
+    "ClientToken": "eng-token",
+    "Title": "Joint pursuit",
+    "Description": "Co-sell with a partner",
+    "Contexts": [
+        {
+            "Type": "CustomerProject",
+            "Payload": {
+                "CustomerProject": {
+                    "Customer": {
+                        "Industry": "Retail",
+                        "CompanyName": "Shop",
+                        "WebsiteUrl": "https://shop.example.com",
+                        "CountryCode": "DE",
+                    },
+                    "Project": {
+                        "Title": "Shop",
+                        "BusinessProblem": "Needs a scalable storefront on AWS.",
+                        "TargetCompletionDate": "2025-10-01",
                     },
                 }
-            ],
-        )["Id"]
-        == created["Id"]
-    )
+            },
+        }
+    ],
+}
+
+
+def test_create_get_and_list_engagements(client):
+    created = client.create_engagement(**SHOP_ENGAGEMENT)
+    assert created["Id"].startswith("eng-")
+    # The same client token again: the same engagement, not a second one.
+    assert client.create_engagement(**SHOP_ENGAGEMENT)["Id"] == created["Id"]
     engagement = client.get_engagement(Catalog="Sandbox", Identifier=created["Arn"])
     assert engagement["Title"] == "Joint pursuit" and engagement["CreatedBy"] == "123456789012"
     listed = client.list_engagements(Catalog="Sandbox", ContextTypes=["CustomerProject"])

@@ -7,7 +7,13 @@ import datetime as dt
 
 import pytest
 
-from .conftest import codes_by_field, field_names, opportunity_request, update_payload_from
+from .conftest import (
+    codes_by_field,
+    field_names,
+    lifecycle,
+    opportunity_request,
+    update_payload_from,
+)
 
 
 def _create(client, token="token-1", **overrides) -> dict:
@@ -68,12 +74,7 @@ def test_update_round_trips_last_modified_date_and_moves_it(client):
     payload["LifeCycle"]["Stage"] = "Qualified"
     response = client.update_opportunity(**payload)
     assert response["LastModifiedDate"] > opportunity["LastModifiedDate"]
-    assert (
-        client.get_opportunity(Catalog="Sandbox", Identifier=opportunity["Id"])["LifeCycle"][
-            "Stage"
-        ]
-        == "Qualified"
-    )
+    assert lifecycle(client, opportunity["Id"])["Stage"] == "Qualified"
 
 
 def test_stale_last_modified_date_raises_conflict(client):
@@ -183,12 +184,7 @@ def test_approved_locks_the_documented_fields(client, sim):
     free = update_payload_from(current)
     free["LifeCycle"]["Stage"] = "Committed"
     client.update_opportunity(**free)
-    assert (
-        client.get_opportunity(Catalog="Sandbox", Identifier=opportunity["Id"])["LifeCycle"][
-            "Stage"
-        ]
-        == "Committed"
-    )
+    assert lifecycle(client, opportunity["Id"])["Stage"] == "Committed"
 
 
 def test_sandbox_update_may_set_review_status_but_aws_catalog_keeps_it(client):
@@ -196,12 +192,7 @@ def test_sandbox_update_may_set_review_status_but_aws_catalog_keeps_it(client):
     payload = update_payload_from(sandbox)
     payload["LifeCycle"]["ReviewStatus"] = "Approved"
     client.update_opportunity(**payload)
-    assert (
-        client.get_opportunity(Catalog="Sandbox", Identifier=sandbox["Id"])["LifeCycle"][
-            "ReviewStatus"
-        ]
-        == "Approved"
-    )
+    assert lifecycle(client, sandbox["Id"])["ReviewStatus"] == "Approved"
 
     created = client.create_opportunity(**opportunity_request("aws-token", Catalog="AWS"))
     production = client.get_opportunity(Catalog="AWS", Identifier=created["Id"])
@@ -302,18 +293,15 @@ def test_list_opportunities_filters(client, harness, sim):
     assert ids(CustomerCompanyName=["Globex"]) == {new["Id"]}
 
 
+def _assign(client, opportunity: dict, email: str, first: str, last: str, **more) -> None:
+    assignee = {"Email": email, "FirstName": first, "LastName": last}
+    assignee |= {"BusinessTitle": "PartnerAccountManager", **more}
+    client.assign_opportunity(Catalog="Sandbox", Identifier=opportunity["Id"], Assignee=assignee)
+
+
 def test_assign_opportunity_replaces_the_owner_with_a_registered_user(client, sim):
     opportunity = _create(client)
-    client.assign_opportunity(
-        Catalog="Sandbox",
-        Identifier=opportunity["Id"],
-        Assignee={
-            "Email": "sam.manager@example.com",
-            "FirstName": "X",
-            "LastName": "Y",
-            "BusinessTitle": "PartnerAccountManager",
-        },
-    )
+    _assign(client, opportunity, "sam.manager@example.com", "X", "Y")
     after = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity["Id"])
     assert [m["Email"] for m in after["OpportunityTeam"]] == ["sam.manager@example.com"]
     assert after["OpportunityTeam"][0]["FirstName"] == "Sam"  # from the user's profile
@@ -322,80 +310,48 @@ def test_assign_opportunity_replaces_the_owner_with_a_registered_user(client, si
 
 def test_assign_to_an_unregistered_user_is_rejected(client, sim):
     opportunity = _create(client)
-    assignee = {
-        "Email": "new.hire@example.com",
-        "FirstName": "New",
-        "LastName": "Hire",
-        "BusinessTitle": "PartnerAccountManager",
-    }
     with pytest.raises(client.exceptions.ValidationException) as caught:
-        client.assign_opportunity(
-            Catalog="Sandbox", Identifier=opportunity["Id"], Assignee=assignee
-        )
+        _assign(client, opportunity, "new.hire@example.com", "New", "Hire")
     assert field_names(caught.value) == {"Assignee.Email"}
     sim.register_partner_user("new.hire@example.com", "New", "Hire")
-    client.assign_opportunity(Catalog="Sandbox", Identifier=opportunity["Id"], Assignee=assignee)
+    _assign(client, opportunity, "new.hire@example.com", "New", "Hire")
 
 
 def test_assign_validates_the_assignee_contact(client):
     opportunity = _create(client)
     with pytest.raises(client.exceptions.ValidationException) as caught:
-        client.assign_opportunity(
-            Catalog="Sandbox",
-            Identifier=opportunity["Id"],
-            Assignee={
-                "Email": "Owner@Example.com",
-                "FirstName": "O",
-                "LastName": "W",
-                "BusinessTitle": "x",
-                "Phone": "555",
-            },
-        )
+        _assign(client, opportunity, "Owner@Example.com", "O", "W", BusinessTitle="x", Phone="555")
     assert field_names(caught.value) == {"Assignee.Email", "Assignee.Phone"}
+
+
+def _relate(call, opportunity: dict, entity_type: str, identifier: str) -> None:
+    """``call``: the client's associate_opportunity or disassociate_opportunity."""
+    call(
+        Catalog="Sandbox",
+        OpportunityIdentifier=opportunity["Id"],
+        RelatedEntityType=entity_type,
+        RelatedEntityIdentifier=identifier,
+    )
+
+
+def _related(client, opportunity: dict) -> dict:
+    current = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity["Id"])
+    return current["RelatedEntityIdentifiers"]
 
 
 def test_associate_and_disassociate(client):
     opportunity = _create(client)
-    client.associate_opportunity(
-        Catalog="Sandbox",
-        OpportunityIdentifier=opportunity["Id"],
-        RelatedEntityType="Solutions",
-        RelatedEntityIdentifier="S-1234567",
-    )
-    client.associate_opportunity(
-        Catalog="Sandbox",
-        OpportunityIdentifier=opportunity["Id"],
-        RelatedEntityType="AwsProducts",
-        RelatedEntityIdentifier="AmazonRedshift",
-    )
-    related = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity["Id"])[
-        "RelatedEntityIdentifiers"
-    ]
+    _relate(client.associate_opportunity, opportunity, "Solutions", "S-1234567")
+    _relate(client.associate_opportunity, opportunity, "AwsProducts", "AmazonRedshift")
+    related = _related(client, opportunity)
     assert related["Solutions"] == ["S-1234567"] and related["AwsProducts"] == ["AmazonRedshift"]
-    client.disassociate_opportunity(
-        Catalog="Sandbox",
-        OpportunityIdentifier=opportunity["Id"],
-        RelatedEntityType="AwsProducts",
-        RelatedEntityIdentifier="AmazonRedshift",
-    )
-    related = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity["Id"])[
-        "RelatedEntityIdentifiers"
-    ]
+    _relate(client.disassociate_opportunity, opportunity, "AwsProducts", "AmazonRedshift")
+    related = _related(client, opportunity)
     assert related["AwsProducts"] == []
     with pytest.raises(client.exceptions.ResourceNotFoundException):
-        client.associate_opportunity(
-            Catalog="Sandbox",
-            OpportunityIdentifier=opportunity["Id"],
-            RelatedEntityType="Solutions",
-            RelatedEntityIdentifier="S-999",
-        )
+        _relate(client.associate_opportunity, opportunity, "Solutions", "S-999")
     with pytest.raises(client.exceptions.ValidationException):
-        client.associate_opportunity(
-            Catalog="Sandbox",
-            OpportunityIdentifier=opportunity["Id"],
-            RelatedEntityType="Solutions",
-            RelatedEntityIdentifier="solution-1",
-        )
+        _relate(client.associate_opportunity, opportunity, "Solutions", "solution-1")
 
 
 def test_association_limits(client):
@@ -459,12 +415,7 @@ def test_submit_needs_a_solution_and_moves_to_submitted(client):
     client.submit_opportunity(
         Catalog="Sandbox", Identifier=opportunity_id, InvolvementType="For Visibility Only"
     )
-    assert (
-        client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)["LifeCycle"][
-            "ReviewStatus"
-        ]
-        == "Submitted"
-    )
+    assert lifecycle(client, opportunity_id)["ReviewStatus"] == "Submitted"
     summary = client.get_aws_opportunity_summary(
         Catalog="Sandbox", RelatedOpportunityIdentifier=opportunity_id
     )

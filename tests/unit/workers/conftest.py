@@ -8,7 +8,9 @@ assertions.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 
 import fakeredis
 import pytest
@@ -70,3 +72,12 @@ def make_limiter(request: pytest.FixtureRequest, fake_clock: FakeClock, fake_poo
         return limiter
 
     return make
+
+
+def run_in_threads(target: Callable[[], None], count: int) -> None:
+    """Run ``target`` in ``count`` threads at once and wait for all of them."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -9,7 +9,7 @@ import pytest
 from workers.errors import RetryableError
 from workers.limiter import DEFAULT_LIMITS_CONFIG, build_limiter, parse_limits_config
 
-from .conftest import FakeClock
+from .conftest import FakeClock, run_in_threads
 
 TWO_PER_SECOND = {"g": {"limits": ["2 per 1 second"]}}
 
@@ -234,11 +234,7 @@ def test_threads_sharing_one_memory_limiter_get_one_token_per_second(fake_clock)
         for _ in range(20):
             grants.append(limiter.acquire("pc-write").allowed)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(worker, 8)
 
     assert grants.count(True) == 1
     assert len(grants) == 160

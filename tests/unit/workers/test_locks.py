@@ -16,7 +16,7 @@ from workers.locks import (
     opportunity_lock_name,
 )
 
-from .conftest import FakeClock
+from .conftest import FakeClock, run_in_threads
 
 NAME = opportunity_lock_name("AWS", "O1234567")
 
@@ -80,28 +80,32 @@ def test_expired_holder_cannot_release_the_next_holders_lock(make_factory, fake_
     assert "expired before release" in caplog.text
 
 
-def test_extend_keeps_a_long_holder_in_possession(make_factory, fake_clock):
+@pytest.mark.parametrize(
+    ("held_for", "extend_by", "replace_ttl", "until_just_before_expiry", "until_just_after"),
+    [
+        # 16 s in: past the original TTL, inside the extension (added to what is left).
+        pytest.param(8, 10, False, 8, 4.1, id="extend-keeps-a-long-holder-in-possession"),
+        # A replaced TTL counts from the extension, not from what was left.
+        pytest.param(9, 5, True, 4.9, 0.2, id="extend-with-replace-sets-a-fresh-ttl"),
+    ],
+)
+def test_extend_keeps_the_lock_until_the_new_expiry(
+    make_factory,
+    fake_clock,
+    held_for,
+    extend_by,
+    replace_ttl,
+    until_just_before_expiry,
+    until_just_after,
+):
     first, second = make_factory(), make_factory()
     with first.try_lock(NAME, ttl_seconds=10) as held:
-        fake_clock.advance(8)
-        assert held.extend(10)
-        fake_clock.advance(8)  # 16 s in: past the original TTL, inside the extension
+        fake_clock.advance(held_for)
+        assert held.extend(extend_by, replace_ttl=replace_ttl)
+        fake_clock.advance(until_just_before_expiry)
         with second.try_lock(NAME, ttl_seconds=10) as other:
             assert not other
-        fake_clock.advance(4.1)
-        with second.try_lock(NAME, ttl_seconds=10) as other:
-            assert other
-
-
-def test_extend_with_replace_sets_a_fresh_ttl(make_factory, fake_clock):
-    first, second = make_factory(), make_factory()
-    with first.try_lock(NAME, ttl_seconds=10) as held:
-        fake_clock.advance(9)
-        assert held.extend(5, replace_ttl=True)
-        fake_clock.advance(4.9)
-        with second.try_lock(NAME, ttl_seconds=10) as other:
-            assert not other
-        fake_clock.advance(0.2)
+        fake_clock.advance(until_just_after)
         with second.try_lock(NAME, ttl_seconds=10) as other:
             assert other
 
@@ -151,11 +155,7 @@ def test_only_one_thread_gets_the_in_process_lock():
             winners.append(bool(held))
             both_tried.wait()
 
-    threads = [threading.Thread(target=contend) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(contend, 8)
 
     assert winners.count(True) == 1
 

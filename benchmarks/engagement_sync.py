@@ -1,6 +1,7 @@
 """Benchmark: the engagement cycle at 10,000 linked opportunities.
 
-Both simulators run in-process over HTTP (the unmodified boto3 client and
+The service runs as `sync_calls` runs it, on the integration tests' Stack:
+both simulators in-process over HTTP (the unmodified boto3 client and
 pcsync's HubSpot client talk to them as to the real APIs), with their quotas
 and pcsync's limiter raised so the run measures work, not waiting. 10,000
 linked, approved, engaged opportunities are seeded straight into the
@@ -23,24 +24,17 @@ duration. Not a test: run on demand.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from ingest import create_app
+from benchmarks.sync_calls import running_bench
 from models.engagements import EngagementState
 from models.links import OpportunityLink
-from models.migrate import upgrade
 from models.sync_state import set_state
 from pcsync import runtime
-from pcsync.config import load_settings
-from simulators import hubspot as hubspot_sim
-from simulators import partner_central as pc_sim
 from simulators.partner_central.operations.common import (
     add_engagement_member,
     partner_member,
@@ -52,10 +46,8 @@ from simulators.partner_central.operations.opportunities import new_opportunity_
 from simulators.partner_central.operations.submission import opportunity_invitation_payload
 from simulators.partner_central.quotas import READ_OPERATIONS
 from simulators.partner_central.timestamps import to_iso
-from simulators.serving import serve_in_thread
 from workers.clients.partner_central import READ_OPERATIONS as LIMITED_READS
 from workers.engine.engagement_status import team_hash
-from workers.limiter import build_limiter
 from workers.sync.context import Run
 from workers.sync.engagements import (
     ENGAGEMENT_WATERMARK_KEY,
@@ -63,10 +55,7 @@ from workers.sync.engagements import (
     WATERMARK_KEY,
     run_engagement_sync,
 )
-from workers.sync.hubspot_setup import ensure_deal_properties
 
-HUBSPOT_TOKEN = "bench-hubspot-token"
-UNLIMITED = {"limits": ["1000000 per 1 second"]}
 AWS_MEMBER = {"CompanyName": "AWS", "WebsiteUrl": "https://aws.amazon.com", "AccountId": "aws"}
 TEAM = "Members: AWS; Example Partner Inc."
 REAL_READ_QUOTA_PER_SECOND = 10
@@ -254,46 +243,14 @@ def main() -> None:
     parser.add_argument("--opportunities", type=int, default=10_000)
     parser.add_argument("--changed", type=float, default=0.01, help="fraction changed")
     args = parser.parse_args()
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "BENCH",
-        "AWS_SECRET_ACCESS_KEY": "BENCH",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ.setdefault(name, value)
+    with running_bench(debounce_seconds=2.0) as bench:
+        # Seeding is no one's edit, and the cycles' own writes are not measured
+        # through the ingest: no webhooks.
+        bench.hubspot.set_webhook_url(None)
+        run_cycles(bench.app, bench.pc, bench.hubspot, args)
 
-    workdir = tempfile.mkdtemp(prefix="pcsync-engagement-bench-")
-    pc_app = pc_sim.create_app(
-        write_per_second=1_000_000,
-        write_per_day=10**9,
-        read_per_second=1_000_000,
-        read_per_day=10**9,
-    )
-    hub_app = hubspot_sim.create_app(
-        access_token=HUBSPOT_TOKEN, ten_second_limit=10**9, daily_limit=10**9
-    )
-    pc_server, hub_server = serve_in_thread(pc_app), serve_in_thread(hub_app)
-    database_url = f"sqlite:///{workdir}/bench.sqlite3"
-    upgrade(database_url)
-    settings = load_settings(
-        {
-            "PCSYNC_DATA_DIR": workdir,
-            "DATABASE_URL": database_url,
-            "CELERY_BROKER_URL": "memory://",
-            "HUBSPOT_API_BASE_URL": hub_server.url,
-            "HUBSPOT_ACCESS_TOKEN": HUBSPOT_TOKEN,
-            "PC_ENDPOINT_URL": pc_server.url,
-            "PCSYNC_LOG_LEVEL": "WARNING",
-        }
-    )
-    app = create_app(settings)
-    # The quotas are raised on both sides: this measures calls and work.
-    app.extensions["pcsync.limiter"] = build_limiter(
-        None, {"pc-read": UNLIMITED, "pc-write": UNLIMITED, "hubspot": UNLIMITED}
-    )
-    pc, hub = pc_app.extensions["pc_simulator"], hub_app.extensions["hubspot_simulator"]
-    with app.app_context():
-        ensure_deal_properties(runtime.hubspot())
 
+def run_cycles(app, pc, hub, args) -> None:
     started = time.perf_counter()
     seeded = seed_partner_central(pc, args.opportunities)
     seed_hubspot_and_database(app, hub, seeded)
@@ -319,9 +276,6 @@ def main() -> None:
         operations = ", ".join(f"{op} {n}" for op, n in sorted(result["pc_by_operation"].items()))
         hubspot = ", ".join(f"{call} {n}" for call, n in sorted(result["hubspot_by_call"].items()))
         print(f"{result['label']}:\n  Partner Central: {operations}\n  HubSpot: {hubspot or '-'}")
-    for server in (pc_server, hub_server):
-        server.stop()
-    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

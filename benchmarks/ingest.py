@@ -112,8 +112,11 @@ class Server:
             try:
                 requests.get(self.public + "/healthz", timeout=1)
                 return process
-            except requests.ConnectionError:
+            # A worker still importing (on a busy machine) may hold the
+            # accepted connection past the timeout.
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.2)
+        process.terminate()
         raise RuntimeError("gunicorn did not start")
 
     def batches_recorded(self, path: str) -> int:

@@ -26,6 +26,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from benchmarks.services import backends, free_port
+from benchmarks.sync_calls import COMPANY, PRIMARY_COMPANY, deal_properties
 from ingest import create_app
 from pcsync import runtime
 from pcsync.config import load_settings
@@ -105,12 +106,13 @@ def run(args, workdir: str, env_base: dict[str, str], label: str) -> None:
     worker = subprocess.Popen([*cli, "worker", "--concurrency", "2"], env=env, **quiet)
     try:
         time.sleep(3)  # both up before the first webhook
-        company = sim.create_object("companies", {"name": "Acme", "domain": "acme.example.com"})
+        # Deals and a company with what AWS requires, so each becomes an opportunity.
+        company = sim.create_object("companies", COMPANY)
         deals = [
             sim.create_object(
                 "deals",
-                {"dealname": f"Memory deal {n} #AWS", "amount": "1000", "pipeline": "default"},
-                [{"to": {"id": company["id"]}, "types": [_PRIMARY_COMPANY]}],
+                deal_properties(n),
+                [{"to": {"id": company["id"]}, "types": [PRIMARY_COMPANY]}],
             )["id"]
             for n in range(args.deals)
         ]
@@ -139,9 +141,6 @@ def run(args, workdir: str, env_base: dict[str, str], label: str) -> None:
         sim.close()
         for server in servers:
             server.stop()
-
-
-_PRIMARY_COMPANY = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}
 
 
 def _deal_reads(sim) -> int:

@@ -2,7 +2,8 @@
 reconciliation cycle, with 10,000 linked opportunities of which 1% changed
 (issue 4).
 
-The whole service runs in this one process on embedded parts, so it runs
+The whole service runs in this one process as the integration tests' Stack
+builds it (`tests/integration/stack.py`), on embedded parts so it runs
 anywhere: both simulators served over HTTP, the ingest served over HTTP (the
 HubSpot simulator's signed webhooks reach it), a SQLite file, the in-memory
 Celery broker, the in-process limiter and locks, and a real Celery worker
@@ -44,35 +45,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import sqlalchemy as sa
-from botocore.config import Config
-from celery.contrib.testing.worker import start_worker
 from celery.signals import before_task_publish, task_postrun
 
-from benchmarks.services import free_port
-from ingest import create_app
 from models.links import OpportunityLink
 from models.migrate import upgrade
 from models.sync_state import set_state
 from pcsync import runtime
 from pcsync.config import load_settings
-from pcsync.hubspot_properties import AWS_REQUIREMENT_DEAL_PROPERTIES, INPUT_DEAL_PROPERTIES
-from simulators import hubspot as hubspot_sim
-from simulators import partner_central as pc_sim
-from simulators.serving import RunningServer, serve_in_thread
+from tests.conftest import TEST_CLIENT_SECRET
+from tests.integration.factories import COMPANY, CONTACT
+from tests.integration.stack import HUBSPOT_TOKEN, Stack, serve_stack
 from workers.engine import (
     build_create_request,
     client_token,
     extract_pc_fields,
     map_hubspot_to_pc,
 )
-from workers.limiter import build_limiter
-from workers.sync.hubspot_setup import ensure_deal_properties
 from workers.sync.reconciliation import WATERMARK_KEY, iso_ms
 
-HUBSPOT_TOKEN = "bench-hubspot-token"
-CLIENT_SECRET = "bench-client-secret-0123456789"
 PORTAL_ID = "62515"
 HUBSPOT_APP_ID = 1001  # the simulator marks API changes with this app id
 CATALOG = "Sandbox"
@@ -146,43 +137,11 @@ class TaskTracker:
 
 
 @dataclass
-class Bench:
-    app: object
-    pc_app: object
-    hubspot_app: object
-    servers: list[RunningServer] = field(default_factory=list)
+class Bench(Stack):
+    """The integration tests' Stack, with the task runs counted so the work
+    can be drained."""
+
     tracker: TaskTracker = field(default_factory=TaskTracker)
-
-    @property
-    def pc(self):
-        return self.pc_app.extensions["pc_simulator"]
-
-    @property
-    def hubspot(self):
-        return self.hubspot_app.extensions["hubspot_simulator"]
-
-    def boto(self):
-        return boto3.client(
-            "partnercentral-selling",
-            region_name="us-east-1",
-            endpoint_url=self.app.extensions["pcsync.settings"].pc_endpoint_url,
-            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-        )
-
-    @contextmanager
-    def worker(self, pool: str = "solo", concurrency: int = 1):
-        celery = self.app.extensions["celery"]
-        with (
-            self.app.app_context(),
-            start_worker(
-                celery,
-                pool=pool,
-                concurrency=concurrency,
-                perform_ping_check=False,
-                shutdown_timeout=30,
-            ),
-        ):
-            yield
 
     def clear_call_logs(self) -> None:
         self.pc.call_log.clear()
@@ -201,15 +160,6 @@ class Bench:
             time.sleep(0.05)
         raise RuntimeError(f"work not drained within {timeout}s")
 
-    def rows(self, sql: str, **params) -> list[dict]:
-        with self.app.extensions["pcsync.db"].engine.connect() as connection:
-            return [dict(r._mapping) for r in connection.execute(sa.text(sql), params)]
-
-    def stop(self) -> None:
-        self.hubspot.close()
-        for server in self.servers:
-            server.stop()
-
 
 @contextmanager
 def running_bench(debounce_seconds: float, raised: bool = True):
@@ -224,87 +174,48 @@ def running_bench(debounce_seconds: float, raised: bool = True):
 
 
 def build_bench(workdir: str, debounce_seconds: float, raised: bool = True) -> Bench:
-    """The service on embedded parts in this process. ``raised``: quotas and
-    limiter far above the load (call counts); else the real quotas and
-    pcsync's own limiter in the data dir (pacing, latency)."""
+    """The integration tests' Stack on embedded parts in this process.
+    ``raised``: quotas and limiter far above the load (call counts); else the
+    real quotas and pcsync's own limiter in the data dir (pacing, latency)."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         os.environ.setdefault(name, value)
-    pc_app = pc_sim.create_app()
-    hubspot_app = hubspot_sim.create_app(
-        access_token=HUBSPOT_TOKEN, client_secret=CLIENT_SECRET, webhook_batch_delay=0.1
-    )
-    pc_server, hubspot_server = serve_in_thread(pc_app), serve_in_thread(hubspot_app)
-    ingest_port = free_port()
     database_url = f"sqlite:///{workdir}/pcsync.sqlite3"
     upgrade(database_url)
-    settings = load_settings(
-        {
-            "PCSYNC_DATA_DIR": f"{workdir}/var",
-            "DATABASE_URL": database_url,
-            "CELERY_BROKER_URL": "memory://",
-            "HUBSPOT_API_BASE_URL": hubspot_server.url,
-            "HUBSPOT_ACCESS_TOKEN": HUBSPOT_TOKEN,
-            "HUBSPOT_CLIENT_SECRET": CLIENT_SECRET,
-            "HUBSPOT_PORTAL_ID": PORTAL_ID,
-            # As deployed: pcsync's own writes coming back are not synced again.
-            "HUBSPOT_APP_ID": str(HUBSPOT_APP_ID),
-            "PC_ENDPOINT_URL": pc_server.url,
-            "PC_CATALOG": CATALOG,
-            "PCSYNC_PUBLIC_URL": f"http://127.0.0.1:{ingest_port}",
-            "PCSYNC_DEBOUNCE_SECONDS": str(debounce_seconds),
-            "PCSYNC_LOG_LEVEL": "ERROR",
-        }
-    )
-    app = create_app(settings)
-    if raised:
-        # runtime.limiter() caches whatever is here: every client built later
-        # (HubSpot, Partner Central) takes its tokens from this raised limiter.
-        app.extensions["pcsync.limiter"] = build_limiter(None, RAISED_LIMITS)
-    ingest_server = serve_in_thread(app, port=ingest_port)
-    bench = Bench(app, pc_app, hubspot_app, [pc_server, hubspot_server, ingest_server])
+
+    def settings_for(hubspot_url: str, pc_url: str, public_url: str):
+        return load_settings(
+            {
+                "PCSYNC_DATA_DIR": f"{workdir}/var",
+                "DATABASE_URL": database_url,
+                "CELERY_BROKER_URL": "memory://",
+                "HUBSPOT_API_BASE_URL": hubspot_url,
+                "HUBSPOT_ACCESS_TOKEN": HUBSPOT_TOKEN,
+                "HUBSPOT_CLIENT_SECRET": TEST_CLIENT_SECRET,
+                "HUBSPOT_PORTAL_ID": PORTAL_ID,
+                # As deployed: pcsync's own writes coming back are not synced again.
+                "HUBSPOT_APP_ID": str(HUBSPOT_APP_ID),
+                "PC_ENDPOINT_URL": pc_url,
+                "PC_CATALOG": CATALOG,
+                "PCSYNC_PUBLIC_URL": public_url,
+                "PCSYNC_DEBOUNCE_SECONDS": str(debounce_seconds),
+                "PCSYNC_LOG_LEVEL": "ERROR",
+            }
+        )
+
+    bench = serve_stack(settings_for, limits=RAISED_LIMITS if raised else None, stack_type=Bench)
     bench.pc.set_quotas(**RAISED_PC_QUOTAS)  # seeding creates at full speed
     if raised:
         bench.hubspot.set_rate_limits(ten_second_limit=10_000_000, daily_limit=100_000_000)
-    with app.app_context():
-        ensure_deal_properties(runtime.hubspot())
-    # Subscriptions as a deployment has them: the defaults plus pcsync's
-    # input properties (the output ones are pcsync's own writes).
-    sim = bench.hubspot
-    keys = ("subscriptionType", "propertyName")
-    specs = [{k: s[k] for k in keys if s.get(k)} for s in sim.list_subscriptions()]
-    inputs = [
-        {"subscriptionType": "deal.propertyChange", "propertyName": p["name"]}
-        for p in (*INPUT_DEAL_PROPERTIES, *AWS_REQUIREMENT_DEAL_PROPERTIES)
-    ]
-    sim.set_subscriptions(specs + inputs)
     return bench
 
 
 # -- seeding ------------------------------------------------------------------------------
 
 
-COMPANY = {
-    "name": "Acme Analytics",
-    "domain": "acme-analytics.example.com",
-    "website": "acme-analytics.example.com",
-    "industry": "COMPUTER_SOFTWARE",
-    "country": "United States",
-    "city": "Seattle",
-    "state": "Washington",
-    "zip": "98101",
-    "address": "100 Pine Street",
-}
-CONTACT = {
-    "email": "Jordan.Lee@Acme-Analytics.example.com",
-    "firstname": "Jordan",
-    "lastname": "Lee",
-    "phone": "(206) 555-0142",
-    "jobtitle": "VP Engineering",
-}
 PRIMARY_COMPANY = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}
 DEAL_CONTACT = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}
 
@@ -532,27 +443,20 @@ def job_title_edits(count: int) -> list[dict]:
 
 
 def edit_in_partner_central(bench: Bench, opportunity_ids: list[str]) -> None:
-    """Another Partner Central user edits each opportunity: a full
-    UpdateOpportunity of the current state with the stage (half of them) or
-    the next steps (the other half) changed."""
-    client = bench.boto()
-    not_request_members = {
-        "ResponseMetadata",
-        "Arn",
-        "CreatedDate",
-        "OpportunityTeam",
-        "RelatedEntityIdentifiers",
-        "Id",
-    }
+    """Another Partner Central user edits each opportunity: the stage (half
+    of them) or the next steps (the other half) changed."""
+
+    def edit(number: int):
+        def mutate(request: dict) -> None:
+            if number % 2:
+                request["LifeCycle"]["NextSteps"] = f"Architecture review booked (edit {number})"
+            else:
+                request["LifeCycle"]["Stage"] = "Technical Validation"
+
+        return mutate
+
     for number, opportunity_id in enumerate(opportunity_ids):
-        current = client.get_opportunity(Catalog=CATALOG, Identifier=opportunity_id)
-        request = {k: v for k, v in current.items() if k not in not_request_members}
-        request["Identifier"] = opportunity_id
-        if number % 2:
-            request["LifeCycle"]["NextSteps"] = f"Architecture review booked (edit {number})"
-        else:
-            request["LifeCycle"]["Stage"] = "Technical Validation"
-        client.update_opportunity(**request)
+        bench.aws_edit(opportunity_id, edit(number))
 
 
 def measure_reconciliation(bench: Bench, name: str, changed: list[str]) -> Measurement:

@@ -22,7 +22,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     from ingest import api, files, health, hubspot_webhook, metrics, pc_events
     from ingest.console import init_console
 
-    app = create_base_app(settings, clock)
+    # No pre-ping: a request that meets a connection the server closed is
+    # retried once (the webhook) or answered 503 like any database outage.
+    app = create_base_app(settings, clock, pre_ping=False)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(hubspot_webhook.blueprint)
     app.register_blueprint(pc_events.blueprint)

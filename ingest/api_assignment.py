@@ -28,7 +28,7 @@ from ingest.api_common import (
 from models.schemas import PC_OPPORTUNITY_ID
 from pcsync import runtime
 from pcsync.config import ASSIGNEE_BUSINESS_TITLES
-from tasks.assignment import assignment_task
+from workers.dispatch import assignment_task
 from workers.publishing import publish_after_commit
 from workers.sync.assignees import email_is_valid
 from workers.sync.assignment import ACTION, assignment_view

@@ -18,7 +18,7 @@ from ingest.api_common import SECURITY, operator_actor, operator_blueprint
 from ingest.paging import PageArgs, page_fields, page_of
 from models.conflicts import conflict_query, conflict_view
 from pcsync import runtime
-from tasks.conflicts import request_resolution
+from workers.dispatch import request_resolution
 from workers.sync.conflict_resolution import CHOICES, Resolution, ResolutionError
 
 blueprint = operator_blueprint(

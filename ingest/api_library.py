@@ -29,7 +29,7 @@ from ingest.api_common import SECURITY, operator_actor, operator_blueprint, oper
 from models.resources import LibraryResource, ResourceAttachment
 from pcsync import runtime
 from pcsync.resource_store import new_key
-from tasks.resources import queue_mirror
+from workers.dispatch import queue_mirror
 from workers.sync.library import CATEGORIES, resource_view
 
 blueprint = operator_blueprint(

@@ -19,8 +19,7 @@ from sqlalchemy import select
 from ingest.api_common import SECURITY, documented, operator_blueprint, operator_run
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
-from tasks.referrals import request_decision
-from tasks.submission import queue_submission
+from workers.dispatch import queue_submission, request_decision
 from workers.errors import DecisionRefused
 from workers.sync import referrals
 from workers.sync.deals import find_link

@@ -27,7 +27,7 @@ from ingest.api_common import (
 )
 from models.resources import RelatedEntityBase
 from pcsync import runtime
-from tasks.resources import queue_related_entity_change
+from workers.dispatch import queue_related_entity_change
 from workers.engine.related_entities import KINDS, as_sets, entity_type_of
 from workers.sync.library import attached_resources
 from workers.sync.resources import ACTION, cached_active_solutions

@@ -19,7 +19,7 @@ from ingest.api_assignment import linked_opportunity
 from ingest.api_common import SECURITY, operator_blueprint, operator_run
 from models.resources import ResourceSnapshot
 from pcsync import runtime
-from tasks.resources import queue_snapshot
+from workers.dispatch import queue_snapshot
 from workers.sync.snapshots import TEMPLATES, request_snapshot, snapshot_view, snapshots_of
 
 blueprint = operator_blueprint(

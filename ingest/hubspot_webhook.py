@@ -19,9 +19,9 @@ from ingest.json_body import MalformedJSON, parse_json
 from ingest.rejections import checked
 from ingest.responses import accept, batch_counts, error
 from ingest.signatures import SignatureError, SignedRequest, verify
-from models.inbox import record_new_events
+from models.inbox import record_and_mark
 from pcsync import runtime
-from tasks.hubspot_sync import queue_object_syncs
+from workers.dispatch import publish_object_syncs
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("hubspot_webhook", __name__)
@@ -116,8 +116,13 @@ def record_and_enqueue(events: list[dict], plain_body: bool = False) -> dict:
             known_to_fit="payload" if payload_fits(event, plain_body) else "",
         )
         interpreted.setdefault(row["dedup_key"], (row, meaning))
-    with runtime.database().transaction() as session:
-        new_keys, touched = record_new_events(session, interpreted)
-        queued = queue_object_syncs(session, touched, settings.debounce_seconds)
+
+    def record(session) -> tuple[set[str], int]:
+        new_keys, to_queue = record_and_mark(session, interpreted, settings.debounce_seconds)
+        return new_keys, publish_object_syncs(session, to_queue, settings.debounce_seconds)
+
+    # One statement on PostgreSQL; a retry after a closed connection finds
+    # what a cut-off first try wrote as duplicates (the sweeper queues its tasks).
+    new_keys, queued = runtime.database().run(record, single_statement=True)
     new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
     return batch_counts(len(events), new_rows, queued)

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.audit_privacy import PSEUDONYM_KEY
@@ -39,7 +41,7 @@ def ensure_sqlite_directory(url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pre_ping: bool = True) -> Engine:
     ensure_sqlite_directory(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10})
@@ -47,7 +49,7 @@ def make_engine(url: str) -> Engine:
         return engine
     return create_engine(
         url,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_size=5,
         max_overflow=10,
         # Fail fast when the database is down so ingest can answer 503.
@@ -65,18 +67,40 @@ def after_commit(session: Session, action: Callable[[], None]) -> None:
     session.info.setdefault(AFTER_COMMIT, []).append(action)
 
 
+Result = TypeVar("Result")
+
+
+class _ClosedConnection(Exception):
+    """A pooled connection the server had closed (`Database.run` retries)."""
+
+
 class Database:
-    def __init__(self, url: str, *, audit_pseudonym_key: str | None = None):
+    def __init__(self, url: str, *, audit_pseudonym_key: str | None = None, pre_ping: bool = True):
         """`audit_pseudonym_key` set: audit diffs are stored pseudonymised
-        (models/audit_privacy.py); the sessions carry the key to record_audit."""
+        (models/audit_privacy.py); the sessions carry the key to record_audit.
+        `pre_ping` false: a pooled connection is not tested before each use
+        (a round trip); one the server has closed then fails its first
+        statement, which `run` retries once."""
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pre_ping)
         info = {PSEUDONYM_KEY: audit_pseudonym_key} if audit_pseudonym_key else {}
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        # On PostgreSQL a single statement is its own transaction: run in
+        # autocommit, it needs no BEGIN and no COMMIT round trip (and still
+        # waits for its commit to be flushed). Elsewhere, a transaction.
+        single = self.engine
+        if self.engine.dialect.name == "postgresql":
+            single = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.single_statement_sessions = sessionmaker(single, expire_on_commit=False, info=info)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        session = self.sessions()
+    def transaction(self, single_statement: bool = False) -> Iterator[Session]:
+        """A session whose work is committed at the end, or rolled back on
+        any exception. `single_statement`: the caller sends at most one SQL
+        statement on PostgreSQL, which then commits on its own (see __init__);
+        a second statement would not be atomic with it."""
+        makers = self.single_statement_sessions if single_statement else self.sessions
+        session = makers()
         try:
             yield session
             session.commit()
@@ -87,6 +111,29 @@ class Database:
             raise
         finally:
             session.close()
+
+    def run(self, work: Callable[[Session], Result], *, single_statement: bool = False) -> Result:
+        """`work(session)` in a transaction, tried once more on a fresh
+        connection when the pooled one turns out to be closed (the server
+        restarted; SQLAlchemy then also discards the pool's other
+        connections). For idempotent work: a try cut off at its commit may
+        have committed. A database that cannot be reached is raised at once."""
+        try:
+            return self._attempt(work, single_statement, last=False)
+        except _ClosedConnection:
+            return self._attempt(work, single_statement, last=True)
+
+    def _attempt(
+        self, work: Callable[[Session], Result], single_statement: bool, last: bool
+    ) -> Result:
+        with self.transaction(single_statement) as session:
+            session.connection()  # connecting fails here in an outage: not retried
+            try:
+                return work(session)
+            except DBAPIError as exc:
+                if exc.connection_invalidated and not last:
+                    raise _ClosedConnection from exc
+                raise
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

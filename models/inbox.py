@@ -25,8 +25,10 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     case,
+    cast,
     column,
     func,
+    null,
     select,
     true,
     tuple_,
@@ -85,17 +87,26 @@ _INBOX_COLUMNS = [c.name for c in _INBOX.columns if c.name not in ("id", "receiv
 # prepared (a 1,200-parameter multi-row INSERT is parsed anew each time, and
 # that cost more than the database work). SQLite takes the rows as an
 # executemany, which SQLAlchemy sends as one multi-row INSERT.
-def _pg_insert_rows(table, row_columns: list[str], shared_columns: list[str]):
-    """INSERT INTO `table` the rows of the JSON parameter `rows` (objects
-    with `row_columns`), each with the same values for `shared_columns`
-    (parameters of those names)."""
-    rows = (
-        func.jsonb_to_recordset(bindparam("rows", type_=JSONB))
-        .table_valued(*(column(name, table.c[name].type) for name in row_columns))
-        .render_derived(name="batch", with_types=True)
+def _json_rows(name: str, columns: list):
+    """The rows of the JSON parameter `name`, objects with the members
+    `columns` (table columns, whose names and types they take), as a FROM
+    clause."""
+    return (
+        func.jsonb_to_recordset(bindparam(name, type_=JSONB))
+        .table_valued(*(column(c.name, c.type) for c in columns))
+        .render_derived(name=f"{name}_batch", with_types=True)
     )
+
+
+def _pg_insert_rows(table, row_columns: list[str], shared_columns: list[str], rows=None):
+    """INSERT INTO `table` the `rows` (a FROM clause with `row_columns`; by
+    default those of the JSON parameter `rows`), each with the same values for
+    `shared_columns` (parameters of those names)."""
+    rows = rows if rows is not None else _json_rows("rows", [table.c[c] for c in row_columns])
     shared = [bindparam(name, type_=table.c[name].type) for name in shared_columns]
-    return pg_insert(table).from_select([*row_columns, *shared_columns], select(*rows.c, *shared))
+    return pg_insert(table).from_select(
+        [*row_columns, *shared_columns], select(*(rows.c[c] for c in row_columns), *shared)
+    )
 
 
 def _insert_rows(dialect: str, table, row_columns: list[str], shared_columns: list[str]):
@@ -127,13 +138,11 @@ _PENDING_KEY = ["object_type", "object_id"]
 _PENDING_MARK = ["scheduled", "generation", "first_dirty_at", "last_event_at", "enqueued_at"]
 
 
-@cache
-def _mark_statement(dialect: str):
+def _upsert_pending(statement):
     """Create each row, or bump its generation; a row whose task had ended
     (`scheduled` false) is scheduled again with the new due time. SET reads
     the row as it was, so `first_dirty_at` becomes this call's time exactly
     when the row is new or was idle: RETURNING it tells which need a task."""
-    statement = _insert_rows(dialect, _PENDING, _PENDING_KEY, _PENDING_MARK)
     was_idle = _PENDING.c.scheduled.is_(False)
     return statement.on_conflict_do_update(
         index_elements=_PENDING_KEY,
@@ -149,6 +158,38 @@ def _mark_statement(dialect: str):
             ),
         },
     ).returning(_PENDING.c.object_type, _PENDING.c.object_id, _PENDING.c.first_dirty_at)
+
+
+@cache
+def _mark_statement(dialect: str):
+    return _upsert_pending(_insert_rows(dialect, _PENDING, _PENDING_KEY, _PENDING_MARK))
+
+
+@cache
+def _record_and_mark_statement():
+    """PostgreSQL: both of the ingest's writes in one statement. The inbox
+    insert's RETURNING (the new events) picks, from the JSON parameter
+    `touches` (event key, object type, object id), the objects to mark; the
+    result is the new keys (rows with a dedup_key) and the marked objects.
+    One statement is its own transaction: all of it is written or none."""
+    recorded = _record_statement("postgresql").cte("recorded")
+    touches = _json_rows("touches", [_INBOX.c.dedup_key, *(_PENDING.c[c] for c in _PENDING_KEY)])
+    # Distinct (one row may not be updated twice in a statement) and sorted,
+    # so concurrent requests lock shared rows in the same order.
+    objects = (
+        select(touches.c.object_type, touches.c.object_id)
+        .join_from(touches, recorded, touches.c.dedup_key == recorded.c.dedup_key)
+        .distinct()
+        .order_by(touches.c.object_type, touches.c.object_id)
+        .subquery("objects")
+    )
+    marked = _upsert_pending(
+        _pg_insert_rows(_PENDING, _PENDING_KEY, _PENDING_MARK, rows=objects)
+    ).cte("marked")
+    marks = [marked.c.object_type, marked.c.object_id, marked.c.first_dirty_at]
+    return select(recorded.c.dedup_key, *(cast(null(), c.type) for c in marks)).union_all(
+        select(cast(null(), recorded.c.dedup_key.type), *marks)
+    )
 
 
 def record_events(session: Session, rows: list[dict]) -> set[str]:
@@ -171,13 +212,18 @@ def record_new_events(session: Session, interpreted: dict) -> tuple[set[str], li
     that were new and the objects only those events touched, in order, once
     each. A duplicate delivery touches nothing."""
     new_keys = record_events(session, [row for row, _ in interpreted.values()])
+    return new_keys, _touched_by(interpreted, new_keys)
+
+
+def _touched_by(interpreted: dict, new_keys: set[str]) -> list[tuple[str, str]]:
+    """The objects the events of `new_keys` touched, in order, once each."""
     touched = dict.fromkeys(
         key
         for dedup, (_, meaning) in interpreted.items()
         if dedup in new_keys
         for key in meaning.touched
     )
-    return new_keys, list(touched)
+    return list(touched)
 
 
 def mark_pending(
@@ -192,19 +238,55 @@ def mark_pending(
     """
     if not keys:
         return []
+    mark = _pending_mark(due_in)
+    # Sorted, so concurrent requests lock shared rows in the same order.
+    rows = [{"object_type": kind, "object_id": oid} for kind, oid in sorted(set(keys))]
+    result = _execute_rows(session, _mark_statement, rows, mark)
+    return _to_queue(keys, result, mark)
+
+
+def _pending_mark(due_in: float) -> dict:
     now = utcnow()
-    mark = dict(
+    return dict(
         scheduled=True,
         generation=1,
         first_dirty_at=now,
         last_event_at=now,
         enqueued_at=now + timedelta(seconds=due_in),
     )
-    # Sorted, so concurrent requests lock shared rows in the same order.
-    rows = [{"object_type": kind, "object_id": oid} for kind, oid in sorted(set(keys))]
-    result = _execute_rows(session, _mark_statement, rows, mark)
-    to_queue = {(kind, oid) for kind, oid, first_dirty in result if first_dirty == now}
+
+
+def _to_queue(keys, marked_rows, mark: dict) -> list[tuple[str, str]]:
+    """Of `keys`, in order, those whose marked row says they need a task."""
+    now = mark["first_dirty_at"]
+    to_queue = {(kind, oid) for kind, oid, first_dirty in marked_rows if first_dirty == now}
     return [key for key in dict.fromkeys(keys) if key in to_queue]
+
+
+def record_and_mark(
+    session: Session, interpreted: dict, due_in: float
+) -> tuple[set[str], list[tuple[str, str]]]:
+    """`record_new_events`, then `mark_pending` of what the new events
+    touched: (the new keys, the objects to queue a task for). One statement
+    on PostgreSQL (`_record_and_mark_statement`), two elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        new_keys, touched = record_new_events(session, interpreted)
+        return new_keys, mark_pending(session, touched, due_in=due_in)
+    if not interpreted:
+        return set(), []
+    mark = _pending_mark(due_in)
+    touches = [
+        {"dedup_key": dedup, "object_type": kind, "object_id": oid}
+        for dedup, (_, meaning) in interpreted.items()
+        for kind, oid in meaning.touched
+    ]
+    rows = [row for row, _ in interpreted.values()]
+    parameters = {"rows": rows, "touches": touches, "received_at": utcnow(), **mark}
+    result = connection.execute(_record_and_mark_statement(), parameters).all()
+    new_keys = {dedup for dedup, *_ in result if dedup is not None}
+    marked = [marked_row[1:] for marked_row in result if marked_row[0] is None]
+    return new_keys, _to_queue(_touched_by(interpreted, new_keys), marked, mark)
 
 
 def claim_pending(session: Session, object_type: str, object_id: str) -> int | None:

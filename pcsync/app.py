@@ -19,8 +19,13 @@ from pcsync.logs import configure_logging
 
 
 def create_base_app(
-    settings: Settings | None = None, clock: Callable[[], float] | None = None
+    settings: Settings | None = None,
+    clock: Callable[[], float] | None = None,
+    *,
+    pre_ping: bool = True,
 ) -> Flask:
+    """`pre_ping`: test each pooled database connection before use (see
+    `models.db.Database`); the ingest saves that round trip per request."""
     from workers.celery_app import celery_init_app
 
     settings = settings or load_settings()
@@ -29,7 +34,7 @@ def create_base_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["pcsync.settings"] = settings
     app.extensions["pcsync.db"] = Database(
-        settings.database_url, audit_pseudonym_key=settings.audit_pseudonym_key()
+        settings.database_url, audit_pseudonym_key=settings.audit_pseudonym_key(), pre_ping=pre_ping
     )
     if clock is not None:
         app.extensions["pcsync.clock"] = clock

@@ -244,7 +244,7 @@ def sync() -> None:
     help="how far back the first cycle looks (later cycles start at the stored watermark)",
 )
 def sync_reconcile(lookback_hours: float) -> None:
-    """One reconciliation cycle: queue the opportunities changed in Partner Central."""
+    """One reconciliation cycle: pull the opportunities changed in Partner Central."""
     from datetime import timedelta
 
     from workers.sync.context import Run
@@ -258,7 +258,8 @@ def sync_reconcile(lookback_hours: float) -> None:
         sys.exit(1)
     click.echo(
         f"listed {report.listed}, linked {report.linked}, changed {report.changed}, "
-        f"summaries written {report.summaries_written}, queued {report.queued}; "
+        f"pulled {report.merged}, summaries written {report.summaries_written}, "
+        f"queued {report.queued}; "
         f"watermark {report.watermark_before or '(none)'} -> {report.watermark_after or '(none)'}"
     )
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pcsync import runtime
-from pcsync.hubspot_properties import DEAL_PROPERTIES
+from pcsync.deal_properties import DEAL_PROPERTIES
 from workers.errors import SyncError
 
 # One cheap read per scope pcsync needs (deals, contacts, companies, owners);

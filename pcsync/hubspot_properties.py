@@ -9,12 +9,12 @@ Two kinds:
 
 from __future__ import annotations
 
-from workers.engine.deal_inputs import DEAL_INPUTS, DealInput
-
 GROUP = {"name": "aws_partner_central", "label": "AWS Partner Central (pcsync)", "displayOrder": -1}
 
 
-def _property(name: str, label: str, description: str, kind: str = "text", options=()) -> dict:
+def property_definition(
+    name: str, label: str, description: str, kind: str = "text", options=()
+) -> dict:
     types = {
         "text": ("string", "text"),
         "textarea": ("string", "textarea"),
@@ -45,50 +45,64 @@ def _property(name: str, label: str, description: str, kind: str = "text", optio
 
 
 OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
-    _property("aws_opportunity_id", "AWS opportunity ID", "Partner Central opportunity id (O…)"),
-    _property("aws_review_status", "AWS review status", "LifeCycle.ReviewStatus"),
-    _property("aws_review_comments", "AWS review comments", "AWS review comments", "textarea"),
-    _property("aws_sync_status", "AWS sync status", "Outcome of pcsync's last sync"),
-    _property("aws_sync_error", "AWS sync error", "The API message of a failed sync", "textarea"),
-    _property("aws_last_sync", "AWS last sync", "When pcsync last synced this deal", "datetime"),
-    _property(
+    property_definition(
+        "aws_opportunity_id", "AWS opportunity ID", "Partner Central opportunity id (O…)"
+    ),
+    property_definition("aws_review_status", "AWS review status", "LifeCycle.ReviewStatus"),
+    property_definition(
+        "aws_review_comments", "AWS review comments", "AWS review comments", "textarea"
+    ),
+    property_definition("aws_sync_status", "AWS sync status", "Outcome of pcsync's last sync"),
+    property_definition(
+        "aws_sync_error", "AWS sync error", "The API message of a failed sync", "textarea"
+    ),
+    property_definition(
+        "aws_last_sync", "AWS last sync", "When pcsync last synced this deal", "datetime"
+    ),
+    property_definition(
         "aws_contact_company_last_sync",
         "AWS contact/company last sync",
         "When pcsync last moved contact or company data between HubSpot and Partner Central",
         "datetime",
     ),
-    _property("aws_involvement_type", "AWS involvement type", "Co-Sell or For Visibility Only"),
-    _property("aws_engagement_score", "AWS engagement score", "High, Medium or Low"),
-    _property("aws_next_best_actions", "AWS next best actions", "From AWS insights", "textarea"),
-    _property("aws_team", "AWS team", "AWS sales team on the opportunity", "textarea"),
-    _property("aws_submission_status", "AWS submission status", "Submission to AWS"),
+    property_definition(
+        "aws_involvement_type", "AWS involvement type", "Co-Sell or For Visibility Only"
+    ),
+    property_definition("aws_engagement_score", "AWS engagement score", "High, Medium or Low"),
+    property_definition(
+        "aws_next_best_actions", "AWS next best actions", "From AWS insights", "textarea"
+    ),
+    property_definition("aws_team", "AWS team", "AWS sales team on the opportunity", "textarea"),
+    property_definition("aws_submission_status", "AWS submission status", "Submission to AWS"),
     # Unique: HubSpot refuses a second deal for one referral, and the deal can be
     # read by it at once (idProperty), which search cannot promise.
     {
-        **_property(
+        **property_definition(
             "aws_invitation_id", "AWS invitation ID", "Engagement invitation of an AWS referral"
         ),
         "hasUniqueValue": True,
     },
-    _property("aws_invitation_status", "AWS invitation status", "State of the AWS referral"),
-    _property(
+    property_definition(
+        "aws_invitation_status", "AWS invitation status", "State of the AWS referral"
+    ),
+    property_definition(
         "aws_invitation_expires_at",
         "AWS invitation expires",
         "Accept or reject the AWS referral before this time",
         "datetime",
     ),
-    _property(
+    property_definition(
         "aws_assigned_partner_user",
         "AWS assigned partner user",
         "The Partner Central user pcsync assigned the opportunity to (follows the deal owner)",
     ),
-    _property(
+    property_definition(
         "aws_opportunity_team",
         "AWS opportunity team",
         "The partner's team on the opportunity (GetOpportunity OpportunityTeam)",
         "textarea",
     ),
-    _property(
+    property_definition(
         "aws_team_last_sync",
         "AWS team last sync",
         "When pcsync last read the opportunity team",
@@ -96,84 +110,88 @@ OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
     ),
     # AWS engagement lifecycle (workers/sync/engagements); the status is
     # derived, see the table in workers/engine/engagement_status.py.
-    _property("aws_engagement_id", "AWS engagement ID", "Partner Central engagement id (eng-…)"),
-    _property(
+    property_definition(
+        "aws_engagement_id", "AWS engagement ID", "Partner Central engagement id (eng-…)"
+    ),
+    property_definition(
         "aws_engagement_status",
         "AWS engagement status",
         "Derived by pcsync from review status, stages, invitations and members",
         "select",
         tuple((status, status) for status in ("Pending", "Active", "Completed", "Cancelled")),
     ),
-    _property(
+    property_definition(
         "aws_engagement_team",
         "AWS engagement team",
         "Engagement member companies and the AWS people on the opportunity",
         "textarea",
     ),
-    _property(
+    property_definition(
         "aws_engagement_member_count",
         "AWS engagement members",
         "Number of engagement members",
         "number",
     ),
-    _property(
+    property_definition(
         "aws_engagement_kickoff_date",
         "AWS engagement kickoff",
         "When the engagement was created (its CreatedAt)",
         "date",
     ),
-    _property(
+    property_definition(
         "aws_last_engagement_sync",
         "AWS last engagement sync",
         "When pcsync last changed the engagement properties",
         "datetime",
     ),
     # Resources (workers/sync/resources.py, snapshots.py, library.py).
-    _property(
+    property_definition(
         "aws_related_entities_status",
         "AWS solutions/products status",
         "synced, or needs_input when a solution, product or offer cannot be associated",
     ),
-    _property(
+    property_definition(
         "aws_related_entities_error",
         "AWS solutions/products problem",
         "What to fix in the solutions, AWS products or Marketplace offer",
         "textarea",
     ),
-    _property(
+    property_definition(
         "aws_last_snapshot_at",
         "AWS last snapshot",
         "When pcsync last created a resource snapshot of the opportunity",
         "datetime",
     ),
-    _property(
+    property_definition(
         "aws_partner_resources",
         "AWS partner resources",
         "Partner resources attached to the opportunity: title and link, one a line",
         "textarea",
     ),
-    _property("aws_total_resources", "AWS total resources", "Partner resources attached", "number"),
-    _property(
+    property_definition(
+        "aws_total_resources", "AWS total resources", "Partner resources attached", "number"
+    ),
+    property_definition(
         "aws_last_resource_upload",
         "AWS last resource upload",
         "When a partner resource was last attached to the opportunity",
         "datetime",
     ),
     # Conflicts between the two sides (workers/sync/conflicts.py).
-    _property(
+    property_definition(
         "aws_conflict_status",
         "AWS conflict status",
         "none, pending (an operator must settle a field) or resolved",
         "select",
         tuple((status, status) for status in ("none", "pending", "resolved")),
     ),
-    _property(
+    property_definition(
         "aws_last_conflict_date",
         "AWS last conflict",
         "When pcsync last found the two sides disagreeing on a field",
         "date",
     ),
-    _property(
+    property_definition(
         "aws_last_sync_by",
         "AWS last change by",
         "Who made the last change pcsync synced: hubspot-user:<id>, operator:<id> or pcsync",
@@ -181,14 +199,16 @@ OUTPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
 )
 
 INPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
-    _property("aws_sync_enabled", "Sync to AWS", "Sync this deal with Partner Central", "bool"),
-    _property(
+    property_definition(
+        "aws_sync_enabled", "Sync to AWS", "Sync this deal with Partner Central", "bool"
+    ),
+    property_definition(
         "aws_submit_to_aws",
         "Submit to AWS",
         "Set to Yes to submit the opportunity to AWS (co-sell)",
         "bool",
     ),
-    _property(
+    property_definition(
         "aws_invitation_decision",
         "AWS referral decision",
         "Accept or reject this AWS referral",
@@ -196,17 +216,17 @@ INPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
         (("accept", "Accept"), ("reject", "Reject")),
     ),
     # Multiple values are ;-separated, as HubSpot stores multi-value properties.
-    _property(
+    property_definition(
         "aws_solution_ids",
         "AWS solutions",
         "Partner Central solution ids (S-…), ;-separated, at most 10",
     ),
-    _property(
+    property_definition(
         "aws_product_codes",
         "AWS products",
         "AWS product codes such as AmazonRedshift, ;-separated, at most 20",
     ),
-    _property(
+    property_definition(
         "aws_marketplace_offer",
         "AWS Marketplace offer",
         "ARN of one AWS Marketplace private offer or offer set",
@@ -214,18 +234,6 @@ INPUT_DEAL_PROPERTIES: tuple[dict, ...] = (
 )
 
 
-def _aws_requirement(item: DealInput) -> dict:
-    # Option values are Partner Central's own values: what a rep picks is sent as is.
-    options = tuple((value, value) for value in item.options)
-    return _property(item.name, item.label, item.description, item.kind, options)
-
-
-# What AWS requires on an opportunity that HubSpot has no field for (filled by reps).
-AWS_REQUIREMENT_DEAL_PROPERTIES: tuple[dict, ...] = tuple(
-    _aws_requirement(item) for item in DEAL_INPUTS
-)
-
-DEAL_PROPERTIES = OUTPUT_DEAL_PROPERTIES + INPUT_DEAL_PROPERTIES + AWS_REQUIREMENT_DEAL_PROPERTIES
 OWNED_DEAL_PROPERTY_NAMES = frozenset(p["name"] for p in OUTPUT_DEAL_PROPERTIES)
 
 

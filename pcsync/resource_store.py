@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import quote, urlencode
 
-import boto3
-
 from pcsync.config import Settings
 
 SIGNING_KEY_FILE = ".signing-key"
@@ -79,7 +77,7 @@ class LocalStore:
 class S3Store:
     def __init__(self, bucket: str, endpoint_url: str | None = None, client=None):
         self.bucket = bucket
-        self.client = client or boto3.client("s3", endpoint_url=endpoint_url)
+        self.client = client or _s3_client(endpoint_url)
 
     def put(self, key: str, stream: BinaryIO, content_type: str) -> None:
         self.client.upload_fileobj(
@@ -99,6 +97,14 @@ class S3Store:
             },
             ExpiresIn=expires_in,
         )
+
+
+def _s3_client(endpoint_url: str | None):
+    # boto3 (and botocore) only in a process that uses a bucket: the ingest
+    # imports this module for the local store, and boto3 costs it ~15 MB.
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint_url)
 
 
 def open_store(settings: Settings) -> ResourceStore:

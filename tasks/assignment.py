@@ -9,21 +9,11 @@ each deal sync needs no task of its own: `tasks.hubspot_sync` calls
 
 from __future__ import annotations
 
-from celery import Signature, shared_task
+from celery import shared_task
 
 from workers.sync.assignment import assign_manually
 from workers.sync.context import Run
 from workers.task_policy import retrying
-
-
-def assignment_task(
-    opportunity_id: str, *, owner_id: str | None, assignee: dict | None, requested_by: str
-) -> Signature:
-    """The task that carries out a requested assignment (publish it after the commit)."""
-    return assign_opportunity.signature(
-        (opportunity_id,),
-        {"owner_id": owner_id, "assignee": assignee, "requested_by": requested_by},
-    )
 
 
 @shared_task(name="pcsync.assign_opportunity", bind=True, max_retries=None)

@@ -8,7 +8,8 @@
   opportunity or an engagement marks the affected links dirty and drains.
 - `pcsync.drain_engagements`: continues a drain that ran out of its time
   budget or found another drain running; queued at most once at a time.
-- `queue_engagement_events`: the ingest's hook (ingest/pc_events.py).
+- The ingest queues the refreshes by name (`workers.dispatch`), routed by
+  ingest/pc_events.py.
 
 All of it runs at background priority: the engagement properties are
 information for sales reps, and the last of the daily Partner Central
@@ -19,10 +20,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from models.inbox import mark_pending
-from pcsync import runtime
 from tasks.pending import pending_run
-from workers.publishing import publish_after_commit
+from workers.dispatch import DRAIN_KEY, queue_drain
+from workers.dispatch import ENGAGEMENT_OPPORTUNITY_KEY as OPPORTUNITY_KEY
 from workers.sync.context import Run
 from workers.sync.engagements import (
     DrainReport,
@@ -34,71 +34,6 @@ from workers.sync.engagements import (
 from workers.task_policy import retrying
 
 PRIORITY = "background"
-# Pending-marker keys (models.inbox): one debounced task per object.
-OPPORTUNITY_KEY = "engagement_opp"
-ENGAGEMENT_KEY = "engagement"
-DRAIN_KEY = ("engagement_drain", "all")
-
-# Partner Central events
-# (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-partnercentral-selling.html)
-# that can change what a deal shows, and where each names its opportunity or engagement.
-OPPORTUNITY_EVENTS = frozenset({"Opportunity Updated"})
-ENGAGEMENT_EVENTS = {
-    "Engagement Created": ("engagement", "engagementId"),
-    "Engagement Updated": ("engagement", "engagementId"),
-    "Engagement Member Added": ("engagement", "id"),
-    "Engagement Member Joined": ("engagement", "id"),
-    "Engagement Invitation Accepted": ("engagementInvitation", "engagementId"),
-    "Engagement Invitation Rejected": ("engagementInvitation", "engagementId"),
-    "Engagement Invitation Expired": ("engagementInvitation", "engagementId"),
-}
-
-
-# -- queueing ---------------------------------------------------------------------------------
-
-
-def _member(detail: dict, part: str, member: str) -> str | None:
-    """detail[part][member] when it is a string; the sender controls the shape."""
-    section = detail.get(part)
-    value = section.get(member) if isinstance(section, dict) else None
-    return value if isinstance(value, str) else None
-
-
-def engagement_event_key(event: dict, catalog: str) -> tuple[str, str] | None:
-    """The (kind, id) an event asks to refresh, or None. Pure."""
-    kind = event.get("detail-type")
-    detail = event.get("detail")
-    if not isinstance(detail, dict) or detail.get("catalog") != catalog:
-        return None
-    if kind in OPPORTUNITY_EVENTS:
-        opportunity_id = _member(detail, "opportunity", "identifier")
-        return (OPPORTUNITY_KEY, opportunity_id) if opportunity_id else None
-    if kind in ENGAGEMENT_EVENTS:
-        engagement_id = _member(detail, *ENGAGEMENT_EVENTS[kind])
-        return (ENGAGEMENT_KEY, engagement_id) if engagement_id else None
-    return None
-
-
-def queue_engagement_events(session, events: list[dict]) -> int:
-    """Queue one debounced refresh per opportunity or engagement the newly
-    recorded events name, in the caller's transaction (published after its
-    commit). A burst of events about one engagement costs one refresh."""
-    catalog = runtime.settings().pc_catalog
-    keys = list(dict.fromkeys(k for k in (engagement_event_key(e, catalog) for e in events) if k))
-    countdown = runtime.settings().debounce_seconds
-    to_queue = mark_pending(session, keys, due_in=countdown)
-    return publish_after_commit(
-        session, (refresh_engagement.signature(key, countdown=countdown) for key in to_queue)
-    )
-
-
-def queue_drain(countdown: float = 0) -> bool:
-    """Queue the drain task unless one is queued already."""
-    with runtime.database().transaction() as session:
-        if not mark_pending(session, [DRAIN_KEY], due_in=countdown):
-            return False
-        publish_after_commit(session, [drain_engagements.signature(countdown=countdown)])
-    return True
 
 
 # -- tasks ------------------------------------------------------------------------------------

@@ -17,13 +17,12 @@ from celery import shared_task
 from sqlalchemy import select
 
 from models.customer_records import deals_using
-from models.inbox import mark_pending
 from models.links import OpportunityLink
 from pcsync import runtime
 from tasks.pending import pending_run
 from tasks.referrals import queue_deal_requests
+from workers.dispatch import queue_object_syncs
 from workers.errors import PermanentError
-from workers.publishing import publish_after_commit
 from workers.sync.assignment import sync_assignment
 from workers.sync.context import Run
 from workers.sync.deal_status import write_deal_status
@@ -37,24 +36,6 @@ PLURAL = {"deal": "deals", "contact": "contacts", "company": "companies"}
 # Seconds between the deal syncs one contact or company change fans out to:
 # the 1-per-second write quota plus the time a sync takes to reach its write.
 FAN_OUT_PACE_SECONDS = 1.5
-
-
-def queue_object_syncs(
-    session, keys: list[tuple[str, str]], countdown: float, priority: str = "event"
-) -> int:
-    """Mark objects pending and queue one task for each that has none queued.
-
-    Runs inside the caller's transaction and publishes after its commit; if
-    the broker refuses, the committed markers stay pending and the sweeper
-    queues them. `priority="background"` (backfill) lets the task's API
-    calls yield the last of the daily budget to event-driven work.
-    """
-    to_queue = mark_pending(session, keys, due_in=countdown)
-    kwargs = {"priority": priority} if priority != "event" else {}
-    return publish_after_commit(
-        session,
-        (sync_hubspot_object.signature(key, kwargs, countdown=countdown) for key in to_queue),
-    )
 
 
 @shared_task(name="pcsync.sync_hubspot_object", bind=True, max_retries=None)

@@ -24,4 +24,4 @@ def reconcile_opportunities(self) -> str:
         report = run_reconciliation(run)
     if report is None:
         return "skipped"
-    return f"listed {report.listed}, queued {report.queued}"
+    return f"listed {report.listed}, pulled {report.merged}, queued {report.queued}"

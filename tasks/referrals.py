@@ -13,12 +13,13 @@
 
 from __future__ import annotations
 
-from celery import Signature, shared_task
+from celery import shared_task
 
 from models.invitations import Invitation
 from pcsync import runtime
 from tasks.polling import poll_again
 from tasks.submission import queue_requested_submission
+from workers.dispatch import decision_task
 from workers.engine.outcome import DealOutcome
 from workers.publishing import publish_after_commit
 from workers.sync import referrals
@@ -29,40 +30,7 @@ from workers.sync.rules import REFERRAL_PROPERTY
 from workers.task_policy import retrying
 
 POLL_INTERVAL_SECONDS = 15 * 60
-# Partner Central events about invitations
-# (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-partnercentral-selling.html):
-# detail-type -> expired?
-REFERRAL_EVENTS = {"Engagement Invitation Created": False, "Engagement Invitation Expired": True}
-
 # -- queueing -------------------------------------------------------------------------------
-
-
-def decision_task(
-    invitation_id: str,
-    decision: str,
-    *,
-    reason: str | None = None,
-    requested_by: str,
-    source: str,
-) -> Signature:
-    """The task that carries out a recorded decision (publish it after the commit)."""
-    return decide_invitation.signature(
-        (invitation_id, decision),
-        {"reason": reason, "requested_by": requested_by, "source": source},
-    )
-
-
-def request_decision(invitation_id: str, decision: str, run: Run, reason: str | None = None):
-    """An operator's accept or reject (API and console): checked, audited and
-    queued in one transaction, or DecisionRefused with nothing changed."""
-    with runtime.database().transaction() as session:
-        row = referrals.decidable_invitation(session, invitation_id)
-        referrals.record_decision_request(session, row, decision, run, reason=reason)
-        # Published after the commit: the task never runs without its audit row.
-        task = decision_task(
-            invitation_id, decision, reason=reason, requested_by=run.actor, source=run.source
-        )
-        publish_after_commit(session, [task])
 
 
 def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool:
@@ -95,37 +63,6 @@ def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool
     return True
 
 
-def referral_event(event: dict, catalog: str) -> tuple[str, bool] | None:
-    """(invitation id, expired) when a raw EventBridge event concerns an AWS
-    referral addressed to us in our catalog; None for anything else (our own
-    submissions' invitations are SENDER ones)."""
-    expired = REFERRAL_EVENTS.get(event.get("detail-type"))
-    detail = event.get("detail")
-    if expired is None or not isinstance(detail, dict) or detail.get("catalog") != catalog:
-        return None
-    invitation = detail.get("engagementInvitation")
-    if not isinstance(invitation, dict):
-        return None
-    if str(invitation.get("participantType") or "").upper() != "RECEIVER":
-        return None
-    if invitation.get("payloadType", "OpportunityInvitation") != "OpportunityInvitation":
-        return None
-    invitation_id = invitation.get("id")
-    return (invitation_id, expired) if isinstance(invitation_id, str) and invitation_id else None
-
-
-def queue_referral_events(session, events: list[dict]) -> int:
-    """Queue the import (or expiry) of the AWS referrals newly recorded events
-    name, in the caller's transaction (published after its commit). The beat
-    poll remains the safety net: event delivery is best effort."""
-    catalog = runtime.settings().pc_catalog
-    work = dict.fromkeys(w for w in (referral_event(e, catalog) for e in events) if w)
-    return publish_after_commit(
-        session,
-        (import_invitation.signature((i,), {"expired": expired}) for i, expired in work),
-    )
-
-
 def queue_deal_requests(deal_id: str, result: SyncOutcome, run: Run) -> None:
     """The one hook after a deal sync: act on what the deal asks for."""
     queue_referral_decision(deal_id, result, run)
@@ -139,7 +76,7 @@ def queue_deal_requests(deal_id: str, result: SyncOutcome, run: Run) -> None:
 def poll_invitations(self) -> str:
     run = Run(actor=self.name, task_id=self.request.id, source="schedule", priority="background")
     with retrying(self):
-        return referrals.scheduled_poll(run, decision_task)
+        return referrals.scheduled_poll(run)
 
 
 @shared_task(name="pcsync.import_invitation", bind=True, max_retries=None)
@@ -147,7 +84,7 @@ def import_invitation(self, invitation_id: str, expired: bool = False) -> str:
     """React to a Partner Central invitation event (ids only; state re-read)."""
     run = Run(actor=self.name, task_id=self.request.id, source="partner_central")
     with retrying(self):
-        return referrals.on_invitation_event(invitation_id, expired, run, decision_task)
+        return referrals.on_invitation_event(invitation_id, expired, run)
 
 
 @shared_task(name="pcsync.decide_invitation", bind=True, max_retries=None)

@@ -14,14 +14,6 @@ from workers.sync.resources import change_requested
 from workers.task_policy import retrying
 
 
-def queue_related_entity_change(
-    opportunity_id: str, kind: str, identifier: str, *, add: bool, requested_by: str, producer
-) -> None:
-    change_related_entity.apply_async(
-        (opportunity_id, kind, identifier, add), {"requested_by": requested_by}, producer=producer
-    )
-
-
 @shared_task(name="pcsync.change_related_entity", bind=True, max_retries=None)
 def change_related_entity(
     self, opportunity_id: str, kind: str, identifier: str, add: bool, requested_by: str = "operator"
@@ -31,22 +23,11 @@ def change_related_entity(
         return change_requested(opportunity_id, kind, identifier, add, run)
 
 
-def queue_snapshot(snapshot_id: int, *, requested_by: str, producer) -> None:
-    create_snapshot.apply_async((snapshot_id,), {"requested_by": requested_by}, producer=producer)
-
-
 @shared_task(name="pcsync.create_snapshot", bind=True, max_retries=None)
 def create_snapshot(self, snapshot_id: int, requested_by: str = "operator") -> str:
     run = Run(actor=requested_by, task_id=self.request.id, source="operator")
     with retrying(self):
         return snapshots.create_snapshot(snapshot_id, run)
-
-
-def queue_mirror(deal_ids, *, requested_by: str, producer) -> None:
-    for deal_id in sorted(set(deal_ids)):
-        mirror_partner_resources.apply_async(
-            (deal_id,), {"requested_by": requested_by}, producer=producer
-        )
 
 
 @shared_task(name="pcsync.mirror_partner_resources", bind=True, max_retries=None)

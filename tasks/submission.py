@@ -12,8 +12,8 @@ from celery import shared_task
 
 from pcsync import runtime
 from tasks.polling import poll_again
+from workers.dispatch import queue_submission
 from workers.engine.outcome import DealOutcome
-from workers.publishing import publish_after_commit
 from workers.sync import submission
 from workers.sync.context import Run
 from workers.sync.deals import SyncOutcome, find_link
@@ -23,26 +23,6 @@ from workers.task_policy import retrying
 NOT_SUBMITTABLE_OUTCOMES = frozenset(
     {DealOutcome.AWAITING_REFERRAL_DECISION, DealOutcome.NOT_SYNCING, DealOutcome.DEAL_DELETED}
 )
-
-
-def queue_submission(session, deal_id: str, run: Run) -> bool:
-    """Record a submission request for a linked deal and queue its task, in the
-    caller's transaction (published after its commit, like the ingest's queueing).
-    False when the deal has no opportunity or a submission is under way."""
-    link = find_link(session, deal_id)
-    if link is None or link.opportunity_id is None:
-        return False
-    if not submission.request_submission(session, link, run):
-        return False
-    publish_after_commit(
-        session,
-        [
-            submit_opportunity.signature(
-                (deal_id,), {"requested_by": run.actor, "source": run.source}
-            )
-        ],
-    )
-    return True
 
 
 def queue_requested_submission(deal_id: str, result: SyncOutcome, run: Run) -> bool:

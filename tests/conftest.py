@@ -22,10 +22,17 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "PCSYNC_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 # One logical database per test process (8-14), so two suites running side
-# by side on one machine do not flush each other's queues.
-REDIS_TEST_URL = os.environ.get(
-    "PCSYNC_TEST_REDIS", f"redis://127.0.0.1:6379/{8 + os.getpid() % 7}"
-)
+# by side on one machine, or the parallel workers of one (pytest -n, named
+# gw0, gw1, ...), do not flush each other's queues. PCSYNC_TEST_REDIS names
+# the database of a serial run.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _XDIST_WORKER.startswith("gw"):
+    _run_offset = int(os.environ["PYTEST_XDIST_TESTRUNUID"][:8], 16)
+    REDIS_TEST_URL = f"redis://127.0.0.1:6379/{8 + (_run_offset + int(_XDIST_WORKER[2:])) % 7}"
+else:
+    REDIS_TEST_URL = os.environ.get(
+        "PCSYNC_TEST_REDIS", f"redis://127.0.0.1:6379/{8 + os.getpid() % 7}"
+    )
 
 TEST_CLIENT_SECRET = "test-client-secret-0123456789"
 TEST_API_TOKEN = "test-api-token-0123456789abcdef"

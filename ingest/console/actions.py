@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from models.conflicts import Conflict
 from pcsync import runtime
-from tasks.conflicts import request_resolution
-from tasks.hubspot_sync import queue_object_syncs
-from tasks.referrals import request_decision
+from workers.dispatch import queue_object_syncs, request_decision, request_resolution
 from workers.errors import DecisionRefused
 from workers.failures import AlreadyReplayed, FailureNotFound, replay_failures
 from workers.sync.conflict_resolution import Resolution, ResolutionError

@@ -19,6 +19,9 @@ from .objects import ChangeSource, ObjectStore, Record
 from .properties import PropertySchema
 from .timefmt import epoch_ms, iso_from_epoch
 
+# Batch create, read, update and archive take at most 100 inputs per request
+# (the CRM object APIs' batch endpoints, e.g.
+# https://developers.hubspot.com/docs/api/crm/deals; more is a 400).
 BATCH_LIMIT = 100
 # Batch reads that ask for property history take at most 50 inputs (HubSpot's
 # batch read reference: "50 with propertiesWithHistory").

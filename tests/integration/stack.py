@@ -21,11 +21,13 @@ from celery.contrib.testing.worker import start_worker
 
 from ingest import create_app
 from pcsync import runtime
-from pcsync.hubspot_properties import AWS_REQUIREMENT_DEAL_PROPERTIES, INPUT_DEAL_PROPERTIES
+from pcsync.deal_properties import AWS_REQUIREMENT_DEAL_PROPERTIES
+from pcsync.hubspot_properties import INPUT_DEAL_PROPERTIES
 from simulators import hubspot as hubspot_sim
 from simulators import partner_central as pc_sim
 from simulators.serving import RunningServer, serve_in_thread
 from tests.conftest import TEST_CLIENT_SECRET
+from workers.limiter import build_limiter
 from workers.sync.hubspot_setup import ensure_deal_properties
 
 HUBSPOT_TOKEN = "sim-hubspot-token"
@@ -104,11 +106,17 @@ class Stack:
         )
 
     @contextmanager
-    def worker(self):
+    def worker(self, pool: str = "solo", concurrency: int = 1):
         celery = self.app.extensions["celery"]
         with (
             self.app.app_context(),
-            start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=30),
+            start_worker(
+                celery,
+                pool=pool,
+                concurrency=concurrency,
+                perform_ping_check=False,
+                shutdown_timeout=30,
+            ),
         ):
             yield
 
@@ -313,6 +321,30 @@ def build_stack(
     make_settings, database_url: str, redis_url: str, monkeypatch, **overrides
 ) -> Stack:
     use_test_aws_credentials(monkeypatch)
+    options = {"debounce_seconds": 0.3, "hubspot_app_id": "1001", **overrides}
+
+    def settings_for(hubspot_url: str, pc_url: str, public_url: str):
+        return make_settings(
+            database_url=database_url,
+            celery_broker_url=redis_url,
+            redis_url=redis_url,
+            hubspot_api_base_url=hubspot_url,
+            hubspot_access_token=HUBSPOT_TOKEN,
+            hubspot_portal_id="62515",
+            pc_endpoint_url=pc_url,
+            public_url=public_url,
+            **options,
+        )
+
+    return serve_stack(settings_for)
+
+
+def serve_stack(settings_for, *, limits: dict | None = None, stack_type: type = Stack) -> Stack:
+    """Both simulators and the ingest served over HTTP, pcsync configured by
+    `settings_for(hubspot_url, pc_url, public_url)` (which must use
+    `HUBSPOT_TOKEN` and the test client secret). `limits` replaces pcsync's
+    limiter with an in-process one (the benchmarks raise it to count calls,
+    not pacing); `stack_type` is Stack or a subclass of it."""
     pc_app = pc_sim.create_app()
     hubspot_app = hubspot_sim.create_app(
         access_token=HUBSPOT_TOKEN, client_secret=TEST_CLIENT_SECRET, webhook_batch_delay=0.1
@@ -321,21 +353,12 @@ def build_stack(
     hubspot_server = serve_in_thread(hubspot_app)
     ingest_port = free_port()
     public_url = f"http://127.0.0.1:{ingest_port}"
-    options = {"debounce_seconds": 0.3, "hubspot_app_id": "1001", **overrides}
-    settings = make_settings(
-        database_url=database_url,
-        celery_broker_url=redis_url,
-        redis_url=redis_url,
-        hubspot_api_base_url=hubspot_server.url,
-        hubspot_access_token=HUBSPOT_TOKEN,
-        hubspot_portal_id="62515",
-        pc_endpoint_url=pc_server.url,
-        public_url=public_url,
-        **options,
-    )
-    app = create_app(settings)
+    app = create_app(settings_for(hubspot_server.url, pc_server.url, public_url))
+    if limits is not None:
+        # Before anything asks runtime for the limiter, which caches it.
+        app.extensions["pcsync.limiter"] = build_limiter(None, limits)
     ingest_server = serve_in_thread(app, port=ingest_port)
-    stack = Stack(app, pc_app, hubspot_app, [pc_server, hubspot_server, ingest_server])
+    stack = stack_type(app, pc_app, hubspot_app, [pc_server, hubspot_server, ingest_server])
     with app.app_context():
         ensure_deal_properties(runtime.hubspot())
     sim = stack.hubspot

@@ -395,16 +395,18 @@ def test_reconciliation_pulls_changes_made_without_events_and_then_stays_quiet(s
         quiet(stack)
         second_cycle_writes = hubspot_writes(stack)
 
-    # The summary went out in a batch update; the field merge per deal.
+    # The summary and the field merge of both deals went out in one batch update.
     (batch,) = [c for c in first_cycle_writes if c["path"].endswith("/batch/update")]
-    (entry,) = batch["json"]["inputs"]
-    assert entry["id"] == deal_a
-    assert entry["properties"]["aws_engagement_score"] == "Medium"
-    assert entry["properties"]["aws_involvement_type"] == "Co-Sell"
+    entries = {entry["id"]: entry["properties"] for entry in batch["json"]["inputs"]}
+    assert entries[deal_a]["aws_engagement_score"] == "Medium"
+    assert entries[deal_a]["aws_involvement_type"] == "Co-Sell"
+    assert entries[deal_b]["dealstage"] == "decisionmakerboughtin"
+    assert [c for c in first_cycle_writes if c["method"] == "PATCH"] == []
 
     first, second = (json_of(c["diff"]) for c in cycles)
-    assert [c["outcome"] for c in cycles] == ["queued", "nothing_changed"]
-    assert first["changed"] == 2 and first["queued"] == 2 and first["summaries_written"] == 1
+    assert [c["outcome"] for c in cycles] == ["pulled", "nothing_changed"]
+    assert first["changed"] == 2 and first["merged"] == 2 and first["queued"] == 0
+    assert first["summaries_written"] == 1
     latest = max(
         stack.boto().get_opportunity(Catalog="Sandbox", Identifier=o)["LastModifiedDate"]
         for o in (opportunity_a, opportunity_b)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 import functools
 import html
+import os
 import re
 
-import botocore.session
+from botocore.loaders import create_loader
 from botocore.model import ServiceModel, Shape
 
 SERVICE_NAME = "partnercentral-selling"
@@ -25,7 +26,11 @@ _LOOKAHEAD_LENGTH = re.compile(r"^\(\?=\.\{(\d+),(\d+)\}\$\)")
 
 @functools.cache
 def service_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model(SERVICE_NAME)
+    # The model files alone, found as a session finds them (AWS_DATA_PATH
+    # first): a session would also load botocore's client and credential
+    # machinery, which the engine (and so the ingest) never uses.
+    loader = create_loader(os.environ.get("AWS_DATA_PATH"))
+    return ServiceModel(loader.load_service_model(SERVICE_NAME, "service-2"), SERVICE_NAME)
 
 
 def shape(name: str) -> Shape:

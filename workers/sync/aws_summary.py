@@ -3,19 +3,18 @@ output deal properties.
 
 Most of what AWS does to a co-sell opportunity (involvement type, engagement
 score, next best actions, the AWS sales team) appears only in this summary,
-never in the partner's opportunity (GetAwsOpportunitySummary's documentation). Two ways write it:
-`write_summary` for one deal (the per-opportunity task) and
-`write_summaries` for many at once through HubSpot's batch update (the
-reconciliation cycle). Both write only values that differ from what pcsync
-last wrote to the deal, and remember what they wrote on the link.
+never in the partner's opportunity (GetAwsOpportunitySummary's documentation).
+`write_summary` writes it to one deal (the per-opportunity task); the
+reconciliation cycle writes many through HubSpot's batch update
+(`summary_changes`). Both write only the values that differ from what
+pcsync last wrote to the deal, and remember them on the link.
 """
 
 from __future__ import annotations
 
 from models.links import OpportunityLink
 from workers.clients.hubspot import HubSpot
-from workers.limiter import Priority
-from workers.sync.deal_status import changed_properties, now_iso, write_deal_status
+from workers.sync.deal_status import changed_properties, write_deal_status
 
 SUMMARY_PROPERTIES = (
     "aws_involvement_type",
@@ -78,27 +77,6 @@ def write_summary(hubspot: HubSpot, link: OpportunityLink, summary: dict) -> dic
     return write_deal_status(hubspot, link, summary_properties(summary))
 
 
-def write_summaries(
-    hubspot: HubSpot,
-    summaries: list[tuple[OpportunityLink, dict]],
-    *,
-    priority: Priority = "background",
-) -> dict[str, dict[str, str]]:
-    """Many deals: one batch update per 100 deals with a change. Returns
-    {deal id: properties sent} for the deals HubSpot updated; a deal it no
-    longer has is left out and its link keeps its old record."""
-    changes = {
-        link.hubspot_deal_id: (link, changed)
-        for link, summary in summaries
-        if (changed := changed_properties(link, summary_properties(summary)))
-    }
-    if not changes:
-        return {}
-    stamp = now_iso()
-    updates = {deal: {**changed, "aws_last_sync": stamp} for deal, (_, changed) in changes.items()}
-    results = hubspot.batch_update("deals", updates, priority=priority)
-    updated = {str(record["id"]) for record in results}
-    for deal_id in updated & set(changes):
-        link, changed = changes[deal_id]
-        link.hubspot_written = {**(link.hubspot_written or {}), **changed}
-    return {deal_id: updates[deal_id] for deal_id in sorted(updated & set(changes))}
+def summary_changes(link: OpportunityLink, summary: dict) -> dict[str, str]:
+    """The summary's deal properties that differ from what pcsync last wrote."""
+    return changed_properties(link, summary_properties(summary))

@@ -38,8 +38,8 @@ from sqlalchemy.exc import IntegrityError
 from models.audit import record_audit
 from models.links import OpportunityLink
 from pcsync import runtime
-from tasks.hubspot_sync import queue_object_syncs
 from workers.clients.hubspot import SEARCH_RESULT_CAP
+from workers.dispatch import queue_object_syncs
 from workers.engine import (
     build_update_request,
     client_token,

@@ -356,44 +356,70 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
     if hubspot_writes.get("company") and state.company_id:
         hubspot.update_object("companies", state.company_id, hubspot_writes["company"])
     customer.write_hubspot(hubspot, hubspot_writes)
-    outcome = _outcome(pc_changes, hubspot_writes, result)
+    outcome = merge_outcome(pc_changes, hubspot_writes, result)
     with runtime.database().transaction() as session:
         link = find_link(session, state.deal_id)
-        review = opportunity.get("LifeCycle") or {}
-        link.base_snapshot = result.new_base
-        link.last_modified_date = last_modified.isoformat()
-        link.review_status = review.get("ReviewStatus")
-        link.deferred_fields = result.deferred
-        link.sync_status = outcome
-        link.last_error = None
+        remember_merge(link, opportunity, result, last_modified, outcome)
         customer_status = customer.remember(session, run, result, pc_changes, opportunity_id)
         _record_pending_conflicts(session, run, state.deal_id, opportunity_id, result)
         close_settled_conflicts(session, run, state.deal_id, result, customer.contacts)
         write_deal_status(
             hubspot,
             link,
-            {
-                "aws_opportunity_id": opportunity_id,
-                "aws_review_status": review.get("ReviewStatus") or "",
-                "aws_review_comments": review.get("ReviewComments") or "",
-                "aws_sync_status": DEAL_SYNC_STATUS[outcome],
-                "aws_sync_error": "",
-                **conflict_properties(session, state.deal_id),
-                **_last_change_by(session, run, state.deal_id, outcome),
-            },
+            merge_status(session, run, state.deal_id, opportunity_id, opportunity, outcome),
             extra={**(hubspot_writes.get("deal") or {}), **customer_status},
         )
-        audit(
+        audit_merge(
             session,
             run,
-            "opportunity.sync",
-            outcome,
             state.deal_id,
-            opportunity_id=opportunity_id,
-            diff=_audit_diff(pc_changes, hubspot_writes, result, mapped.notes),
-            message=result.deferred_reason if result.deferred else None,
+            opportunity_id,
+            outcome,
+            merge_audit_diff(pc_changes, hubspot_writes, result, mapped.notes),
+            result,
         )
     return SyncOutcome(outcome, opportunity_id, state)
+
+
+def remember_merge(link: OpportunityLink, opportunity: dict, result, last_modified, outcome: str):
+    """What a merge leaves on the link once its writes succeeded."""
+    link.base_snapshot = result.new_base
+    link.last_modified_date = last_modified.isoformat()
+    link.review_status = (opportunity.get("LifeCycle") or {}).get("ReviewStatus")
+    link.deferred_fields = result.deferred
+    link.sync_status = outcome
+    link.last_error = None
+
+
+def merge_status(
+    session, run: Run, deal_id: str, opportunity_id: str, opportunity: dict, outcome: str
+) -> dict[str, str]:
+    """pcsync's status properties on the deal after a merge."""
+    review = opportunity.get("LifeCycle") or {}
+    return {
+        "aws_opportunity_id": opportunity_id,
+        "aws_review_status": review.get("ReviewStatus") or "",
+        "aws_review_comments": review.get("ReviewComments") or "",
+        "aws_sync_status": DEAL_SYNC_STATUS[outcome],
+        "aws_sync_error": "",
+        **conflict_properties(session, deal_id),
+        **_last_change_by(session, run, deal_id, outcome),
+    }
+
+
+def audit_merge(
+    session, run: Run, deal_id: str, opportunity_id: str, outcome: str, diff: dict, result
+) -> None:
+    audit(
+        session,
+        run,
+        "opportunity.sync",
+        outcome,
+        deal_id,
+        opportunity_id=opportunity_id,
+        diff=diff,
+        message=result.deferred_reason if result.deferred else None,
+    )
 
 
 def _write_partner_central(opportunity: dict, result, run: Run) -> tuple[list, object]:
@@ -424,7 +450,7 @@ def _last_change_by(session, run: Run, deal_id: str, outcome: str) -> dict[str, 
     return {"aws_last_sync_by": changed_by(session, run, deal_id)}
 
 
-def _outcome(pc_changes, hubspot_writes, result) -> DealOutcome:
+def merge_outcome(pc_changes, hubspot_writes, result) -> DealOutcome:
     if pc_changes or any(hubspot_writes.values()):
         return DealOutcome.UPDATED
     if result.deferred:
@@ -434,7 +460,7 @@ def _outcome(pc_changes, hubspot_writes, result) -> DealOutcome:
     return DealOutcome.UNCHANGED
 
 
-def _audit_diff(pc_changes, hubspot_writes, result, notes) -> dict:
+def merge_audit_diff(pc_changes, hubspot_writes, result, notes) -> dict:
     diff: dict = {}
     if pc_changes:
         diff["partner_central"] = [c.as_dict() for c in pc_changes]

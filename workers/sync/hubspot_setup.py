@@ -7,7 +7,8 @@ runs before the first sync.
 
 from __future__ import annotations
 
-from pcsync.hubspot_properties import DEAL_PROPERTIES, GROUP
+from pcsync.deal_properties import DEAL_PROPERTIES
+from pcsync.hubspot_properties import GROUP
 from workers.clients.hubspot import HubSpot
 
 

@@ -41,6 +41,19 @@ def find_link_by_opportunity(session, opportunity_id: str) -> OpportunityLink | 
     )
 
 
+def links_by_opportunity(session, opportunity_ids: list[str]) -> dict[str, OpportunityLink]:
+    """{opportunity id: link} of those linked, in the configured catalog."""
+    return {
+        link.opportunity_id: link
+        for link in session.scalars(
+            select(OpportunityLink).where(
+                OpportunityLink.catalog == runtime.settings().pc_catalog,
+                OpportunityLink.opportunity_id.in_(opportunity_ids),
+            )
+        )
+    }
+
+
 def linked_deal_id(opportunity_id: str, run: Run, action: str) -> str | None:
     """The deal linked to an opportunity, or None with a `not_linked` audit row."""
     with runtime.database().transaction() as session:

@@ -2,22 +2,26 @@
 
 EventBridge delivery is best effort, so beat periodically lists the
 opportunities modified since a stored watermark (`ListOpportunities`,
-`LastModifiedDate.AfterLastModifiedDate`, oldest first, every page) and,
-page by page:
+`LastModifiedDate.AfterLastModifiedDate`, oldest first, every page) and, as
+the pages come:
 
 1. keeps the linked opportunities whose `LastModifiedDate` differs from the
    one their link last synced (the rest, including pcsync's own writes, are
    already in agreement);
-2. reads the AWS summaries of those ever submitted (AWS keeps none for the
-   others) and writes the changed summary properties with HubSpot batch
-   updates (100 deals a call), each opportunity under its lock;
-3. marks each `("opportunity", id)` pending and queues its task, which runs
-   the per-deal field merge (stage, close date, next steps, review status)
-   and leaves the summary to this cycle: one summary read per pull;
+2. pulls them 100 at a time (`workers.sync.pull_batch`): each opportunity
+   read once, the deals, companies and contacts in batch reads, the
+   per-deal sync's merge, the deals written with HubSpot batch updates and
+   recorded as the per-deal sync records them;
+3. marks each `("opportunity", id)` the batch could not settle pending and
+   queues its task, the per-deal sync: one whose lock another worker
+   holds, or whose merge writes more than the deal (Partner Central, the
+   company or contacts, a conflict). Its AWS summary the batch has already
+   written: one summary read per pull;
 4. in the same transaction as the queueing, advances the watermark to the
-   latest `LastModifiedDate` AWS returned (verbatim, ISO 8601 with
-   milliseconds). A failure before the commit leaves the watermark where it
-   was, so the next cycle lists the page again.
+   `LastModifiedDate` of the last opportunity pulled (at the end, the latest
+   AWS returned), verbatim, ISO 8601 with milliseconds. A failure before
+   the commit leaves the watermark where it was, so the next cycle lists
+   those opportunities again.
 
 AWS's filter is "on or after", so each cycle lists the newest opportunity of
 the previous one again; step 1 is what keeps that from costing anything.
@@ -29,23 +33,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
-from sqlalchemy import select
-
 from models.links import OpportunityLink
 from models.sync_state import get_state, set_state
 from pcsync import runtime
-from tasks.hubspot_sync import queue_object_syncs
 from workers.clients.hubspot import BATCH_SIZE
-from workers.locks import opportunity_lock_name
-from workers.sync.aws_summary import never_submitted, write_summaries
+from workers.dispatch import queue_object_syncs
 from workers.sync.context import Run
-from workers.sync.deals import LOCK_TTL_SECONDS
-from workers.sync.opportunities import audit_pull, read_summary
+from workers.sync.opportunities import links_by_opportunity
+from workers.sync.pull_batch import BatchOutcome, pull_batch
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +63,9 @@ class CycleReport:
     listed: int = 0
     linked: int = 0
     changed: int = 0
+    merged: int = 0  # pulled in the cycle's batches
     summaries_written: int = 0
-    queued: int = 0
+    queued: int = 0  # left to their own task
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -113,90 +113,53 @@ def reconcile_cycle(run: Run, lookback: timedelta = DEFAULT_LOOKBACK) -> CycleRe
         Sort={"SortBy": "LastModifiedDate", "SortOrder": "ASCENDING"},
         MaxResults=PAGE_SIZE,
     )
+    pending: list[dict] = []  # changed, not yet pulled, oldest first
     for page in batched(listing, PAGE_SIZE):
-        reconcile_page(page, run, report)
+        pending += changed_items(page, report)
+        # Full batches as they fill, across listing pages; the watermark
+        # moves to the last one pulled, so the rest are listed again on failure.
+        while len(pending) >= BATCH_SIZE:
+            pull_and_advance(pending[:BATCH_SIZE], pending[BATCH_SIZE - 1], run, report)
+            pending = pending[BATCH_SIZE:]
+        newest = max(page, key=lambda item: item["LastModifiedDate"])
+    if report.listed:
+        pull_and_advance(pending, newest, run, report)
     with runtime.database().transaction() as session:
-        outcome = "queued" if report.queued else "nothing_changed"
+        outcome = "pulled" if report.changed else "nothing_changed"
         audit_cycle(session, run, outcome, diff=asdict(report))
     log.info("reconcile.cycle", extra=asdict(report))
     return report
 
 
-def reconcile_page(items: list[dict], run: Run, report: CycleReport) -> None:
+def changed_items(items: list[dict], report: CycleReport) -> list[dict]:
+    """The listed opportunities that are linked and changed since their last sync."""
     ids = [item["Id"] for item in items]
     with runtime.database().transaction() as session:
-        links = {
-            link.opportunity_id: link
-            for link in session.scalars(
-                select(OpportunityLink).where(
-                    OpportunityLink.catalog == runtime.settings().pc_catalog,
-                    OpportunityLink.opportunity_id.in_(ids),
-                )
-            )
-        }
-    changed = [i["Id"] for i in items if i["Id"] in links and not already_synced(links[i["Id"]], i)]
+        links = links_by_opportunity(session, ids)
+    changed = [i for i in items if i["Id"] in links and not already_synced(links[i["Id"]], i)]
     report.listed += len(items)
     report.linked += len(links)
     report.changed += len(changed)
-    submitted = [
-        i["Id"]
-        for i in items
-        if i["Id"] in changed and not never_submitted(i.get("LifeCycle", {}).get("ReviewStatus"))
-    ]
-    report.summaries_written += pull_summaries(submitted, run)
-    latest = iso_ms(max(item["LastModifiedDate"] for item in items))
+    return changed
+
+
+def pull_and_advance(items: list[dict], newest: dict, run: Run, report: CycleReport) -> None:
+    """Pull up to 100 changed opportunities, queue the per-deal sync of those
+    the batch left and, in the same transaction, advance the watermark to
+    `newest`'s LastModifiedDate (listed items are in ascending order)."""
+    pulled = pull_batch([item["Id"] for item in items], run) if items else BatchOutcome()
+    report.merged += pulled.merged
+    report.summaries_written += pulled.summaries_written
+    latest = iso_ms(newest["LastModifiedDate"])
     with runtime.database().transaction() as session:
         report.queued += queue_object_syncs(
             session,
-            [("opportunity", opportunity_id) for opportunity_id in changed],
+            [("opportunity", opportunity_id) for opportunity_id in pulled.deferred],
             countdown=0,
             priority=run.priority,  # the field merges yield to event work as the cycle does
         )
         set_state(session, WATERMARK_KEY, latest)
     report.watermark_after = latest
-
-
-def pull_summaries(opportunity_ids: list[str], run: Run) -> int:
-    """AWS summaries of changed opportunities into their deals, 100 deals per
-    HubSpot call. An opportunity whose lock is held is left to its queued
-    task, which pulls the summary itself. Returns the deals written."""
-    written = 0
-    for chunk in batched(opportunity_ids, BATCH_SIZE):
-        with ExitStack() as held_locks:
-            mine = [oid for oid in chunk if held_locks.enter_context(_try_lock(oid))]
-            summaries = read_summaries(mine, run)
-            with runtime.database().transaction() as session:
-                links = session.scalars(
-                    select(OpportunityLink).where(
-                        OpportunityLink.catalog == runtime.settings().pc_catalog,
-                        OpportunityLink.opportunity_id.in_(list(summaries)),
-                    )
-                ).all()
-                pairs = [(link, summaries[link.opportunity_id]) for link in links]
-                sent = write_summaries(runtime.hubspot(), pairs, priority=run.priority)
-                for link in links:
-                    if link.hubspot_deal_id in sent:
-                        audit_pull(
-                            session,
-                            run,
-                            "summary_updated",
-                            link.opportunity_id,
-                            link.hubspot_deal_id,
-                            diff={"hubspot": sent[link.hubspot_deal_id]},
-                        )
-            written += len(sent)
-    return written
-
-
-def _try_lock(opportunity_id: str):
-    name = opportunity_lock_name(runtime.settings().pc_catalog, opportunity_id)
-    return runtime.locks().try_lock(name, LOCK_TTL_SECONDS, heartbeat=True)
-
-
-def read_summaries(opportunity_ids: list[str], run: Run) -> dict[str, dict]:
-    """{opportunity id: summary}; those AWS has no summary for are left out."""
-    summaries = {oid: read_summary(oid, run) for oid in opportunity_ids}
-    return {oid: summary for oid, summary in summaries.items() if summary is not None}
 
 
 def audit_cycle(session, run: Run, outcome: str, **details) -> None:

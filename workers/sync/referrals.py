@@ -16,15 +16,15 @@ on what AWS has (so does an acceptance that meets one).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from celery import Signature
 from sqlalchemy import select
 
 from models.invitations import Invitation
 from pcsync import runtime
+from workers.dispatch import decision_task
 from workers.engine.invitations import OPEN_STATES, TERMINAL_STATES, Undecidable, is_past_deadline
 from workers.errors import (
     ConflictError,
@@ -84,10 +84,6 @@ POLL_LOCK_TTL_SECONDS = 14 * 60
 BUDGET_WAIT_SKIP_SECONDS = 60.0
 NO_DEAL_YET_RETRY_SECONDS = 30.0
 GAVE_UP = "the acceptance task did not complete within a day"
-
-# Builds the task that carries out a recorded decision (tasks.referrals.decision_task).
-DecisionTask = Callable[..., Signature]
-
 
 # -- Partner Central says what happened ------------------------------------------------------
 
@@ -185,7 +181,7 @@ def poll_invitations(run: Run) -> PollResult:
     )
 
 
-def scheduled_poll(run: Run, decision_task: DecisionTask) -> str:
+def scheduled_poll(run: Run) -> str:
     """The beat's poll, one at a time: "polled", "skipped" (the previous run
     is still going) or "deferred" (the daily budget is low). With
     PCSYNC_AUTO_ACCEPT_REFERRALS every pending invitation is accepted."""
@@ -211,13 +207,11 @@ def scheduled_poll(run: Run, decision_task: DecisionTask) -> str:
             diff={**result.as_dict(), "auto_accept": auto},
         )
         if auto:
-            auto_accept(session, result.open_invitation_ids, run, decision_task)
+            auto_accept(session, result.open_invitation_ids, run)
     return "polled"
 
 
-def on_invitation_event(
-    invitation_id: str, expired: bool, run: Run, decision_task: DecisionTask
-) -> str:
+def on_invitation_event(invitation_id: str, expired: bool, run: Run) -> str:
     """A Partner Central event about an invitation (its id only; the state is
     read again): settle an expired one, import a new one."""
     if expired:
@@ -225,11 +219,11 @@ def on_invitation_event(
     outcome = import_invitation(invitation_id, run)
     if outcome == "imported" and runtime.settings().auto_accept_referrals:
         with runtime.database().transaction() as session:
-            auto_accept(session, [invitation_id], run, decision_task)
+            auto_accept(session, [invitation_id], run)
     return outcome
 
 
-def auto_accept(session, invitation_ids: Iterable[str], run: Run, task: DecisionTask) -> int:
+def auto_accept(session, invitation_ids: Iterable[str], run: Run) -> int:
     """Accept the invitations as an operator would: each request audited,
     its task published after the caller's commit."""
     invitation_ids = list(invitation_ids)
@@ -237,7 +231,10 @@ def auto_accept(session, invitation_ids: Iterable[str], run: Run, task: Decision
         record_decision_request(session, session.get(Invitation, invitation_id), "accept", run)
     return publish_after_commit(
         session,
-        (task(i, "accept", requested_by="auto-accept", source="schedule") for i in invitation_ids),
+        (
+            decision_task(i, "accept", requested_by="auto-accept", source="schedule")
+            for i in invitation_ids
+        ),
     )
 
 

@@ -122,7 +122,7 @@ def _settled(deal_id, opportunity_id, decided, writes: dict, run: Run) -> str:
             status = {}
         result = as_lists(decided.result)
         # The deal now shows the result: that is what it asks for from here on.
-        _remember(session, deal_id, opportunity_id, result, result, "synced", None)
+        remember_sets(session, deal_id, opportunity_id, result, result, "synced", None)
         link = find_link(session, deal_id)
         if link is not None:
             write_deal_status(runtime.hubspot(), link, status, extra=writes)
@@ -148,7 +148,9 @@ def _needs_input(deal_id, opportunity_id, ours, problems: list[str], run: Run) -
     with runtime.database().transaction() as session:
         row = session.get(RelatedEntityBase, deal_id)
         base = row.base if row else as_lists(as_sets(None))
-        _remember(session, deal_id, opportunity_id, base, as_lists(ours), "needs_input", message)
+        remember_sets(
+            session, deal_id, opportunity_id, base, as_lists(ours), "needs_input", message
+        )
         link = find_link(session, deal_id)
         if link is not None:
             write_deal_status(
@@ -169,7 +171,7 @@ def _needs_input(deal_id, opportunity_id, ours, problems: list[str], run: Run) -
     return "needs_input"
 
 
-def _remember(session, deal_id, opportunity_id, base: dict, asked: dict, status: str, problem):
+def remember_sets(session, deal_id, opportunity_id, base: dict, asked: dict, status: str, problem):
     row = session.get(RelatedEntityBase, deal_id)
     if row is None:
         row = RelatedEntityBase(hubspot_deal_id=deal_id)

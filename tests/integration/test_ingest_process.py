@@ -1,0 +1,70 @@
+"""What the ingest process loads: a fresh interpreter that builds the app as
+the WSGI entry point does and handles a webhook imports no task module
+(tasks are published by name, workers/dispatch.py), not boto3, and of
+botocore only what reads the service model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import TEST_CLIENT_SECRET
+
+HANDLE_ONE_WEBHOOK = """
+import json, sys, time
+from ingest import create_app
+from ingest.signatures import v3_signature
+
+app = create_app()
+event = {
+    "eventId": 1, "subscriptionId": 7, "portalId": 62515, "appId": 1001,
+    "occurredAt": 1764300000000, "subscriptionType": "deal.propertyChange",
+    "objectId": 42, "propertyName": "amount", "propertyValue": "1", "changeSource": "CRM_UI",
+}
+body = json.dumps([event]).encode()
+timestamp = str(int(time.time() * 1000))
+signature = v3_signature(
+    sys.argv[1], "POST", "https://pcsync.example.com/webhooks/hubspot", body, timestamp
+)
+response = app.test_client().post(
+    "/webhooks/hubspot",
+    data=body,
+    headers={
+        "Content-Type": "application/json",
+        "X-HubSpot-Signature-v3": signature,
+        "X-HubSpot-Request-Timestamp": timestamp,
+    },
+)
+print(json.dumps({"answer": response.json, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_the_ingest_handles_a_webhook_without_loading_tasks_or_boto3(
+    database_url, redis_url, tmp_path
+):
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": redis_url,
+        "PCSYNC_DATA_DIR": str(tmp_path / "var"),
+        "HUBSPOT_CLIENT_SECRET": TEST_CLIENT_SECRET,
+        "PCSYNC_PUBLIC_URL": "https://pcsync.example.com",
+        "PCSYNC_LOG_LEVEL": "ERROR",
+    }
+    finished = subprocess.run(
+        [sys.executable, "-c", HANDLE_ONE_WEBHOOK, TEST_CLIENT_SECRET],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    report = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert report["answer"]["recorded"] == 1 and report["answer"]["queued"] == 1
+    modules = report["modules"]
+    assert [m for m in modules if m == "tasks" or m.startswith("tasks.")] == []
+    assert "boto3" not in modules
+    assert "workers.clients.partner_central" not in modules
+    # The engine reads the Partner Central model files; no botocore session.
+    assert "botocore.session" not in modules

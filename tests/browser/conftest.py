@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI, TEST_API_TOKEN
-from tests.integration.conftest import stack  # noqa: F401 - the same running stack
+from tests.integration.conftest import stack, stack_with  # noqa: F401 - the same running stack
 
 CHROMIUM = os.environ.get("PCSYNC_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [

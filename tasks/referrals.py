@@ -20,6 +20,7 @@ from pcsync import runtime
 from tasks.polling import poll_again
 from tasks.submission import queue_requested_submission
 from workers.dispatch import decision_task
+from workers.engine.outcome import DealOutcome
 from workers.publishing import publish_after_commit
 from workers.sync import referrals
 from workers.sync.context import Run
@@ -35,7 +36,7 @@ POLL_INTERVAL_SECONDS = 15 * 60
 def queue_referral_decision(deal_id: str, result: SyncOutcome, run: Run) -> bool:
     """A referral deal whose `aws_invitation_decision` says accept or reject,
     while the invitation is still open: queue the decision once."""
-    if result.outcome != "awaiting_referral_decision" or result.state is None:
+    if result.outcome != DealOutcome.AWAITING_REFERRAL_DECISION or result.state is None:
         return False
     properties = result.state.properties
     invitation_id = properties.get(REFERRAL_PROPERTY)

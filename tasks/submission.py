@@ -13,13 +13,16 @@ from celery import shared_task
 from pcsync import runtime
 from tasks.polling import poll_again
 from workers.dispatch import queue_submission
+from workers.engine.outcome import DealOutcome
 from workers.sync import submission
 from workers.sync.context import Run
 from workers.sync.deals import SyncOutcome, find_link
 from workers.task_policy import retrying
 
 # Deal outcomes whose deal cannot be submitted (no link, or no deal).
-NOT_SUBMITTABLE_OUTCOMES = frozenset({"awaiting_referral_decision", "not_syncing", "deal_deleted"})
+NOT_SUBMITTABLE_OUTCOMES = frozenset(
+    {DealOutcome.AWAITING_REFERRAL_DECISION, DealOutcome.NOT_SYNCING, DealOutcome.DEAL_DELETED}
+)
 
 
 def queue_requested_submission(deal_id: str, result: SyncOutcome, run: Run) -> bool:

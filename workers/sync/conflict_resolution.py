@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from models.base import utcnow
 from models.conflicts import Conflict
 from models.customer_records import CONTACT, CustomerRecord
 from pcsync import runtime
@@ -199,7 +198,7 @@ def _settle(
     _move_base(session, conflict, base)
     conflict.status, conflict.resolution = "resolved", resolution.choice
     conflict.resolved_by, conflict.resolved_value = run.actor, winner
-    conflict.resolved_at = utcnow()
+    conflict.resolved_at = runtime.utc_now()
     run.audit(
         session,
         action=ACTION,

@@ -13,8 +13,6 @@ transaction of its own.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 
 from models.inbox import InboxEvent
@@ -27,7 +25,7 @@ HUBSPOT_USER_SOURCE = "userId:"
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return runtime.utc_now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def changed_properties(link: OpportunityLink, values: dict[str, str]) -> dict[str, str]:

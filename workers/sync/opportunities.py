@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from models.links import OpportunityLink
 from pcsync import runtime
+from workers.engine.outcome import DealOutcome
 from workers.errors import NotFound
 from workers.sync.aws_summary import never_submitted, write_summary
 from workers.sync.context import Run
@@ -104,7 +105,7 @@ def sync_opportunity(
             return "not_linked"
         deal_id = link.hubspot_deal_id
     outcome = deal_sync(deal_id, run)
-    if outcome == "deal_deleted":
+    if outcome == DealOutcome.DEAL_DELETED:
         return outcome  # sync_deal audited it; there is no deal to write to
     if not summary_pulled_by_cycle(run):
         pull_aws_summary(opportunity_id, deal_id, run)

@@ -16,7 +16,6 @@ associations made and sends nothing again.
 from __future__ import annotations
 
 import json
-import time
 
 from models.resources import RelatedEntityBase
 from models.sync_state import get_state, set_state
@@ -190,7 +189,7 @@ def _cached() -> dict | None:
 
 def _cache_age() -> float:
     cached = _cached()
-    return time.time() - cached["at"] if cached else float("inf")
+    return runtime.now() - cached["at"] if cached else float("inf")
 
 
 def cached_active_solutions() -> set[str] | None:
@@ -205,7 +204,7 @@ def active_solutions(run: Run, refresh: bool = False) -> set[str]:
     (SolutionBase.Status doc string: "Filter for Active solutions for
     association to an opportunity"), re-listed every SOLUTIONS_CACHE_SECONDS."""
     cached = _cached()
-    if cached and not refresh and time.time() - cached["at"] < SOLUTIONS_CACHE_SECONDS:
+    if cached and not refresh and runtime.now() - cached["at"] < SOLUTIONS_CACHE_SECONDS:
         return set(cached["ids"])
     listed = runtime.partner_central().paginate(
         "ListSolutions",
@@ -216,7 +215,7 @@ def active_solutions(run: Run, refresh: bool = False) -> set[str]:
     )
     ids = sorted(s["Id"] for s in listed if s.get("Status") == "Active")
     with runtime.database().transaction() as session:
-        set_state(session, SOLUTIONS_CACHE_KEY, json.dumps({"at": time.time(), "ids": ids}))
+        set_state(session, SOLUTIONS_CACHE_KEY, json.dumps({"at": runtime.now(), "ids": ids}))
     return set(ids)
 
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 from sqlalchemy import delete
 
 from models.audit_retention import purge_audit_trail
-from models.base import utcnow
 from models.inbox import InboxEvent
 from pcsync import runtime
 from workers.sync.context import Run
@@ -20,7 +19,7 @@ INBOX_RETENTION = timedelta(days=14)
 
 def prune_inbox(run: Run) -> int:
     """Delete inbox events older than INBOX_RETENTION; returns how many."""
-    cutoff = utcnow() - INBOX_RETENTION
+    cutoff = runtime.utc_now() - INBOX_RETENTION
     with runtime.database().transaction() as session:
         removed = session.execute(
             delete(InboxEvent).where(InboxEvent.received_at < cutoff)
@@ -36,7 +35,7 @@ def prune_inbox(run: Run) -> int:
 
 def purge_audit(run: Run) -> int:
     """Purge the audit rows past their retention; returns how many."""
-    cutoff = utcnow() - timedelta(days=runtime.settings().audit_retention_days)
+    cutoff = runtime.utc_now() - timedelta(days=runtime.settings().audit_retention_days)
     with runtime.database().transaction() as session:
         purge = purge_audit_trail(
             session, cutoff, source=run.source, actor=run.actor, task_id=run.task_id

@@ -1,8 +1,7 @@
 """The task behind every HubSpot object the ingest marks dirty.
 
 The command is `workers.sync.hubspot_changes.sync_hubspot_object`; the task
-runs it under the pending markers' retry policy (tasks/pending.py) and hands
-it the publishers it may call.
+runs it under the pending markers' retry policy (tasks/pending.py).
 """
 
 from __future__ import annotations
@@ -10,14 +9,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from tasks.pending import pending_run
-from tasks.referrals import queue_deal_requests
-from workers.dispatch import queue_object_syncs
 from workers.sync import hubspot_changes
 from workers.sync.context import Run
-
-PUBLISHERS = hubspot_changes.Publishers(
-    object_syncs=queue_object_syncs, deal_requests=queue_deal_requests
-)
 
 
 @shared_task(name="pcsync.sync_hubspot_object", bind=True, max_retries=None)
@@ -29,4 +22,4 @@ def sync_hubspot_object(self, object_type: str, object_id: str, priority: str = 
         else None
     )
     with pending_run(self, object_type, object_id, on_give_up=give_up):
-        return hubspot_changes.sync_hubspot_object(object_type, object_id, run, PUBLISHERS)
+        return hubspot_changes.sync_hubspot_object(object_type, object_id, run)

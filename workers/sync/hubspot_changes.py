@@ -8,27 +8,25 @@ its follow-ups run; an opportunity is pulled; a contact or company fans out
 to the deals it feeds (one association read, plus the deals whose
 opportunity was built from it, which a deleted record no longer shows),
 each queued once through the same pending markers as the ingest uses.
-
-The publishers come in as `Publishers`: the task layer owns them, and
-`workers` does not import `tasks`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from sqlalchemy import select
 
 from models.customer_records import deals_using
 from models.links import OpportunityLink
 from pcsync import runtime
+from workers.dispatch import queue_object_syncs
 from workers.errors import PermanentError
 from workers.sync.assignment import sync_assignment
 from workers.sync.context import Run
+from workers.sync.deal_requests import queue_deal_requests
 from workers.sync.deal_status import send_deal_status
-from workers.sync.deals import SyncOutcome, find_link, sync_deal
+from workers.sync.deals import find_link, sync_deal
 from workers.sync.opportunities import sync_opportunity
 from workers.sync.resources import sync_related_entities
 
@@ -40,29 +38,19 @@ PLURAL = {"deal": "deals", "contact": "contacts", "company": "companies"}
 FAN_OUT_PACE_SECONDS = 1.5
 
 
-@dataclass(frozen=True)
-class Publishers:
-    """The tasks a change may queue, handed in by the task layer."""
-
-    # (session, [(object type, id)], countdown) -> how many were queued
-    object_syncs: Callable[..., int]
-    # (deal id, sync outcome, run): a referral decision, a submission
-    deal_requests: Callable[[str, SyncOutcome, Run], None]
-
-
-def sync_hubspot_object(object_type: str, object_id: str, run: Run, publish: Publishers) -> str:
+def sync_hubspot_object(object_type: str, object_id: str, run: Run) -> str:
     if object_type == "deal":
-        return sync_linked_deal(object_id, run, publish)
+        return sync_linked_deal(object_id, run)
     if object_type == "opportunity":
         return sync_opportunity(
             object_id,
             replace(run, source="partner_central"),
-            lambda deal_id, deal_run: sync_linked_deal(deal_id, deal_run, publish),
+            sync_linked_deal,
         )
-    return fan_out_to_deals(object_type, object_id, run, publish)
+    return fan_out_to_deals(object_type, object_id, run)
 
 
-def sync_linked_deal(deal_id: str, run: Run, publish: Publishers) -> str:
+def sync_linked_deal(deal_id: str, run: Run) -> str:
     try:
         result = sync_deal(deal_id, run)
     except PermanentError as exc:
@@ -71,7 +59,7 @@ def sync_linked_deal(deal_id: str, run: Run, publish: Publishers) -> str:
     sync_assignment(result, run)  # the opportunity's assignee follows the deal owner
     sync_related_entities(result, run)  # solutions, AWS products, Marketplace offer
     # What the deal asks for besides sync: a referral decision, a submission.
-    publish.deal_requests(deal_id, result, run)
+    queue_deal_requests(deal_id, result, run)
     return result.outcome
 
 
@@ -108,7 +96,7 @@ def surface_failure(deal_id: str, exc: Exception, run: Run) -> None:
         log.exception("deal.failure_not_surfaced", extra={"deal_id": deal_id})
 
 
-def fan_out_to_deals(object_type: str, object_id: str, run: Run, publish: Publishers) -> str:
+def fan_out_to_deals(object_type: str, object_id: str, run: Run) -> str:
     """Queue a sync of every linked deal a contact or company feeds.
 
     The deals come from one v4 association read, plus those whose
@@ -133,9 +121,7 @@ def fan_out_to_deals(object_type: str, object_id: str, run: Run, publish: Publis
         # Paced to the Partner Central write quota: deals synced all at once
         # would be refused write tokens and re-read everything on each retry.
         queued = sum(
-            publish.object_syncs(
-                session, [("deal", deal_id)], countdown=slot * FAN_OUT_PACE_SECONDS
-            )
+            queue_object_syncs(session, [("deal", deal_id)], countdown=slot * FAN_OUT_PACE_SECONDS)
             for slot, deal_id in enumerate(d for d in deal_ids if d in linked)
         )
         run.audit(

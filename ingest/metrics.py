@@ -11,7 +11,6 @@ monitoring network only.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, request
@@ -91,7 +90,7 @@ def _guarded(read):
 
 
 def _database_figures():
-    now = datetime.fromtimestamp(runtime.now(), UTC)
+    now = runtime.utc_now()
     with runtime.database().transaction() as session:
         deals = watch.deals_by_sync_status(session)
         waiting = watch.objects_waiting(session)

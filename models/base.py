@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import has_app_context
 from sqlalchemy import JSON, DateTime, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from pcsync import runtime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,6 +26,11 @@ JsonColumn = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
+    """Now, from the app's clock inside an app context (pcsync.runtime; tests
+    inject a fixed one), else from the real clock: column defaults also fill
+    rows written outside any app, by migrations and scripts."""
+    if has_app_context():
+        return runtime.utc_now()
     return datetime.now(UTC)
 
 

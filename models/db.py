@@ -8,6 +8,8 @@ commit has succeeded: a task never runs against rows that were rolled back.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,12 +22,33 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.audit_privacy import PSEUDONYM_KEY
 
+# How long a process waits for another to finish switching a new SQLite file to WAL.
+WAL_SWITCH_SECONDS = 30.0
+
+
+def use_wal(connection) -> None:
+    """Put a SQLite file in WAL mode (kept in the file: later calls are no-ops).
+
+    The switch of a new file needs a lock that SQLite does not wait for
+    (the busy timeout does not apply), so processes opening a fresh file at
+    the same moment (the ingest and the worker on a first start) may be told
+    "database is locked": wait and try again."""
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the ingest read while a worker writes; busy_timeout makes
     # concurrent writers wait instead of failing with "database is locked".
-    cursor.execute("PRAGMA journal_mode=WAL")
+    use_wal(cursor)
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     # REPLACE then fires delete triggers, so the audit trail's refusal holds.

@@ -210,13 +210,14 @@ def doctor() -> None:
 @main.command()
 def notify() -> None:
     """One notification cycle now (beat runs one every 5 minutes)."""
+    from pcsync import runtime
     from workers.notify import run_notifications
 
     settings = current_settings()
     if settings.notify_url is None:
         raise click.ClickException("PCSYNC_NOTIFY_URL is not set; nothing to send to")
     with app_context():
-        report = run_notifications(datetime.now(UTC))
+        report = run_notifications(runtime.utc_now())
     for notice in report.sent:
         click.echo(f"sent     {notice.kind} {notice.subject}")
     for notice in report.refused:

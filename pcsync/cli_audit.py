@@ -134,11 +134,10 @@ def audit_purge() -> None:
     from datetime import timedelta
 
     from models.audit_retention import purge_audit_trail
-    from models.base import utcnow
     from pcsync import runtime
 
     with _app_context(), _database().transaction() as session:
-        cutoff = utcnow() - timedelta(days=runtime.settings().audit_retention_days)
+        cutoff = runtime.utc_now() - timedelta(days=runtime.settings().audit_retention_days)
         purge = purge_audit_trail(session, cutoff, source="operator", actor="cli:audit purge")
     click.echo(f"purged {purge.removed} rows written before {cutoff.isoformat()}")
 

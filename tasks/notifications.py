@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from celery import shared_task
 
 from pcsync import runtime
@@ -12,5 +10,5 @@ from workers.notify import run_notifications
 
 @shared_task(name="pcsync.send_notifications", ignore_result=True)
 def send_notifications() -> int:
-    report = run_notifications(datetime.fromtimestamp(runtime.now(), UTC))
+    report = run_notifications(runtime.utc_now())
     return len(report.sent)

@@ -1,54 +1,28 @@
-"""Retention: the webhook inbox only needs to outlive HubSpot's 24-hour
-redelivery window (plus margin) to de-duplicate; the audit trail is kept
-PCSYNC_AUDIT_RETENTION_DAYS (seven years by default), then its oldest rows
-are purged behind an anchor that keeps the hash chain verifiable."""
+"""Retention on beat's schedule (the commands: workers/sync/retention.py),
+each run by one worker at a time."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from celery import shared_task
-from sqlalchemy import delete
 
-from models.audit import record_audit
-from models.audit_retention import purge_audit_trail
-from models.base import utcnow
-from models.inbox import InboxEvent
 from pcsync import runtime
+from workers.sync import retention
+from workers.sync.context import Run
 
-INBOX_RETENTION = timedelta(days=14)
+SINGLETON_SECONDS = 3600
 
 
 @shared_task(name="pcsync.prune_inbox", bind=True)
 def prune_inbox(self) -> int:
-    cutoff = utcnow() - INBOX_RETENTION
-    with runtime.locks().beat_singleton("prune-inbox", 3600) as held:
-        if not held:
-            return 0
-        with runtime.database().transaction() as session:
-            removed = session.execute(
-                delete(InboxEvent).where(InboxEvent.received_at < cutoff)
-            ).rowcount
-            record_audit(
-                session,
-                action="retention.inbox",
-                outcome="pruned",
-                source="schedule",
-                actor=self.name,
-                task_id=self.request.id,
-                message=f"{removed} inbox events received before {cutoff.isoformat()}",
-            )
-    return removed
+    with runtime.locks().beat_singleton("prune-inbox", SINGLETON_SECONDS) as held:
+        return retention.prune_inbox(scheduled_run(self)) if held else 0
 
 
 @shared_task(name="pcsync.purge_audit", bind=True)
 def purge_audit(self) -> int:
-    cutoff = utcnow() - timedelta(days=runtime.settings().audit_retention_days)
-    with runtime.locks().beat_singleton("purge-audit", 3600) as held:
-        if not held:
-            return 0
-        with runtime.database().transaction() as session:
-            purge = purge_audit_trail(
-                session, cutoff, source="schedule", actor=self.name, task_id=self.request.id
-            )
-    return purge.removed
+    with runtime.locks().beat_singleton("purge-audit", SINGLETON_SECONDS) as held:
+        return retention.purge_audit(scheduled_run(self)) if held else 0
+
+
+def scheduled_run(task) -> Run:
+    return Run(actor=task.name, task_id=task.request.id, source="schedule")

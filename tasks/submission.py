@@ -10,31 +10,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from pcsync import runtime
 from tasks.polling import poll_again
-from workers.dispatch import queue_submission
 from workers.sync import submission
 from workers.sync.context import Run
-from workers.sync.deals import SyncOutcome, find_link
-from workers.sync.submission_states import REQUESTABLE_BY_DEAL
 from workers.task_policy import retrying
-
-# Deal outcomes whose deal cannot be submitted (no link, or no deal).
-NOT_SUBMITTABLE_OUTCOMES = frozenset({"awaiting_referral_decision", "not_syncing", "deal_deleted"})
-
-
-def queue_requested_submission(deal_id: str, result: SyncOutcome, run: Run) -> bool:
-    """After a deal sync: submit when the deal asks (`aws_submit_to_aws` = true)
-    and nothing has been submitted yet, or the last attempt failed."""
-    if result.state is None or result.outcome in NOT_SUBMITTABLE_OUTCOMES:
-        return False
-    if not submission.wants_submission(result.state.properties):
-        return False
-    with runtime.database().transaction() as session:
-        link = find_link(session, deal_id)
-        if link is None or link.submission_status not in REQUESTABLE_BY_DEAL:
-            return False
-        return queue_submission(session, deal_id, run)
 
 
 @shared_task(name="pcsync.submit_opportunity", bind=True, max_retries=None)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pcsync.outages import OUTAGES
-from workers.errors import ConflictError, PermanentError, RateLimited, RetryableError
+from workers.errors import NEVER_RETRY, RETRY_ON, RateLimited
 
 DEFAULT_BASE_SECONDS = 1.0
 DEFAULT_CAP_SECONDS = 300.0
@@ -57,9 +57,9 @@ def is_retryable(exc: BaseException) -> bool:
     Permanent errors win over everything: a ``NotFound`` that is also an
     ``OSError`` subclass somewhere would still not be retried.
     """
-    if isinstance(exc, PermanentError):
+    if isinstance(exc, NEVER_RETRY):
         return False
-    if isinstance(exc, RetryableError | ConflictError):
+    if isinstance(exc, RETRY_ON):
         return True
     return isinstance(exc, _TRANSPORT_FAILURES + OUTAGES)
 

@@ -1,11 +1,13 @@
 """The error vocabulary shared by the API clients, the limiter and the Celery tasks.
 
 API clients translate transport and service failures into these types and raise
-them ``from`` the original exception; tasks declare them in ``autoretry_for`` /
-``dont_autoretry_for`` (see ``RETRY_ON`` and ``NEVER_RETRY``). The split is the
-one docs/architecture.md describes: throttling, 5xx and timeouts are retried with
-backoff; validation errors are never retried and are recorded with the API's
-message.
+them ``from`` the original exception. No task declares Celery's
+``autoretry_for``: every task body runs inside ``workers.task_policy.retrying``,
+one policy for all of them, which retries what ``RETRY_ON`` names (and
+transport failures and outages, ``workers.backoff.is_retryable``) and never
+what ``NEVER_RETRY`` names. The split is the one docs/architecture.md
+describes: throttling, 5xx and timeouts are retried with backoff; validation
+errors are never retried and are recorded with the API's message.
 
 Every error here survives ``pickle`` with its message and attributes, because
 Celery moves exceptions between the worker child, the parent and the result
@@ -190,8 +192,8 @@ class DecisionRefused(LifecycleError):
         super().__init__(message, api_message=message, service="pcsync", status_code=status_code)
 
 
-# For Celery task declarations:
-#   @shared_task(bind=True, autoretry_for=RETRY_ON, dont_autoretry_for=NEVER_RETRY, ...)
+# What workers.task_policy.retrying retries, and what it never retries (a
+# PermanentError wins even when it is also one of RETRY_ON).
 RETRY_ON: tuple[type[SyncError], ...] = (RetryableError, ConflictError)
 NEVER_RETRY: tuple[type[SyncError], ...] = (PermanentError,)
 
@@ -208,4 +210,5 @@ __all__ = [
     "RateLimited",
     "RetryableError",
     "SyncError",
+    "Throttled",
 ]

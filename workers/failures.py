@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import select
 
 from models.audit import record_audit
-from models.base import utcnow
 from models.failures import FailedTask
 from pcsync import runtime
 from workers.publishing import publish_after_commit
@@ -128,7 +127,7 @@ def _replay_one(failure_id: int, *, actor: str) -> Replay:
         row = session.get(FailedTask, failure_id, with_for_update=True)
         was = row.status
         row.status = REPLAYED
-        row.replayed_at = utcnow()
+        row.replayed_at = runtime.utc_now()
         row.replay_task_id = new_task_id
         record_audit(
             session,

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from workers.clients.partner_central import PartnerCentral
-from workers.errors import RateLimited, RetryableError
+from workers.errors import RateLimited, RetryableError, Throttled
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def per_second_wait(exc: RetryableError) -> float | None:
     differently: one second clears a per-second window."""
     if isinstance(exc, RateLimited):
         return exc.retry_after if exc.retry_after <= PER_SECOND_MAX_WAIT_SECONDS else None
-    if exc.service == "partnercentral" and exc.status_code == 429:
+    if isinstance(exc, Throttled) and exc.service == "partnercentral":
         return DEFAULT_WAIT_SECONDS
     return None
 

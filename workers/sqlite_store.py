@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from limits.storage import MovingWindowSupport, SlidingWindowCounterSupport, Storage
 from limits.storage.base import TimestampedSlidingWindow
 
+from models.db import use_wal
+
 SCHEME = "pcsync-sqlite"
 # Writers queue behind each other for at most this long before an error.
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -46,7 +48,7 @@ class SQLiteFile:
             connection = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
             )
-            connection.execute("PRAGMA journal_mode=WAL")
+            use_wal(connection)
             # Counters need no fsync per grant: after a power cut the limiter
             # may forget its last hits, a far smaller risk than slow grants.
             connection.execute("PRAGMA synchronous=NORMAL")

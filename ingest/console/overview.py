@@ -3,7 +3,7 @@ the limiter (no API call)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from kombu.exceptions import ChannelError, OperationalError
 from sqlalchemy import func, select
@@ -91,7 +91,3 @@ def _daily(windows: list[dict]) -> dict:
     longest = windows[-1]
     used = longest["limit"] - longest["remaining"]
     return {"used": used, "limit": longest["limit"], "window": longest["window"]}
-
-
-def utc_now() -> datetime:
-    return datetime.fromtimestamp(runtime.now(), UTC)

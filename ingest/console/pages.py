@@ -6,7 +6,7 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ingest.console import blueprint, opportunity
-from ingest.console.overview import NEEDS_INPUT, overview, utc_now
+from ingest.console.overview import NEEDS_INPUT, overview
 from models import Conflict, Invitation, OpportunityLink
 from pcsync import runtime
 from workers.failures import list_failures
@@ -15,7 +15,7 @@ from workers.sync.referral_views import REJECTION_REASONS, invitation_view
 
 @blueprint.route("")
 def overview_page():
-    return render_template("console/overview.html", figures=overview(utc_now()))
+    return render_template("console/overview.html", figures=overview(runtime.utc_now()))
 
 
 @blueprint.route("/conflicts")
@@ -50,7 +50,7 @@ def referrals():
         rows = session.scalars(
             select(Invitation).order_by(Invitation.expires_at.asc(), Invitation.invitation_id)
         )
-        now = utc_now()
+        now = runtime.utc_now()
         views = [invitation_view(row, now) for row in rows]
     return render_template("console/referrals.html", referrals=views, reasons=REJECTION_REASONS)
 

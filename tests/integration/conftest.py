@@ -3,29 +3,28 @@ from __future__ import annotations
 import pytest
 import redis
 
-from tests.integration.stack import Stack, build_configured_stack, build_stack
+from tests.integration.stack import build_stack
 
 
 @pytest.fixture
 def stack_with(make_settings, database_url, redis_url, monkeypatch, tmp_path):
-    """Builds the stack with settings overrides (``stack_with(events_secret=...)``),
-    or with an engine configuration (``stack_with(engine_config=TOML)``); every
-    stack built is stopped after the test."""
-    built: list[Stack] = []
+    """Build the stack with changed settings, e.g. `stack_with(debounce_seconds=2.0)`;
+    `engine_config=` takes the engine configuration's TOML text. Every stack
+    built is stopped (and its refusals checked) when the test ends."""
+    built = []
 
-    def build(engine_config: str | None = None, **overrides) -> Stack:
-        parts = (make_settings, database_url, redis_url, monkeypatch)
-        if engine_config is None:
-            one = build_stack(*parts, **overrides)
-        else:
-            assert not overrides, "an engine configuration takes no other overrides"
-            one = build_configured_stack(*parts, tmp_path, engine_config)
-        built.append(one)
-        return one
+    def build(*, engine_config: str | None = None, **overrides):
+        if engine_config is not None:
+            path = tmp_path / "engine.toml"
+            path.write_text(engine_config)
+            overrides["engine_config_path"] = str(path)
+        stack = build_stack(make_settings, database_url, redis_url, monkeypatch, **overrides)
+        built.append(stack)
+        return stack
 
     yield build
-    for one in built:
-        one.stop()
+    for stack in built:
+        stack.stop()
 
 
 @pytest.fixture

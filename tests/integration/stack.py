@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import boto3
+import redis
 from botocore.config import Config
 from celery.contrib.testing.worker import start_worker
 
@@ -43,13 +44,35 @@ def free_port() -> int:
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
+    """`predicate()`'s first truthy result, looked at every `interval` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = predicate()
         if result:
             return result
+        # Polling: the stack runs in other threads and processes, and offers
+        # no event for most conditions a test waits for.
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+def until_accepted(call, refused: tuple[type[Exception], ...], timeout: float = 30.0):
+    """`call()`'s result once it is no longer refused with one of `refused`:
+    a test acting as another Partner Central user waits out the quota (and
+    the optimistic lock) it shares with pcsync, as that user's client would."""
+
+    def attempt():
+        try:
+            return call()
+        except refused:
+            return None
+
+    return wait_for(attempt, timeout, interval=0.3)
+
+
+# kombu's Redis transport keeps each queue as lists (one per priority step)
+# and the messages delivered to a worker but not yet acknowledged in this hash.
+UNACKED_KEY = "unacked"
 
 
 @dataclass
@@ -100,9 +123,10 @@ class Stack:
     def aws_edit(self, opportunity_id: str, mutate) -> dict:
         """Edit an opportunity as another Partner Central user would: a full
         UpdateOpportunity of the current state with `mutate` applied. Waits
-        out the 1-per-second write quota it shares with pcsync."""
+        out the read and write quotas it shares with pcsync."""
         client = self.boto()
-        for _ in range(20):
+
+        def edit() -> dict:
             current = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
             request = {
                 k: v
@@ -119,11 +143,10 @@ class Stack:
             }
             request["Identifier"] = opportunity_id
             mutate(request)
-            try:
-                return client.update_opportunity(**request)
-            except (client.exceptions.ThrottlingException, client.exceptions.ConflictException):
-                time.sleep(0.5)
-        raise AssertionError("could not edit the opportunity")
+            return client.update_opportunity(**request)
+
+        refused = (client.exceptions.ThrottlingException, client.exceptions.ConflictException)
+        return until_accepted(edit, refused)
 
     def opportunity(self, opportunity_id: str) -> dict:
         """The simulator's stored opportunity, read without an API call (and
@@ -152,6 +175,47 @@ class Stack:
         return wait_for(
             lambda: (row := self.link(deal_id)) and row["opportunity_id"] and row, timeout
         )
+
+    def drain(self, timeout: float = 60.0) -> None:
+        """Wait until the stack has nothing left to do (see `idle`), seen twice
+        in a row a poll apart, so work one task queues as it ends counts."""
+        idle_looks = 0
+
+        def settled() -> bool:
+            nonlocal idle_looks
+            idle_looks = idle_looks + 1 if self.idle() else 0
+            return idle_looks >= 2
+
+        wait_for(settled, timeout)
+
+    def idle(self) -> bool:
+        """Both simulators have delivered every event, no pending object is
+        scheduled (debounced work queued or running) and the broker holds no
+        message, queued or delivered: tasks acknowledge late, so a running
+        task's message stays unacknowledged until it ends, and a retry
+        publishes its next message before that."""
+        return (
+            self.hubspot.wait_idle(timeout=0)
+            and self.pc.flush_events(timeout=5)
+            and not self.rows("SELECT 1 FROM pending_objects WHERE scheduled")
+            and self.broker_messages() == 0
+        )
+
+    def broker_messages(self) -> int:
+        """Messages in the Redis broker: queued, or delivered to a worker and
+        not yet acknowledged (waiting for their countdown, or running)."""
+        celery = self.app.extensions["celery"]
+        client = redis.Redis.from_url(celery.conf.broker_url)
+        try:
+            queues = [
+                key
+                for name in celery.amqp.queues
+                for key in client.scan_iter(match=f"{name}*")  # each priority step's list
+                if client.type(key) == b"list"
+            ]
+            return sum(client.llen(key) for key in queues) + client.hlen(UNACKED_KEY)
+        finally:
+            client.close()
 
     def audit_outcomes(self, deal_id: str, action: str = "opportunity.sync") -> list[str]:
         rows = self.rows(
@@ -309,14 +373,3 @@ def serve_stack(settings_for, *, limits: dict | None = None, stack_type: type = 
     sim.set_webhook_url(f"{public_url}/webhooks/hubspot")
     sim.clear_calls()
     return stack
-
-
-def build_configured_stack(
-    make_settings, database_url, redis_url, monkeypatch, tmp_path, engine_config: str
-) -> Stack:
-    """`build_stack` with an engine configuration file (TOML) of fields and strategies."""
-    path = tmp_path / "engine.toml"
-    path.write_text(engine_config)
-    return build_stack(
-        make_settings, database_url, redis_url, monkeypatch, engine_config_path=str(path)
-    )

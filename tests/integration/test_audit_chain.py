@@ -7,7 +7,6 @@ appending at once never fork it."""
 from __future__ import annotations
 
 import itertools
-import time
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -35,7 +34,7 @@ def produce_rows(stack) -> list[dict]:
         for amount in ("20000", "25000"):
             sim.update_object("deals", deal, {"aws_expected_monthly_spend": amount})
             wait_for(lambda a=amount: spend(stack, opportunity_id) == float(a), timeout=40)
-        time.sleep(1.5)  # the last echoes run before the worker stops
+        stack.drain()  # the last echoes run before the worker stops
     return all_rows(stack)
 
 

@@ -5,7 +5,6 @@ background syncs that create opportunities for tagged deals."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import redis
@@ -19,7 +18,7 @@ from tests.integration.factories import (
     create_contact,
     create_deal,
 )
-from tests.integration.stack import wait_for
+from tests.integration.stack import until_accepted, wait_for
 from workers.clients.partner_central import WRITE_OPERATIONS
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
@@ -68,12 +67,11 @@ def console_opportunity(stack, deal_id: str) -> str:
     pcsync ran, carrying the HubSpot deal id as its partner identifier."""
     close = (datetime.now(UTC) + timedelta(days=45)).strftime("%Y-%m-%d")
     boto = stack.boto()
-    for _ in range(5):  # the simulator allows one write a second, as AWS does
-        try:
-            return _create_console_opportunity(boto, deal_id, close)
-        except boto.exceptions.ThrottlingException:
-            time.sleep(1.1)
-    return _create_console_opportunity(boto, deal_id, close)
+    # The simulator allows one write a second, as AWS does.
+    return until_accepted(
+        lambda: _create_console_opportunity(boto, deal_id, close),
+        (boto.exceptions.ThrottlingException,),
+    )
 
 
 def _create_console_opportunity(boto, deal_id: str, close: str) -> str:

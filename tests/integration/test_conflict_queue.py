@@ -6,7 +6,6 @@ through the deal's sync, the base moves, the deal properties flip, one
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -61,7 +60,7 @@ def open_conflicts(stack, count: int) -> list[tuple[str, str]]:
         pairs = [(deal, stack.wait_linked(deal)["opportunity_id"]) for deal in deals]
         for deal, _ in pairs:
             wait_for(lambda d=deal: stack.audit_outcomes(d, "opportunity.create") == ["created"])
-        time.sleep(1.5)  # the creates' echoes run before the worker stops
+        stack.drain()  # the creates' echoes run before the worker stops
     for deal, opportunity_id in pairs:
         sim.update_object("deals", deal, {"aws_expected_monthly_spend": "30000"})
 
@@ -235,7 +234,7 @@ def test_a_contact_member_conflict_is_settled_on_the_contact(manual_stack):
         deal = create_deal(sim, company_id=create_company(sim), contact_ids=[contact])
         opportunity_id = stack.wait_linked(deal)["opportunity_id"]
         wait_for(lambda: stack.audit_outcomes(deal, "opportunity.create") == ["created"])
-        time.sleep(1.5)
+        stack.drain()
     sim.update_object("contacts", contact, {"phone": "(206) 555-0199"})
 
     def pc_edit(request):

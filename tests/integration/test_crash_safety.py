@@ -3,8 +3,6 @@ task is delivered again (late ack) and creates no duplicate opportunity."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.integration.factories import create_company, create_contact, create_deal
@@ -30,7 +28,7 @@ def test_worker_killed_mid_create_leaves_exactly_one_opportunity(crash_stack):
         wait_for(
             lambda: (link := stack.link(deal)) and link["sync_status"] == "creating", timeout=30
         )
-        time.sleep(0.8)
+        wait_for(lambda: stack.pc.calls("CreateOpportunity"), timeout=10)  # it has arrived
     finally:
         stack.kill_worker(first)
     # The simulator finishes the create the dead worker asked for.

@@ -31,7 +31,7 @@ def test_submitted_defers_everything_then_action_required_and_approved_release_i
         deal = create_deal(sim, company_id=create_company(sim), contact_ids=[create_contact(sim)])
         opportunity_id = stack.wait_linked(deal)["opportunity_id"]
         wait_for(lambda: stack.audit_outcomes(deal, "opportunity.create") == ["created"])
-        time.sleep(1)
+        stack.drain()
         stack.pc.set_review_status(opportunity_id, review_status="Submitted")
         before = stack.opportunity(opportunity_id)
         since = time.time()

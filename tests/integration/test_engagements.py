@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from models.links import OpportunityLink
 from pcsync import cli, runtime
 from tasks.engagements import sync_engagements
-from tests.integration.stack import wait_for
+from tests.integration.stack import until_accepted, wait_for
 from tests.simulators.partner_central.valid_requests import VALID_OPPORTUNITY
 from workers.sync.context import Run
 from workers.sync.engagements import run_engagement_sync
@@ -56,12 +56,10 @@ def stack(stack_with):
 def pc_write(stack, operation: str, **params) -> dict:
     """A write as another Partner Central user; waits out the 1/s write quota."""
     client = stack.boto()
-    for _ in range(40):
-        try:
-            return getattr(client, operation)(Catalog="Sandbox", **params)
-        except client.exceptions.ThrottlingException:
-            time.sleep(0.3)
-    raise AssertionError(f"{operation} stayed throttled")
+    return until_accepted(
+        lambda: getattr(client, operation)(Catalog="Sandbox", **params),
+        (client.exceptions.ThrottlingException,),
+    )
 
 
 def opportunity_request(deal_id: str) -> dict:
@@ -222,7 +220,6 @@ def test_each_status_transition_sets_the_properties_and_adds_exactly_one_note(st
     assert_second_run_is_quiet(stack, deal_id)
 
     # The partner launches: the stage moves LastModifiedDate past the watermark.
-    time.sleep(1.1)  # aws_edit's own read shares the 10/s read quota the cycles just used
     stack.aws_edit(opportunity_id, lambda r: r["LifeCycle"].update(Stage="Launched"))
     cycle(stack)
     assert deal(stack, deal_id)["aws_engagement_status"] == "Completed"

@@ -259,10 +259,7 @@ def linked_deal(stack, company: str, contact: str, **deal) -> tuple[str, str]:
 
 def quiet(stack) -> None:
     """Wait until the echoes of pcsync's own writes have been handled."""
-    stack.hubspot.wait_idle(timeout=10)
-    wait_for(lambda: not stack.rows("SELECT 1 FROM pending_objects WHERE scheduled"))
-    time.sleep(0.5)  # a claimed task may still be finishing its run
-    wait_for(lambda: not stack.rows("SELECT 1 FROM pending_objects WHERE scheduled"))
+    stack.drain()
 
 
 def hubspot_writes(stack) -> list[dict]:

@@ -14,7 +14,7 @@ from moto.server import ThreadedMotoServer
 
 from pcsync.resource_store import S3Store
 from tests.conftest import TEST_API_TOKEN
-from tests.integration.stack import build_stack, free_port, use_test_aws_credentials
+from tests.integration.stack import free_port, use_test_aws_credentials
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
 BUCKET = "pcsync-partner-resources"
@@ -33,18 +33,8 @@ def s3_url(monkeypatch):
 
 
 @pytest.fixture
-def stack(make_settings, database_url, redis_url, monkeypatch, s3_url):
-    built = build_stack(
-        make_settings,
-        database_url,
-        redis_url,
-        monkeypatch,
-        resource_store="s3",
-        resource_bucket=BUCKET,
-        resource_s3_endpoint_url=s3_url,
-    )
-    yield built
-    built.stop()
+def stack(stack_with, s3_url):
+    return stack_with(resource_store="s3", resource_bucket=BUCKET, resource_s3_endpoint_url=s3_url)
 
 
 def test_the_s3_store_puts_links_and_deletes_objects(s3_url):

@@ -19,7 +19,7 @@ from tasks.resources import change_related_entity, create_snapshot
 from tests.conftest import TEST_API_TOKEN
 from tests.integration.factories import create_company, create_contact, create_deal
 from tests.integration.helpers import route_events_to_ingest
-from tests.integration.stack import wait_for
+from tests.integration.stack import until_accepted, wait_for
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
 OFFER = "arn:aws:aws-marketplace:us-east-1:123456789012:AWSMarketplace/Offer/offer-abc"
@@ -87,14 +87,8 @@ def outcomes(stack, deal_id) -> list[str]:
 
 def boto_retrying(call, **params):
     """A call as another Partner Central user, waiting out the shared 1/s quota."""
-    for _ in range(20):
-        try:
-            return call(Catalog="Sandbox", **params)
-        except Exception as exc:  # ThrottlingException: the quota pcsync shares
-            if "Throttling" not in type(exc).__name__:
-                raise
-            time.sleep(0.5)
-    raise AssertionError("still throttled")
+    throttled = call.__self__.exceptions.ThrottlingException  # the quota pcsync shares
+    return until_accepted(lambda: call(Catalog="Sandbox", **params), (throttled,))
 
 
 # -- related entities --------------------------------------------------------------------

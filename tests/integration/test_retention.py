@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from ingest import create_app
 from models.base import utcnow
-from tasks.retention import INBOX_RETENTION, prune_inbox
+from tasks.retention import prune_inbox
+from workers.sync.retention import INBOX_RETENTION
 
 
 def test_old_inbox_rows_are_pruned_and_the_audit_says_so(make_settings, database_url, redis_url):

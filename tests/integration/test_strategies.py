@@ -36,6 +36,13 @@ def day(offset: int) -> datetime:
     )
 
 
+def let_the_clock_move_on() -> None:
+    """The merge orders the two sides' edits by their timestamps (milliseconds
+    on both sides): the next edit must carry a later one than the last."""
+    # Wall-clock time must pass: no event of the stack stands for it.
+    time.sleep(0.05)
+
+
 def test_each_strategy_settles_a_two_sided_edit(strategy_stack):
     stack = strategy_stack
     sim = stack.hubspot
@@ -49,7 +56,7 @@ def test_each_strategy_settles_a_two_sided_edit(strategy_stack):
         )
         opportunity_id = stack.wait_linked(deal)["opportunity_id"]
         wait_for(lambda: stack.audit_outcomes(deal, "opportunity.create") == ["created"])
-        time.sleep(1.5)  # let the create's echo run before the worker stops
+        stack.drain()  # the create's echo runs before the worker stops
 
     # Between two syncs (no worker running): HubSpot first, then Partner
     # Central, then HubSpot again for the stage.
@@ -63,7 +70,7 @@ def test_each_strategy_settles_a_two_sided_edit(strategy_stack):
             "amount": "30000",
         },
     )
-    time.sleep(0.05)
+    let_the_clock_move_on()
 
     def partner_central_edits(request):
         request["LifeCycle"]["NextSteps"] = "PC: wait for the customer"
@@ -75,14 +82,14 @@ def test_each_strategy_settles_a_two_sided_edit(strategy_stack):
         request["Project"]["ExpectedCustomerSpend"][0]["Amount"] = "45000"
 
     stack.aws_edit(opportunity_id, partner_central_edits)
-    time.sleep(0.05)
+    let_the_clock_move_on()
     sim.update_object("deals", deal, {"dealstage": "decisionmakerboughtin"})
     since = time.time()
 
     with stack.worker():
         wait_for(lambda: stack.rows("SELECT id FROM conflicts"), timeout=40)
         wait_for(lambda: stack.audit_outcomes(deal)[-1:] in (["updated"], ["unchanged"]))
-        time.sleep(1)
+        stack.drain()
 
     opportunity = stack.opportunity(opportunity_id)
     deal_now = sim.get_object("deals", deal)["properties"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from tasks.submission import submit_opportunity
 from tests.conftest import TEST_API_TOKEN
 from tests.integration.factories import create_company, create_contact, create_deal
-from tests.integration.stack import build_stack, wait_for
+from tests.integration.stack import wait_for
 
 AUTH = {"Authorization": f"Bearer {TEST_API_TOKEN}"}
 
@@ -43,17 +43,22 @@ def submission_outcomes(stack, deal_id) -> list[str]:
     return [r["outcome"] for r in rows]
 
 
+def submission_asked(stack, status: str, timeout: float = 30.0) -> tuple[str, str, dict]:
+    """A linked deal whose rep ticks "submit to AWS", once its link's
+    submission status is `status`: (deal id, opportunity id, link row)."""
+    deal_id, opportunity_id = linked_deal(stack)
+    stack.hubspot.update_object("deals", deal_id, {"aws_submit_to_aws": "true"})
+    link = wait_for(
+        lambda: (row := link_of(stack, deal_id)) and row["submission_status"] == status and row,
+        timeout,
+    )
+    return deal_id, opportunity_id, link
+
+
 def test_submit_to_aws_on_the_deal_submits_and_shows_the_outcome(stack):
     stack.pc.set_task_delay(1)  # IN_PROGRESS first: the task is polled to COMPLETE
     with stack.worker():
-        deal_id, opportunity_id = linked_deal(stack)
-        stack.hubspot.update_object("deals", deal_id, {"aws_submit_to_aws": "true"})
-        link = wait_for(
-            lambda: (
-                (row := link_of(stack, deal_id)) and row["submission_status"] == "submitted" and row
-            ),
-            timeout=45,
-        )
+        deal_id, opportunity_id, link = submission_asked(stack, "submitted", timeout=45)
         wait_for(lambda: deal(stack, deal_id).get("aws_submission_status") == "submitted")
 
     (associate,) = stack.pc.calls("AssociateOpportunity")
@@ -88,29 +93,14 @@ def test_submit_to_aws_on_the_deal_submits_and_shows_the_outcome(stack):
     ]
 
 
-def test_a_submission_aws_refuses_is_a_failed_outcome_on_the_deal(
-    make_settings, database_url, redis_url, monkeypatch
-):
+def test_a_submission_aws_refuses_is_a_failed_outcome_on_the_deal(stack_with):
     # A solution this Partner Central account does not have: AWS refuses it.
-    stack = build_stack(
-        make_settings, database_url, redis_url, monkeypatch, solution_ids=("S-0000404",)
-    )
-    try:
-        with stack.worker():
-            deal_id, opportunity_id = linked_deal(stack)
-            stack.hubspot.update_object("deals", deal_id, {"aws_submit_to_aws": "true"})
-            link = wait_for(
-                lambda: (
-                    (row := link_of(stack, deal_id))
-                    and row["submission_status"] == "failed"
-                    and row
-                )
-            )
-            properties = wait_for(
-                lambda: (p := deal(stack, deal_id)).get("aws_submission_status") == "failed" and p
-            )
-    finally:
-        stack.stop()
+    stack = stack_with(solution_ids=("S-0000404",))
+    with stack.worker():
+        deal_id, opportunity_id, link = submission_asked(stack, "failed")
+        properties = wait_for(
+            lambda: (p := deal(stack, deal_id)).get("aws_submission_status") == "failed" and p
+        )
     (associate,) = stack.pc.calls("AssociateOpportunity")
     assert associate["status"] == 404
     assert stack.pc.calls("StartEngagementFromOpportunityTask") == []

@@ -114,10 +114,6 @@ def make_boto_client(settings: Settings):
     return client
 
 
-def _error_code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
-
-
 def translate(exc: Exception, operation: str) -> Exception:
     """Map a botocore failure onto the typed error family."""
     where = {"service": "partnercentral", "operation": operation}
@@ -167,13 +163,14 @@ class PartnerCentral:
                 response = method(Catalog=self.catalog, **params)
                 break
             except ClientError as exc:
-                if resend < THROTTLED_RESENDS and _error_code(exc) == THROTTLED:
+                error = translate(exc, operation)
+                if resend < THROTTLED_RESENDS and isinstance(error, Throttled):
                     # Paced by us, refused at arrival by a hair: the request
                     # changed nothing and goes again at the next free token,
                     # keeping the task's reads and its place in line.
                     log.info("partnercentral.throttled", extra={"operation": operation})
                     continue
-                raise translate(exc, operation) from exc
+                raise error from exc
             except BotoCoreError as exc:
                 raise translate(exc, operation) from exc
         response.pop("ResponseMetadata", None)

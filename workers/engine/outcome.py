@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 
@@ -56,3 +57,18 @@ class Note:
 
     def as_dict(self) -> dict[str, str | None]:
         return {"path": self.path, "kind": self.kind, "reason": self.reason, "source": self.source}
+
+
+class DealOutcome(StrEnum):
+    """What one sync of a deal did. The values are what the audit trail and
+    `opportunity_links.sync_status` store, so they never change."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DEFERRED = "deferred"
+    CONFLICT = "conflict"
+    NEEDS_INPUT = "needs_input"
+    DEAL_DELETED = "deal_deleted"
+    AWAITING_REFERRAL_DECISION = "awaiting_referral_decision"
+    NOT_SYNCING = "not_syncing"

@@ -13,8 +13,7 @@ pcsync last wrote to the deal, and remember them on the link.
 from __future__ import annotations
 
 from models.links import OpportunityLink
-from workers.clients.hubspot import HubSpot
-from workers.sync.deal_status import changed_properties, write_deal_status
+from workers.sync.deal_status import changed_properties, send_deal_status
 
 SUMMARY_PROPERTIES = (
     "aws_involvement_type",
@@ -72,9 +71,9 @@ def summary_properties(summary: dict) -> dict[str, str]:
     }
 
 
-def write_summary(hubspot: HubSpot, link: OpportunityLink, summary: dict) -> dict[str, str]:
-    """One deal: PATCH what changed. Returns what was sent."""
-    return write_deal_status(hubspot, link, summary_properties(summary))
+def write_summary(deal_id: str, summary: dict) -> dict[str, str]:
+    """One deal, outside any transaction: PATCH what changed. Returns what was sent."""
+    return send_deal_status(deal_id, summary_properties(summary))
 
 
 def summary_changes(link: OpportunityLink, summary: dict) -> dict[str, str]:

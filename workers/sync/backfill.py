@@ -16,7 +16,7 @@ already names is adopted, never created a second time:
 
 A dry run reads but never writes: it reports, per deal and opportunity, what
 would happen and, for linked deals, the field-level changes the merge would
-make (map + extract + merge against the stored base, as the sync does).
+make (`workers/sync/backfill_preview.py`).
 
 The backfill runs in the operator's terminal, not in a worker, so where a
 task would retry later it waits instead: a limiter refusal or throttling
@@ -40,20 +40,14 @@ from models.links import OpportunityLink
 from pcsync import runtime
 from workers.clients.hubspot import SEARCH_RESULT_CAP
 from workers.dispatch import queue_object_syncs
-from workers.engine import (
-    build_update_request,
-    client_token,
-    extract_pc_fields,
-    map_hubspot_to_pc,
-    pc_to_hubspot,
-    update_diff,
-)
+from workers.engine import client_token, extract_pc_fields
 from workers.errors import PermanentError, RetryableError
 from workers.pacing import Pacer, hinted_wait, paced_pages, wait_out
+from workers.sync.backfill_preview import planned_create_fields, planned_sync_changes
 from workers.sync.context import Run
-from workers.sync.deal_status import write_deal_status
-from workers.sync.deals import audit, find_link, plan_merge
-from workers.sync.hubspot_state import DealState, read_deal_state
+from workers.sync.deal_status import send_deal_status
+from workers.sync.deals import audit, find_link
+from workers.sync.hubspot_state import read_deal_state
 from workers.sync.rules import OPT_IN_PROPERTY, REFERRAL_PROPERTY, SYNC_TAG, deal_wants_sync
 
 RUN = Run(actor="cli:backfill", task_id=None, source="operator", priority="background")
@@ -210,62 +204,6 @@ def _limited(items: Iterable, limit: int | None) -> Iterator:
         yield item
 
 
-# -- what the merge would do (dry run) -------------------------------------------------------
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def planned_create_fields(state: DealState) -> list[str]:
-    """The fields a create would send, with what was adjusted or left out."""
-    mapped = map_hubspot_to_pc(
-        state.properties,
-        state.company,
-        state.contacts,
-        today=RUN.today,
-        config=runtime.engine_config(),
-    )
-    lines = [
-        f"partner_central {path}: {_show(value)}"
-        for path, value in sorted(mapped.fields.items())
-        if value is not None
-    ]
-    lines += [f"note {n.path}: {n.kind}, {n.reason}" for n in mapped.notes]
-    return lines
-
-
-def planned_sync_changes(link: OpportunityLink, state: DealState, opportunity: dict) -> list[str]:
-    """Field-level changes the sync of a linked deal would make, computed with
-    the engine exactly as `workers.sync.deals` does, without writing."""
-    config = runtime.engine_config()
-    _mapped, result = plan_merge(dict(link.base_snapshot or {}), state, opportunity, RUN.today)
-    lines = []
-    if result.to_pc:
-        request = build_update_request(opportunity, result.to_pc)
-        lines += [
-            f"partner_central {c.path}: {_show(c.before)} -> {_show(c.after)}"
-            for c in update_diff(opportunity, request)
-        ]
-    writes = pc_to_hubspot(result.to_hubspot, config, pipeline=state.properties.get("pipeline"))
-    for object_type, properties in sorted(writes.items()):
-        lines += [
-            f"hubspot {object_type}.{name}: -> {_show(value)}"
-            for name, value in sorted(properties.items())
-        ]
-    lines += [
-        f"deferred {path}: {result.deferred_reason or 'not editable now'}"
-        for path in sorted(result.deferred)
-    ]
-    lines += [
-        f"conflict {c.path}: hubspot {_show(c.ours)} vs partner_central {_show(c.theirs)}"
-        f" ({c.strategy})"
-        for c in result.pending_conflicts
-    ]
-    return lines
-
-
 # -- adoption -----------------------------------------------------------------------------
 
 
@@ -300,17 +238,6 @@ def adopt_opportunity(deal_id: str, opportunity_id: str, run: Run = RUN) -> Plan
                 sync_status="adopted",
             )
             session.add(link)
-            session.flush()  # a unique-constraint race fails here, before HubSpot is written
-            write_deal_status(
-                runtime.hubspot(),
-                link,
-                {
-                    "aws_opportunity_id": opportunity_id,
-                    "aws_review_status": review_status or "",
-                    "aws_sync_status": "adopted",
-                    "aws_sync_error": "",
-                },
-            )
             audit(
                 session,
                 run,
@@ -321,10 +248,21 @@ def adopt_opportunity(deal_id: str, opportunity_id: str, run: Run = RUN) -> Plan
                 diff={"partner_central": {k: v for k, v in sorted(base.items()) if v is not None}},
                 message="existing opportunity names this deal; linked without creating",
             )
-    except IntegrityError:
+    except IntegrityError:  # a unique-constraint race, found before HubSpot is written
         return Planned(
             OPPORTUNITY, opportunity_id, SKIP, "linked by another process meanwhile", deal_id
         )
+    # After the link's commit (which decides the race): were this write lost,
+    # the pair's next sync shows its opportunity id and status.
+    send_deal_status(
+        deal_id,
+        {
+            "aws_opportunity_id": opportunity_id,
+            "aws_review_status": review_status or "",
+            "aws_sync_status": "adopted",
+            "aws_sync_error": "",
+        },
+    )
     return Planned(
         OPPORTUNITY, opportunity_id, ADOPT, "PartnerOpportunityIdentifier names the deal", deal_id
     )
@@ -486,7 +424,7 @@ class Backfill:
             if state is None:
                 return Planned(DEAL, item.object_id, SKIP, "deal deleted meanwhile", item.deal_id)
             if link is None:
-                item.changes = planned_create_fields(state)
+                item.changes = planned_create_fields(state, RUN.today)
                 return item
             opportunity = patiently(
                 runtime.partner_central().call,
@@ -494,7 +432,9 @@ class Backfill:
                 priority="background",
                 Identifier=link.opportunity_id,
             )
-            item.changes = planned_sync_changes(link, state, opportunity) or ["no changes"]
+            item.changes = planned_sync_changes(link, state, opportunity, RUN.today) or [
+                "no changes"
+            ]
         except PermanentError as exc:
             return Planned(DEAL, item.object_id, ERROR, str(exc), item.deal_id)
         return item

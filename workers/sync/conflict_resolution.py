@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from models.base import utcnow
 from models.conflicts import Conflict
 from models.customer_records import CONTACT, CustomerRecord
 from pcsync import runtime
@@ -146,20 +145,35 @@ def _write_hubspot_value(conflict: Conflict, text: str) -> None:
     hubspot.update_object(_OBJECT_TYPES[target.object_kind], object_id, {target.property: text})
 
 
-def _settle(session, conflict: Conflict, resolution: Resolution, run: Run) -> None:
+def _send_value(conflict_id: int, resolution: Resolution, run: Run) -> str | None:
+    """For a ``value`` choice: the pending conflict checked again under the
+    lock (a concurrent resolution may have won), the value validated and
+    written to HubSpot after that check's transaction. Returns the value sent."""
+    with runtime.database().transaction() as session:
+        conflict = pending_conflict(session, conflict_id)
+    if resolution.choice != "value":
+        return None
+    text = _validated(conflict, resolution.value, run.today, runtime.engine_config())
+    _write_hubspot_value(conflict, text)
+    return text
+
+
+def _settle(
+    session, conflict: Conflict, resolution: Resolution, sent: str | None, run: Run
+) -> None:
+    """Move the base and close the conflict; `sent` is the ``value`` choice's
+    value, already in HubSpot."""
     values = conflict.values or {}
     if resolution.choice == "partner_central":
         base, winner = values.get("hubspot"), values.get("partner_central")
     else:
         base, winner = values.get("partner_central"), values.get("hubspot")
-    if resolution.choice == "value":
-        text = _validated(conflict, resolution.value, run.today, runtime.engine_config())
-        _write_hubspot_value(conflict, text)
-        winner = text
+    if sent is not None:
+        winner = sent
     _move_base(session, conflict, base)
     conflict.status, conflict.resolution = "resolved", resolution.choice
     conflict.resolved_by, conflict.resolved_value = run.actor, winner
-    conflict.resolved_at = utcnow()
+    conflict.resolved_at = runtime.utc_now()
     run.audit(
         session,
         action=ACTION,
@@ -208,9 +222,10 @@ def resolve_conflict(conflict_id: int, resolution: Resolution, run: Run) -> Reso
             conflict = check_resolution(session, conflict_id, resolution, run.today)
         deal_id, opportunity_id = conflict.hubspot_deal_id, conflict.opportunity_id
     if not resuming:
-        with opportunity_lock(opportunity_id), database.transaction() as session:
-            # Checked again under the lock: a concurrent resolution may have won.
-            _settle(session, pending_conflict(session, conflict_id), resolution, run)
+        with opportunity_lock(opportunity_id):
+            sent = _send_value(conflict_id, resolution, run)
+            with database.transaction() as session:
+                _settle(session, pending_conflict(session, conflict_id), resolution, sent, run)
     try:
         outcome = sync_deal(deal_id, run).outcome
     except OpportunityBusy:

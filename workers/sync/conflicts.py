@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models.base import utcnow
 from models.conflicts import Conflict, pending_conflicts_of, record_pending_conflict
+from pcsync import runtime
 from workers.engine import CONTACTS_PATH
 from workers.sync.context import Run
 
@@ -65,7 +65,7 @@ def close_settled_conflicts(session, run: Run, deal_id: str, result, contacts) -
             continue
         resolution = "superseded" if row.field_path in paths else "converged"
         row.status, row.resolution = "resolved", resolution
-        row.resolved_by, row.resolved_at = "pcsync", utcnow()
+        row.resolved_by, row.resolved_at = "pcsync", runtime.utc_now()
         run.audit(
             session,
             action="conflict.resolve",

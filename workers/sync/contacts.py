@@ -10,10 +10,10 @@ company side of a sync needs around its merge:
   agreed values). One HubSpot read per such contact, only when one went
   missing. Then the per-contact merge of the engine
   (:func:`workers.engine.merge_contacts`);
-- after a successful write: Partner Central's contact edits written to the
-  HubSpot contacts (one batch update), the records remembered, pending
-  contact conflicts recorded, and the deal's ``aws_contact_company_last_sync``
-  when contact or company data moved.
+- after a successful write: pending contact conflicts recorded, Partner
+  Central's contact edits written to the HubSpot contacts (one batch
+  update), the deal's ``aws_contact_company_last_sync`` when contact or
+  company data moved, then the records remembered.
 """
 
 from __future__ import annotations
@@ -80,20 +80,23 @@ class CustomerSync:
         hubspot.batch_update("contacts", self.contacts.to_hubspot)
         hubspot_writes["contacts"] = self.contacts.to_hubspot
 
-    def remember(
-        self, session, run: Run, result: MergeResult, pc_changes: list, opportunity_id: str
-    ) -> dict[str, str]:
-        """After a successful write: store the records, record pending contact
-        conflicts; returns the deal properties to add to the status write."""
-        deferred = CONTACTS_PATH in result.deferred
-        known = self.known if self.contacts is None or deferred else self.contacts.known
-        _store(session, self.state.deal_id, self.company_id, self.company_state, known)
+    def record_conflicts(self, session, run: Run, opportunity_id: str) -> None:
+        """Pending contact conflicts, recorded before the deal shows its status."""
         for conflict in self.contacts.pending_conflicts if self.contacts else []:
             record_conflict(session, run, self.state.deal_id, opportunity_id, conflict)
+
+    def status_properties(self, pc_changes: list) -> dict[str, str]:
+        """The deal properties to add to the status write."""
         customer_written = any(c.path.startswith("Customer.") for c in pc_changes)
         if customer_written or (self.contacts and self.contacts.to_hubspot):
             return {LAST_SYNC_PROPERTY: now_iso()}
         return {}
+
+    def remember(self, session, result: MergeResult) -> None:
+        """After a successful write: store the records the opportunity is built from."""
+        deferred = CONTACTS_PATH in result.deferred
+        known = self.known if self.contacts is None or deferred else self.contacts.known
+        _store(session, self.state.deal_id, self.company_id, self.company_state, known)
 
 
 def prepare_customer(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from models.audit import record_audit
+from pcsync import runtime
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Run:
 
     @property
     def today(self) -> date:
-        return datetime.now(UTC).date()
+        return runtime.utc_now().date()
 
     def audit(self, session, *, action: str, outcome: str, **details):
         """One audit row for this run (source, actor and task id filled in)."""

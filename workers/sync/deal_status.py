@@ -2,17 +2,23 @@
 
 The link remembers what was last written, so a sync that changes nothing
 costs no HubSpot call, and pcsync never echoes an unchanged value.
+
+Send, then record: the PATCH never goes out inside a database transaction
+(on SQLite that would hold the single write lock across an HTTP call with its
+timeout and retries). What to send is decided from the link
+(`pending_deal_status`, no I/O), sent after the transaction that read it has
+closed, and then remembered on the link (`remember_deal_status`) in a short
+transaction of its own.
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from models.inbox import InboxEvent
 from models.links import OpportunityLink
-from workers.clients.hubspot import HubSpot
+from pcsync import runtime
+from workers.sync.links import find_link
 
 # HubSpot names the user behind a UI change as sourceId "userId:<id>" (seen in
 # webhook payloads, not in the documented field table: optional).
@@ -20,7 +26,7 @@ HUBSPOT_USER_SOURCE = "userId:"
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return runtime.utc_now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def changed_properties(link: OpportunityLink, values: dict[str, str]) -> dict[str, str]:
@@ -28,24 +34,13 @@ def changed_properties(link: OpportunityLink, values: dict[str, str]) -> dict[st
     return {name: value for name, value in values.items() if written.get(name) != value}
 
 
-def write_deal_status(
-    hubspot: HubSpot, link: OpportunityLink, values: dict[str, str], *, extra: dict | None = None
-) -> dict[str, str]:
-    """PATCH the deal with `values` that differ from what pcsync last wrote
-    (plus `extra`, mapped field values that are always written when given);
-    remember them on the link. Returns what was sent."""
-    payload = pending_deal_status(link, values, extra=extra)
-    if payload:
-        hubspot.update_object("deals", link.hubspot_deal_id, payload)
-        remember_deal_status(link, values)
-    return payload
-
-
 def pending_deal_status(
     link: OpportunityLink, values: dict[str, str], *, extra: dict | None = None
 ) -> dict[str, str]:
-    """What `write_deal_status` would send ({}: nothing), without sending it:
-    the first step of a write made outside the transaction that reads the link."""
+    """The PATCH of `values` that differ from what pcsync last wrote, plus
+    `extra` (mapped field values, always written when given); {}: nothing to
+    send. The first step of a write made outside the transaction that reads
+    the link."""
     payload = {**changed_properties(link, values), **(extra or {})}
     if payload:
         payload["aws_last_sync"] = now_iso()
@@ -55,6 +50,23 @@ def pending_deal_status(
 def remember_deal_status(link: OpportunityLink, values: dict[str, str]) -> None:
     """Record `values` as written to the deal (those unchanged were already)."""
     link.hubspot_written = {**(link.hubspot_written or {}), **values}
+
+
+def send_deal_status(deal_id: str, values: dict[str, str], *, extra: dict | None = None) -> dict:
+    """Read what pcsync last wrote, PATCH the differences, remember them: each
+    database step a short transaction of its own, the call between them.
+    For a deal whose link is committed; returns what was sent ({} when the
+    deal has no link)."""
+    database = runtime.database()
+    with database.transaction() as session:
+        link = find_link(session, deal_id)
+        payload = pending_deal_status(link, values, extra=extra) if link is not None else {}
+    if not payload:
+        return {}
+    runtime.hubspot().update_object("deals", deal_id, payload)
+    with database.transaction() as session:
+        remember_deal_status(find_link(session, deal_id), values)
+    return payload
 
 
 def changed_by(session, run, deal_id: str) -> str:

@@ -33,12 +33,13 @@ from workers.engine import (
     sales_rep_message,
     update_diff,
 )
+from workers.engine.outcome import DealOutcome
 from workers.errors import ConflictError, PermanentError, RetryableError
 from workers.locks import opportunity_lock_name
 from workers.sync.conflicts import close_settled_conflicts, conflict_properties, record_conflict
 from workers.sync.contacts import prepare_customer, remember_created
 from workers.sync.context import Run, audit
-from workers.sync.deal_status import changed_by, write_deal_status
+from workers.sync.deal_status import changed_by, send_deal_status
 from workers.sync.hubspot_state import DealState, read_deal_state
 from workers.sync.links import find_link
 from workers.sync.rules import REFERRAL_PROPERTY, deal_wants_sync
@@ -55,12 +56,12 @@ LOCK_BUSY_RETRY_SECONDS = 3.0
 # What the deal shows: the state of the pair, not the last run's outcome, so a
 # run that changes nothing (an echo of pcsync's own write) writes nothing.
 DEAL_SYNC_STATUS = {
-    "created": "synced",
-    "updated": "synced",
-    "unchanged": "synced",
-    "deferred": "deferred",
-    "conflict": "conflict",
-    "needs_input": "needs_input",
+    DealOutcome.CREATED: "synced",
+    DealOutcome.UPDATED: "synced",
+    DealOutcome.UNCHANGED: "synced",
+    DealOutcome.DEFERRED: "deferred",
+    DealOutcome.CONFLICT: "conflict",
+    DealOutcome.NEEDS_INPUT: "needs_input",
 }
 
 
@@ -75,7 +76,7 @@ class OpportunityBusy(RetryableError):
 
 @dataclass
 class SyncOutcome:
-    outcome: str
+    outcome: DealOutcome
     opportunity_id: str | None = None
     # The deal as read for this run (None when HubSpot no longer has it), so
     # follow-up requests on the deal (submit, referral decision) need no re-read.
@@ -100,30 +101,30 @@ def _sync_deal(deal_id: str, run: Run) -> SyncOutcome:
         link = find_link(session, deal_id)
         if state is None:
             if link is not None:
-                link.sync_status = "deal_deleted"
+                link.sync_status = DealOutcome.DEAL_DELETED
             audit(
                 session,
                 run,
                 "deal.sync",
-                "deal_deleted",
+                DealOutcome.DEAL_DELETED,
                 deal_id,
                 opportunity_id=link.opportunity_id if link else None,
                 message="deal no longer exists in HubSpot; opportunity left as it is",
             )
-            return SyncOutcome("deal_deleted", link.opportunity_id if link else None)
+            return SyncOutcome(DealOutcome.DEAL_DELETED, link.opportunity_id if link else None)
         if link is None and state.properties.get(REFERRAL_PROPERTY):
-            audit(session, run, "deal.sync", "awaiting_referral_decision", deal_id)
-            return SyncOutcome("awaiting_referral_decision", state=state)
+            audit(session, run, "deal.sync", DealOutcome.AWAITING_REFERRAL_DECISION, deal_id)
+            return SyncOutcome(DealOutcome.AWAITING_REFERRAL_DECISION, state=state)
         if link is None and not deal_wants_sync(state.properties):
             audit(
                 session,
                 run,
                 "deal.sync",
-                "not_syncing",
+                DealOutcome.NOT_SYNCING,
                 deal_id,
                 message="deal is neither tagged #AWS nor opted in",
             )
-            return SyncOutcome("not_syncing", state=state)
+            return SyncOutcome(DealOutcome.NOT_SYNCING, state=state)
     try:
         if link is None or link.opportunity_id is None:
             return create_opportunity(state, run)
@@ -156,24 +157,26 @@ def record_needs_input(state: DealState, run: Run, needs: NeedsInput) -> SyncOut
     no retry. The rep's edit in HubSpot (a webhook) brings the deal back."""
     with runtime.database().transaction() as session:
         link = find_link(session, state.deal_id) or new_link(session, state.deal_id)
-        link.sync_status = "needs_input"
+        link.sync_status = DealOutcome.NEEDS_INPUT
         link.last_error = needs.message
-        write_deal_status(
-            runtime.hubspot(),
-            link,
-            {"aws_sync_status": DEAL_SYNC_STATUS["needs_input"], "aws_sync_error": needs.message},
-        )
         audit(
             session,
             run,
             "opportunity.sync",
-            "needs_input",
+            DealOutcome.NEEDS_INPUT,
             state.deal_id,
             opportunity_id=link.opportunity_id,
             diff={"missing": [gap.as_dict() for gap in needs.gaps]},
             message=needs.message,
         )
-    return SyncOutcome("needs_input", link.opportunity_id, state)
+    send_deal_status(
+        state.deal_id,
+        {
+            "aws_sync_status": DEAL_SYNC_STATUS[DealOutcome.NEEDS_INPUT],
+            "aws_sync_error": needs.message,
+        },
+    )
+    return SyncOutcome(DealOutcome.NEEDS_INPUT, link.opportunity_id, state)
 
 
 # -- create --------------------------------------------------------------------------------
@@ -232,37 +235,38 @@ def create_opportunity(state: DealState, run: Run) -> SyncOutcome:
         raise
     opportunity_id = response["Id"]
     base = extract_pc_fields(link.create_request, runtime.engine_config())
-    hubspot = runtime.hubspot()
     with runtime.database().transaction() as session:
         stored = find_link(session, state.deal_id)
         stored.opportunity_id = opportunity_id
         stored.last_modified_date = response["LastModifiedDate"].isoformat()
         stored.review_status = "Pending Submission"
         stored.base_snapshot = base
-        stored.sync_status = "created"
+        stored.sync_status = DealOutcome.CREATED
         stored.last_error = None
-        write_deal_status(
-            hubspot,
-            stored,
-            {
-                "aws_opportunity_id": opportunity_id,
-                "aws_review_status": stored.review_status,
-                "aws_review_comments": "",
-                "aws_sync_status": DEAL_SYNC_STATUS["created"],
-                "aws_sync_error": "",
-            },
-            extra=remember_created(session, state, link.create_request, run),
-        )
+        customer_status = remember_created(session, state, link.create_request, run)
         audit(
             session,
             run,
             "opportunity.create",
-            "created",
+            DealOutcome.CREATED,
             state.deal_id,
             opportunity_id=opportunity_id,
             diff={"partner_central": {k: v for k, v in sorted(base.items()) if v is not None}},
         )
-    return SyncOutcome("created", opportunity_id, state)
+    # The link holds the opportunity from here on: a failed status write is
+    # retried by the next sync of the pair, which writes the same properties.
+    send_deal_status(
+        state.deal_id,
+        {
+            "aws_opportunity_id": opportunity_id,
+            "aws_review_status": "Pending Submission",
+            "aws_review_comments": "",
+            "aws_sync_status": DEAL_SYNC_STATUS[DealOutcome.CREATED],
+            "aws_sync_error": "",
+        },
+        extra=customer_status,
+    )
+    return SyncOutcome(DealOutcome.CREATED, opportunity_id, state)
 
 
 # -- reconcile -----------------------------------------------------------------------------
@@ -337,18 +341,26 @@ def _merge_and_write(opportunity_id: str, state: DealState, run: Run) -> SyncOut
         hubspot.update_object("companies", state.company_id, hubspot_writes["company"])
     customer.write_hubspot(hubspot, hubspot_writes)
     outcome = merge_outcome(pc_changes, hubspot_writes, result)
+    # Conflicts first, so the deal shows what this run leaves pending; recorded
+    # once by fingerprint, so a retry after a failed send records nothing twice.
     with runtime.database().transaction() as session:
-        link = find_link(session, state.deal_id)
-        remember_merge(link, opportunity, result, last_modified, outcome)
-        customer_status = customer.remember(session, run, result, pc_changes, opportunity_id)
+        customer.record_conflicts(session, run, opportunity_id)
         _record_pending_conflicts(session, run, state.deal_id, opportunity_id, result)
         close_settled_conflicts(session, run, state.deal_id, result, customer.contacts)
-        write_deal_status(
-            hubspot,
-            link,
-            merge_status(session, run, state.deal_id, opportunity_id, opportunity, outcome),
-            extra={**(hubspot_writes.get("deal") or {}), **customer_status},
+        status = merge_status(session, run, state.deal_id, opportunity_id, opportunity, outcome)
+    # The deal's field values before the new base: were the base recorded
+    # first and the PATCH lost, the next merge would read HubSpot's old value
+    # as a rep's edit and send it back to Partner Central.
+    send_deal_status(
+        state.deal_id,
+        status,
+        extra={**(hubspot_writes.get("deal") or {}), **customer.status_properties(pc_changes)},
+    )
+    with runtime.database().transaction() as session:
+        remember_merge(
+            find_link(session, state.deal_id), opportunity, result, last_modified, outcome
         )
+        customer.remember(session, result)
         audit_merge(
             session,
             run,
@@ -425,19 +437,19 @@ def _record_pending_conflicts(session, run: Run, deal_id: str, opportunity_id: s
 
 
 def _last_change_by(session, run: Run, deal_id: str, outcome: str) -> dict[str, str]:
-    if outcome != "updated":
+    if outcome != DealOutcome.UPDATED:
         return {}  # nothing moved: the last change is still the previous one
     return {"aws_last_sync_by": changed_by(session, run, deal_id)}
 
 
-def merge_outcome(pc_changes, hubspot_writes, result) -> str:
+def merge_outcome(pc_changes, hubspot_writes, result) -> DealOutcome:
     if pc_changes or any(hubspot_writes.values()):
-        return "updated"
+        return DealOutcome.UPDATED
     if result.deferred:
-        return "deferred"
+        return DealOutcome.DEFERRED
     if result.pending_conflicts:
-        return "conflict"
-    return "unchanged"
+        return DealOutcome.CONFLICT
+    return DealOutcome.UNCHANGED
 
 
 def merge_audit_diff(pc_changes, hubspot_writes, result, notes) -> dict:

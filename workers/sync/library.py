@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pcsync import runtime
 from workers.sync.context import Run
-from workers.sync.deal_status import write_deal_status
+from workers.sync.deal_status import send_deal_status
 from workers.sync.deals import audit, find_link, opportunity_lock
 from workers.sync.library_views import attachments_of, resource_link
 
@@ -35,17 +35,12 @@ def mirror_to_deal(deal_id: str, run: Run) -> str:
         if link is None or link.opportunity_id is None:
             return "not_linked"
         opportunity_id = link.opportunity_id
-    with opportunity_lock(opportunity_id), runtime.database().transaction() as session:
-        values = deal_values(session, deal_id)
-        written = write_deal_status(runtime.hubspot(), find_link(session, deal_id), values)
+    with opportunity_lock(opportunity_id):
+        with runtime.database().transaction() as session:
+            values = deal_values(session, deal_id)
+        written = send_deal_status(deal_id, values)
         outcome = "mirrored" if written else "unchanged"
-        audit(
-            session,
-            run,
-            ACTION,
-            outcome,
-            deal_id,
-            opportunity_id=opportunity_id,
-            diff={"hubspot": written} if written else None,
-        )
+        diff = {"hubspot": written} if written else None
+        with runtime.database().transaction() as session:
+            audit(session, run, ACTION, outcome, deal_id, opportunity_id=opportunity_id, diff=diff)
     return outcome

@@ -27,19 +27,23 @@ def resource_link(row: LibraryResource) -> str:
     return row.url or f"{runtime.settings().public_url}/api/resources/{row.id}"
 
 
+# A resource as the management API and the console show it: these columns as
+# they are, plus when it was added and its lasting link.
+VIEW_COLUMNS = (
+    "id",
+    "title",
+    "category",
+    "description",
+    "url",
+    "filename",
+    "content_type",
+    "size_bytes",
+)
+
+
 def resource_view(row: LibraryResource) -> dict:
-    return {
-        "id": row.id,
-        "title": row.title,
-        "category": row.category,
-        "description": row.description,
-        "url": row.url,
-        "filename": row.filename,
-        "content_type": row.content_type,
-        "size_bytes": row.size_bytes,
-        "created_at": row.created_at.isoformat(),
-        "link": resource_link(row),
-    }
+    view = {name: getattr(row, name) for name in VIEW_COLUMNS}
+    return {**view, "created_at": row.created_at.isoformat(), "link": resource_link(row)}
 
 
 def attachments_of(session, deal_id: str) -> list[tuple[LibraryResource, ResourceAttachment]]:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from models.links import OpportunityLink
 from pcsync import runtime
+from workers.engine.outcome import DealOutcome
 from workers.errors import NotFound
 from workers.sync.aws_summary import never_submitted, write_summary
 from workers.sync.context import Run
@@ -96,7 +97,7 @@ def sync_opportunity(
             return "not_linked"
         deal_id = link.hubspot_deal_id
     outcome = deal_sync(deal_id, run)
-    if outcome == "deal_deleted":
+    if outcome == DealOutcome.DEAL_DELETED:
         return outcome  # sync_deal audited it; there is no deal to write to
     if not summary_pulled_by_cycle(run):
         pull_aws_summary(opportunity_id, deal_id, run)
@@ -147,14 +148,9 @@ def pull_aws_summary(opportunity_id: str, deal_id: str, run: Run) -> str:
                     message="AWS has no summary for this opportunity yet",
                 )
                 return "summary_not_available"
-            written = write_summary(runtime.hubspot(), link, summary)
-            outcome = "summary_updated" if written else "summary_unchanged"
-            audit_pull(
-                session,
-                run,
-                outcome,
-                opportunity_id,
-                deal_id,
-                diff={"hubspot": written} if written else None,
-            )
-            return outcome
+        written = write_summary(deal_id, summary)
+        outcome = "summary_updated" if written else "summary_unchanged"
+        diff = {"hubspot": written} if written else None
+        with runtime.database().transaction() as session:
+            audit_pull(session, run, outcome, opportunity_id, deal_id, diff=diff)
+        return outcome

@@ -318,7 +318,8 @@ def _record_merge(session, link: OpportunityLink, pair: Pair, run: Run) -> None:
     remember_merge(
         link, pair.opportunity, merged.result, pair.opportunity["LastModifiedDate"], merged.outcome
     )
-    merged.customer.remember(session, run, merged.result, [], opportunity_id)
+    merged.customer.record_conflicts(session, run, opportunity_id)
+    merged.customer.remember(session, merged.result)
     related = as_lists(merged.related)
     remember_sets(session, pair.deal_id, opportunity_id, related, related, "synced", None)
     audit_merge(

@@ -103,7 +103,7 @@ def run_reconciliation(run: Run, lookback: timedelta = DEFAULT_LOOKBACK) -> Cycl
 def reconcile_cycle(run: Run, lookback: timedelta = DEFAULT_LOOKBACK) -> CycleReport:
     with runtime.database().transaction() as session:
         stored = get_state(session, WATERMARK_KEY)
-    since = parse_iso(stored) if stored else datetime.now(UTC) - lookback
+    since = parse_iso(stored) if stored else runtime.utc_now() - lookback
     report = CycleReport(watermark_before=stored, watermark_after=stored)
     listing = runtime.partner_central().paginate(
         "ListOpportunities",

@@ -16,7 +16,6 @@ associations made and sends nothing again.
 from __future__ import annotations
 
 import json
-import time
 
 from models.resources import RelatedEntityBase
 from models.sync_state import set_state
@@ -31,8 +30,8 @@ from workers.engine.related_entities import (
 from workers.engine.related_kinds import DEAL_PROPERTIES, as_lists, as_sets
 from workers.errors import NotFound, PermanentError
 from workers.sync.context import Run
-from workers.sync.deal_status import write_deal_status
-from workers.sync.deals import SyncOutcome, audit, find_link, opportunity_lock
+from workers.sync.deal_status import send_deal_status
+from workers.sync.deals import SyncOutcome, audit, opportunity_lock
 from workers.sync.opportunities import linked_deal_id
 from workers.sync.solution_cache import ACTION, SOLUTIONS_CACHE_KEY, cached_solutions
 
@@ -114,16 +113,18 @@ def _settled(deal_id, opportunity_id, decided, writes: dict, run: Run) -> str:
     outcome = "updated" if decided.calls or writes else "unchanged"
     with runtime.database().transaction() as session:
         row = session.get(RelatedEntityBase, deal_id)
-        # A pull that finds nothing new writes nothing, not even the status.
-        status = {STATUS_PROPERTY: "synced", PROBLEM_PROPERTY: ""}
-        if outcome == "unchanged" and (row is None or row.status == "synced"):
-            status = {}
-        result = as_lists(decided.result)
+        previous_status = row.status if row else None
+    # A pull that finds nothing new writes nothing, not even the status.
+    status = {STATUS_PROPERTY: "synced", PROBLEM_PROPERTY: ""}
+    if outcome == "unchanged" and previous_status in (None, "synced"):
+        status = {}
+    # The deal's values before the new base: were the base recorded first and
+    # the PATCH lost, the next run would read the deal's old sets as asked for.
+    send_deal_status(deal_id, status, extra=writes)
+    result = as_lists(decided.result)
+    with runtime.database().transaction() as session:
         # The deal now shows the result: that is what it asks for from here on.
         remember_sets(session, deal_id, opportunity_id, result, result, "synced", None)
-        link = find_link(session, deal_id)
-        if link is not None:
-            write_deal_status(runtime.hubspot(), link, status, extra=writes)
         if outcome == "updated":
             audit(
                 session,
@@ -135,7 +136,7 @@ def _settled(deal_id, opportunity_id, decided, writes: dict, run: Run) -> str:
                 diff={
                     "calls": [list(call) for call in decided.calls],
                     "hubspot": writes,
-                    "result": as_lists(decided.result),
+                    "result": result,
                 },
             )
     return outcome
@@ -143,19 +144,15 @@ def _settled(deal_id, opportunity_id, decided, writes: dict, run: Run) -> str:
 
 def _needs_input(deal_id, opportunity_id, ours, problems: list[str], run: Run) -> str:
     message = "; ".join(problems)
+    # Shown on the deal first: once recorded as asked for, a HubSpot-triggered
+    # run that finds the same sets costs nothing, so it would not show it again.
+    send_deal_status(deal_id, {STATUS_PROPERTY: "needs_input", PROBLEM_PROPERTY: message[:65000]})
     with runtime.database().transaction() as session:
         row = session.get(RelatedEntityBase, deal_id)
         base = row.base if row else as_lists(as_sets(None))
         remember_sets(
             session, deal_id, opportunity_id, base, as_lists(ours), "needs_input", message
         )
-        link = find_link(session, deal_id)
-        if link is not None:
-            write_deal_status(
-                runtime.hubspot(),
-                link,
-                {STATUS_PROPERTY: "needs_input", PROBLEM_PROPERTY: message[:65000]},
-            )
         audit(
             session,
             run,
@@ -183,7 +180,7 @@ def remember_sets(session, deal_id, opportunity_id, base: dict, asked: dict, sta
 
 def _cache_age() -> float:
     cached = cached_solutions()
-    return time.time() - cached["at"] if cached else float("inf")
+    return runtime.now() - cached["at"] if cached else float("inf")
 
 
 def active_solutions(run: Run, refresh: bool = False) -> set[str]:
@@ -191,7 +188,7 @@ def active_solutions(run: Run, refresh: bool = False) -> set[str]:
     (SolutionBase.Status doc string: "Filter for Active solutions for
     association to an opportunity"), re-listed every SOLUTIONS_CACHE_SECONDS."""
     cached = cached_solutions()
-    if cached and not refresh and time.time() - cached["at"] < SOLUTIONS_CACHE_SECONDS:
+    if cached and not refresh and runtime.now() - cached["at"] < SOLUTIONS_CACHE_SECONDS:
         return set(cached["ids"])
     listed = runtime.partner_central().paginate(
         "ListSolutions",
@@ -202,7 +199,7 @@ def active_solutions(run: Run, refresh: bool = False) -> set[str]:
     )
     ids = sorted(s["Id"] for s in listed if s.get("Status") == "Active")
     with runtime.database().transaction() as session:
-        set_state(session, SOLUTIONS_CACHE_KEY, json.dumps({"at": time.time(), "ids": ids}))
+        set_state(session, SOLUTIONS_CACHE_KEY, json.dumps({"at": runtime.now(), "ids": ids}))
     return set(ids)
 
 

@@ -29,16 +29,14 @@ def request_snapshot(session, link: OpportunityLink, template: str, run: Run) ->
     )
     session.add(row)
     session.flush()
-    audit(
-        session,
-        run,
-        ACTION,
-        "requested",
-        link.hubspot_deal_id,
-        opportunity_id=link.opportunity_id,
-        diff={"snapshot_id": row.id, "template": template, "engagement_id": link.engagement_id},
-    )
+    details = {"snapshot_id": row.id, "template": template, "engagement_id": link.engagement_id}
+    audit_snapshot(session, run, "requested", row, diff=details)
     return row
+
+
+def audit_snapshot(session, run: Run, outcome: str, row: ResourceSnapshot, **details) -> None:
+    deal_id, opportunity_id = row.hubspot_deal_id, row.opportunity_id
+    audit(session, run, ACTION, outcome, deal_id, opportunity_id=opportunity_id, **details)
 
 
 def snapshot_view(row: ResourceSnapshot, with_payload: bool = False) -> dict:

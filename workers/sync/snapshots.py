@@ -18,9 +18,9 @@ from pcsync import runtime
 from workers.engine import client_token
 from workers.errors import PermanentError
 from workers.sync.context import Run
-from workers.sync.deal_status import write_deal_status
-from workers.sync.deals import audit, find_link, opportunity_lock
-from workers.sync.snapshot_requests import ACTION
+from workers.sync.deal_status import send_deal_status
+from workers.sync.deals import opportunity_lock
+from workers.sync.snapshot_requests import audit_snapshot
 
 DEAL_PROPERTY = "aws_last_snapshot_at"
 
@@ -30,6 +30,7 @@ def create_snapshot(snapshot_id: int, run: Run) -> str:
         row = session.get(ResourceSnapshot, snapshot_id)
         if row is None or row.status != "requested":
             return row.status if row else "gone"
+        deal_id = row.hubspot_deal_id
         request = {
             "EngagementIdentifier": row.engagement_id,
             "ResourceType": "Opportunity",
@@ -54,7 +55,7 @@ def create_snapshot(snapshot_id: int, run: Run) -> str:
         except PermanentError as exc:
             _failed(snapshot_id, exc.api_message or str(exc), run)
             raise
-    return _created(snapshot_id, snapshot, run)
+    return _created(snapshot_id, deal_id, snapshot, run)
 
 
 def _jsonable(value) -> dict:
@@ -62,30 +63,21 @@ def _jsonable(value) -> dict:
     return json.loads(json.dumps(value, default=lambda v: v.isoformat()))
 
 
-def _created(snapshot_id: int, snapshot: dict, run: Run) -> str:
+def _created(snapshot_id: int, deal_id: str, snapshot: dict, run: Run) -> str:
+    created_at = snapshot.get("CreatedAt")
+    # Shown on the deal first: once the row says created, a redelivered task
+    # stops early and would not show it.
+    if created_at is not None:
+        send_deal_status(deal_id, {DEAL_PROPERTY: created_at.isoformat(timespec="milliseconds")})
     with runtime.database().transaction() as session:
         row = session.get(ResourceSnapshot, snapshot_id)
         row.status = "created"
         row.revision = snapshot["Revision"]
         row.arn = snapshot.get("Arn")
         row.payload = _jsonable(snapshot.get("Payload") or {})
-        row.created_at = snapshot.get("CreatedAt")
-        link = find_link(session, row.hubspot_deal_id)
-        if link is not None and row.created_at is not None:
-            write_deal_status(
-                runtime.hubspot(),
-                link,
-                {DEAL_PROPERTY: row.created_at.isoformat(timespec="milliseconds")},
-            )
-        audit(
-            session,
-            run,
-            ACTION,
-            "created",
-            row.hubspot_deal_id,
-            opportunity_id=row.opportunity_id,
-            diff={"snapshot_id": row.id, "arn": row.arn, "revision": row.revision},
-        )
+        row.created_at = created_at
+        details = {"snapshot_id": row.id, "arn": row.arn, "revision": row.revision}
+        audit_snapshot(session, run, "created", row, diff=details)
     return "created"
 
 
@@ -93,13 +85,4 @@ def _failed(snapshot_id: int, message: str, run: Run) -> None:
     with runtime.database().transaction() as session:
         row = session.get(ResourceSnapshot, snapshot_id)
         row.status, row.error = "failed", message
-        audit(
-            session,
-            run,
-            ACTION,
-            "failed",
-            row.hubspot_deal_id,
-            opportunity_id=row.opportunity_id,
-            diff={"snapshot_id": row.id},
-            message=message,
-        )
+        audit_snapshot(session, run, "failed", row, diff={"snapshot_id": row.id}, message=message)

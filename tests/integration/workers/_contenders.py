@@ -23,6 +23,14 @@ from workers.locks import lock_factory
 CONTEND_PAUSE = 0.001
 
 
+def pause(seconds: float) -> None:
+    """A contender's own pace: arriving at random moments, coming back when
+    the limiter said, holding the lock a while, leaving the CPU to the others
+    between attempts. Time passing is the load these tests put on the shared
+    limiter and lock store, not a wait for pcsync to finish something."""
+    time.sleep(seconds)
+
+
 def hammer_limiter(
     store: dict[str, str],
     group: str,
@@ -47,7 +55,7 @@ def hammer_limiter(
         if decision.allowed:
             grants.append((before, after))
         else:
-            time.sleep(CONTEND_PAUSE)
+            pause(CONTEND_PAUSE)
     results.put({"pid": os.getpid(), "grants": grants, "attempts": attempts})
 
 
@@ -71,7 +79,7 @@ def queue_for_slots(
     start.wait(timeout=60)
     requests = []
     for round_ in range(rounds):
-        time.sleep(rng.uniform(0.0, 0.6))
+        pause(rng.uniform(0.0, 0.6))
         holder = f"{os.getpid()}:{round_}"
         # The request reaches the shared book somewhere between these two readings.
         asked_before = time.time()
@@ -79,7 +87,7 @@ def queue_for_slots(
         asked_after = time.time()
         booked = decision.slot
         while not decision.allowed:
-            time.sleep(decision.retry_after)
+            pause(decision.retry_after)
             decision = limiter.acquire("pc-write", holder=holder)
         requests.append(
             {
@@ -114,8 +122,8 @@ def contend_for_lock(
                 # An independent witness: more than one holder would push this past 1.
                 if client.incr(occupancy_key) != 1:
                     crowded += 1
-                time.sleep(0.01)
+                pause(0.01)
                 client.decr(occupancy_key)
                 holds.append((entered, time.time()))
-        time.sleep(CONTEND_PAUSE)
+        pause(CONTEND_PAUSE)
     results.put({"pid": os.getpid(), "holds": holds, "crowded": crowded})

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from workers.errors import PermanentError, RateLimited, RetryableError
+from workers.errors import PermanentError, RateLimited, RetryableError, Throttled
 from workers.pacing import (
     DEFAULT_WAIT_SECONDS,
     PER_SECOND_ATTEMPTS,
@@ -38,8 +38,8 @@ def refused(retry_after: float) -> RateLimited:
     return RateLimited("no", group="pc-read", retry_after=retry_after)
 
 
-def throttled() -> RetryableError:
-    return RetryableError("ThrottlingException", service="partnercentral", status_code=429)
+def throttled() -> Throttled:
+    return Throttled("ThrottlingException", service="partnercentral", status_code=429)
 
 
 def answering(*answers):
@@ -101,7 +101,7 @@ def test_hinted_wait_takes_the_hint_or_a_second():
         (refused(2.0), 2.0),
         (refused(2.5), None),  # a daily budget or the reserve: the task retries later
         (throttled(), 1.0),
-        (RetryableError("HTTP 429", service="hubspot", status_code=429), None),
+        (Throttled("HTTP 429", service="hubspot", status_code=429), None),
         (RetryableError("HTTP 503", service="partnercentral", status_code=503), None),
     ],
 )

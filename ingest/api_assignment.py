@@ -30,9 +30,8 @@ from pcsync import runtime
 from pcsync.config import ASSIGNEE_BUSINESS_TITLES
 from workers.dispatch import assignment_task
 from workers.publishing import publish_after_commit
-from workers.sync.assignees import email_is_valid
-from workers.sync.assignment import ACTION, assignment_view
-from workers.sync.opportunities import find_link_by_opportunity
+from workers.sync.assignment_views import ACTION, assignment_view
+from workers.sync.links import find_link_by_opportunity
 
 blueprint = operator_blueprint(
     "api_assignment",
@@ -56,6 +55,10 @@ class AssigneeSchema(Schema):
 
     @validates("email")
     def email_is_a_login(self, value: str, **_kwargs) -> None:
+        # Late: the pattern is the service model's (botocore), which only
+        # this check needs.
+        from workers.sync.assignees import email_is_valid
+
         if not email_is_valid(value.strip().lower()):
             raise ValidationError("not an e-mail Partner Central accepts (at most 80 characters)")
 

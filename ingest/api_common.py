@@ -11,8 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ingest.api import operator_actor_for, require_bearer_token
-from workers.sync.context import Run
-from workers.sync.deals import audit
+from workers.sync.context import Run, audit
 
 SECURITY = [{"bearerAuth": []}]
 

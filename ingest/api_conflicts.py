@@ -19,7 +19,7 @@ from ingest.paging import PageArgs, page_fields, page_of
 from models.conflicts import conflict_query, conflict_view
 from pcsync import runtime
 from workers.dispatch import request_resolution
-from workers.sync.conflict_resolution import CHOICES, Resolution, ResolutionError
+from workers.sync.resolutions import CHOICES, Resolution, ResolutionError
 
 blueprint = operator_blueprint(
     "api_conflicts", __name__, "Conflict queue: fields both sides changed that an operator settles"

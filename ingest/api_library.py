@@ -30,7 +30,7 @@ from models.resources import LibraryResource, ResourceAttachment
 from pcsync import runtime
 from pcsync.resource_store import new_key
 from workers.dispatch import queue_mirror
-from workers.sync.library import CATEGORIES, resource_view
+from workers.sync.library_views import CATEGORIES, resource_view
 
 blueprint = operator_blueprint(
     "api_library",

@@ -21,9 +21,9 @@ from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
 from workers.dispatch import queue_submission, request_decision
 from workers.errors import DecisionRefused
-from workers.sync import referrals
-from workers.sync.deals import find_link
-from workers.sync.submission import UNDER_WAY
+from workers.sync import referral_views
+from workers.sync.links import find_link
+from workers.sync.submission_states import UNDER_WAY
 
 blueprint = operator_blueprint(
     "api_referrals", __name__, "AWS referrals (engagement invitations) and submission to AWS"
@@ -57,7 +57,7 @@ class InvitationQuerySchema(Schema):
 class RejectSchema(Schema):
     reason = fields.String(
         required=True,
-        validate=validate.OneOf(referrals.REJECTION_REASONS),
+        validate=validate.OneOf(referral_views.REJECTION_REASONS),
         metadata={"description": "one of the reasons AWS documents"},
     )
 
@@ -82,7 +82,7 @@ def list_invitations(query):
         )
         if query.get("state"):
             statement = statement.where(Invitation.state == query["state"])
-        return [referrals.invitation_view(row) for row in session.scalars(statement)]
+        return [referral_views.invitation_view(row) for row in session.scalars(statement)]
 
 
 DECISION_ANSWERS = {

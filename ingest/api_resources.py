@@ -28,10 +28,10 @@ from ingest.api_common import (
 from models.resources import RelatedEntityBase
 from pcsync import runtime
 from workers.dispatch import queue_related_entity_change
-from workers.engine.related_entities import KINDS, as_sets, entity_type_of
-from workers.sync.library import attached_resources
-from workers.sync.resources import ACTION, cached_active_solutions
-from workers.sync.snapshots import snapshots_of
+from workers.engine.related_kinds import KINDS, as_sets
+from workers.sync.library_views import attached_resources
+from workers.sync.snapshot_requests import snapshots_of
+from workers.sync.solution_cache import ACTION, cached_active_solutions
 
 blueprint = operator_blueprint(
     "api_resources",
@@ -92,6 +92,10 @@ def field_error(name: str, message: str):
 
 def check_identifier(kind: str, identifier: str) -> None:
     """400 for an id Partner Central would refuse, before anything is queued."""
+    # Late: the documented forms are the service model's patterns (botocore),
+    # which only this check needs.
+    from workers.engine.related_entities import entity_type_of
+
     if entity_type_of(kind, identifier) is None:
         field_error("id", f"not a valid {KINDS[kind].label} identifier")
     active = cached_active_solutions()

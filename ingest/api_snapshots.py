@@ -20,7 +20,7 @@ from ingest.api_common import SECURITY, operator_blueprint, operator_run
 from models.resources import ResourceSnapshot
 from pcsync import runtime
 from workers.dispatch import queue_snapshot
-from workers.sync.snapshots import TEMPLATES, request_snapshot, snapshot_view, snapshots_of
+from workers.sync.snapshot_requests import TEMPLATES, request_snapshot, snapshot_view, snapshots_of
 
 blueprint = operator_blueprint(
     "api_snapshots",

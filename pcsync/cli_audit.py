@@ -88,8 +88,9 @@ def conflicts_list(include_resolved: bool, deal_id: str | None, as_json: bool) -
 def conflicts_resolve(conflict_id: int, take: str | None, value: str | None) -> None:
     """Settle a conflict now: --take a side, or --value V for both sides."""
     from workers.sync.backfill import patiently
-    from workers.sync.conflict_resolution import Resolution, ResolutionError, resolve_conflict
+    from workers.sync.conflict_resolution import resolve_conflict
     from workers.sync.context import Run
+    from workers.sync.resolutions import Resolution, ResolutionError
 
     if (take is None) == (value is None):
         raise click.UsageError("give --take hubspot|partner_central or --value V (one of them)")

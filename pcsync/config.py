@@ -278,7 +278,11 @@ def _solution_ids(raw: str) -> tuple[str, ...]:
 
 
 def _involvement_type(raw: str) -> str:
-    # The enum comes from the installed service model, not a hand-typed copy.
+    # The default is held to the service model by a unit test, so a process
+    # left on it (the ingest) never loads botocore to check it.
+    if raw == Settings.involvement_type:
+        return raw
+    # Other values against the installed service model, not a hand-typed copy.
     from workers.engine.model import enum_values
 
     return _one_of(enum_values("SalesInvolvementType"))(raw)

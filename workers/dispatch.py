@@ -26,8 +26,8 @@ from pcsync import runtime
 from workers.publishing import publish_after_commit
 
 if TYPE_CHECKING:
-    from workers.sync.conflict_resolution import Resolution
     from workers.sync.context import Run
+    from workers.sync.resolutions import Resolution
 
 SYNC_HUBSPOT_OBJECT = "pcsync.sync_hubspot_object"
 REFRESH_ENGAGEMENT = "pcsync.refresh_engagement"

@@ -13,10 +13,10 @@ from pcsync import runtime
 from workers.dispatch import queue_object_syncs, request_decision, request_resolution
 from workers.errors import DecisionRefused
 from workers.failures import AlreadyReplayed, FailureNotFound, replay_failures
-from workers.sync.conflict_resolution import Resolution, ResolutionError
 from workers.sync.context import Run
-from workers.sync.deals import find_link
-from workers.sync.referrals import REJECTION_REASONS
+from workers.sync.links import find_link
+from workers.sync.referral_views import REJECTION_REASONS
+from workers.sync.resolutions import Resolution, ResolutionError
 
 
 class ActionRefused(Exception):

@@ -10,7 +10,7 @@ from ingest.console.overview import NEEDS_INPUT, overview
 from models import Conflict, Invitation, OpportunityLink
 from pcsync import runtime
 from workers.failures import list_failures
-from workers.sync.referrals import REJECTION_REASONS, invitation_view
+from workers.sync.referral_views import REJECTION_REASONS, invitation_view
 
 
 @blueprint.route("")

@@ -1,7 +1,10 @@
 """What the ingest process loads: a fresh interpreter that builds the app as
 the WSGI entry point does and handles a webhook imports no task module
-(tasks are published by name, workers/dispatch.py), not boto3, and of
-botocore only what reads the service model."""
+(tasks are published by name, workers/dispatch.py), no API client (requests,
+the limiter's `limits`, boto3) and not the sync engine's heavy parts
+(botocore's service model, phonenumbers): the management API and the console
+import light modules, each worker-side module imports them, not the other way
+round."""
 
 from __future__ import annotations
 
@@ -66,5 +69,6 @@ def test_the_ingest_handles_a_webhook_without_loading_tasks_or_boto3(
     assert [m for m in modules if m == "tasks" or m.startswith("tasks.")] == []
     assert "boto3" not in modules
     assert "workers.clients.partner_central" not in modules
-    # The engine reads the Partner Central model files; no botocore session.
     assert "botocore.session" not in modules
+    heavy = ("requests", "limits", "botocore", "phonenumbers", "workers.engine.model")
+    assert [m for m in heavy if m in modules] == []

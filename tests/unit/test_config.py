@@ -53,6 +53,20 @@ def test_every_bad_variable_is_reported_at_once():
     assert any("must be one of Sandbox, AWS" in p for p in problems)
 
 
+def test_involvement_type_default_is_in_the_service_model(tmp_path):
+    # load_settings takes the default unchecked; this holds it to the model.
+    from workers.engine.model import enum_values
+
+    settings = load_settings({"PCSYNC_DATA_DIR": str(tmp_path)})
+    assert settings.involvement_type in enum_values("SalesInvolvementType")
+
+
+def test_involvement_type_outside_the_service_model_is_refused():
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"PCSYNC_INVOLVEMENT_TYPE": "Co-sell"})
+    assert caught.value.problems[0].startswith("PCSYNC_INVOLVEMENT_TYPE: must be one of")
+
+
 def test_credentials_switch_simulators_off():
     settings = load_settings({"HUBSPOT_ACCESS_TOKEN": "pat-na1-123"})
     assert not uses_simulators(settings, environ={})

@@ -22,49 +22,50 @@ Customer contact details merge per contact and member before that
 ``to_hubspot`` is written to the HubSpot contacts.
 """
 
-from .config import (
-    EngineConfig,
-    EngineConfigError,
-    FieldSettings,
-    default_config_document,
-    engine_config_from_dict,
-    load_engine_config,
-)
-from .contacts import (
-    CONTACTS_PATH,
-    ContactsMerge,
-    KnownContact,
-    merge_contacts,
-    with_merged_contacts,
-)
-from .editability import apply_editability, split_by_review_status
-from .mapping import (
-    HubSpotProperties,
-    Mapped,
-    extract_pc_fields,
-    hubspot_properties_to_read,
-    map_hubspot_to_pc,
-    ours_modified_at,
-    pc_to_hubspot,
-)
+import importlib
+
 from .merge import Conflict, FieldDecision, MergeResult, Outcome, Winner, merge
 from .outcome import Note
-from .payload import (
-    FieldChange,
-    build_create_request,
-    build_update_request,
-    client_token,
-    diff,
-    update_diff,
-)
-from .readiness import (
-    Gap,
-    NeedsInput,
-    opportunity_gaps,
-    sales_rep_message,
-    submission_gaps,
-)
 from .strategies import Direction, Strategy
+
+# The other names load their submodule on first use: importing a light
+# submodule (invitations, related_kinds) runs this file first, and the ingest
+# must not pay for what config and mapping load (botocore's service model,
+# phonenumbers).
+_SUBMODULE_OF = {
+    "CONTACTS_PATH": "contacts",
+    "ContactsMerge": "contacts",
+    "EngineConfig": "config",
+    "EngineConfigError": "config",
+    "FieldChange": "payload",
+    "FieldSettings": "config",
+    "Gap": "readiness",
+    "HubSpotProperties": "mapping",
+    "KnownContact": "contacts",
+    "Mapped": "mapping",
+    "NeedsInput": "readiness",
+    "apply_editability": "editability",
+    "build_create_request": "payload",
+    "build_update_request": "payload",
+    "client_token": "payload",
+    "default_config_document": "config",
+    "diff": "payload",
+    "engine_config_from_dict": "config",
+    "extract_pc_fields": "mapping",
+    "hubspot_properties_to_read": "mapping",
+    "load_engine_config": "config",
+    "map_hubspot_to_pc": "mapping",
+    "merge_contacts": "contacts",
+    "opportunity_gaps": "readiness",
+    "ours_modified_at": "mapping",
+    "pc_to_hubspot": "mapping",
+    "sales_rep_message": "readiness",
+    "split_by_review_status": "editability",
+    "submission_gaps": "readiness",
+    "update_diff": "payload",
+    "with_merged_contacts": "contacts",
+}
+
 
 __all__ = [
     "CONTACTS_PATH",
@@ -108,3 +109,10 @@ __all__ = [
     "update_diff",
     "with_merged_contacts",
 ]
+
+
+def __getattr__(name: str) -> object:
+    submodule = _SUBMODULE_OF.get(name)
+    if submodule is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{submodule}", __name__), name)

@@ -16,33 +16,8 @@ import re
 from dataclasses import dataclass, field
 
 from workers.engine.model import max_length, shape_at
+from workers.engine.related_kinds import KINDS
 
-
-@dataclass(frozen=True)
-class Kind:
-    name: str  # the management API's type
-    deal_property: str
-    entity_types: tuple[str, ...]  # RelatedEntityType values this kind covers
-    limit: int
-    label: str
-
-
-# Limits per opportunity from the Partner Central quotas page ("20 AWS
-# products, 10 Partner Solutions, 1 Marketplace private offer"); the model's
-# AwsMarketplaceOffers doc string: "Takes one value per opportunity", and an
-# opportunity has an offer or an offer set, not both.
-KINDS: dict[str, Kind] = {
-    "solution": Kind("solution", "aws_solution_ids", ("Solutions",), 10, "solutions"),
-    "aws_product": Kind("aws_product", "aws_product_codes", ("AwsProducts",), 20, "AWS products"),
-    "marketplace_offer": Kind(
-        "marketplace_offer",
-        "aws_marketplace_offer",
-        ("AwsMarketplaceOffers", "AwsMarketplaceOfferSets"),
-        1,
-        "Marketplace offers or offer sets",
-    ),
-}
-DEAL_PROPERTIES = tuple(kind.deal_property for kind in KINDS.values())
 # The model gives AwsProducts no pattern; its doc string shows codes such as
 # "AmazonRedshift", "AWSAppFabric", "AWSCleanRooms" (the published list in
 # aws-samples/partner-crm-integration-samples resources/aws_products.json).
@@ -169,11 +144,3 @@ def property_writes(result: dict[str, set[str]], shown: dict[str, set[str]]) -> 
         for name, kind in KINDS.items()
         if result[name] != shown[name]
     }
-
-
-def as_lists(sets: dict[str, set[str]]) -> dict[str, list[str]]:
-    return {name: sorted(values) for name, values in sets.items()}
-
-
-def as_sets(lists: dict | None) -> dict[str, set[str]]:
-    return {name: set((lists or {}).get(name) or []) for name in KINDS}

@@ -38,6 +38,7 @@ from workers.sync.assignees import (
     make_assignee,
     settings_assignee,
 )
+from workers.sync.assignment_views import ACTION
 from workers.sync.aws_summary import TEXTAREA_LIMIT, team_text
 from workers.sync.context import Run
 from workers.sync.deal_status import now_iso
@@ -47,8 +48,6 @@ from workers.sync.opportunities import linked_deal_id
 from workers.sync.rules import OWNER_PROPERTY
 
 log = logging.getLogger(__name__)
-
-ACTION = "opportunity.assign"
 
 
 # -- deciding -------------------------------------------------------------------------------
@@ -332,26 +331,3 @@ def current_deal_owner(deal_id: str) -> str | None:
     except NotFound:
         return None
     return deal_owner_id(deal["properties"])
-
-
-def assignment_view(link: OpportunityLink) -> dict:
-    """What the management API shows: the assignee pcsync last set, and the
-    last refusal."""
-    assignee = link.assignee or None
-    return {
-        "opportunity_id": link.opportunity_id,
-        "hubspot_deal_id": link.hubspot_deal_id,
-        "assignee": {
-            "email": assignee["Email"],
-            "first_name": assignee["FirstName"],
-            "last_name": assignee["LastName"],
-            "business_title": assignee["BusinessTitle"],
-        }
-        if assignee
-        else None,
-        "hubspot_owner_id": link.assignee_owner_id,
-        "assigned_at": link.assigned_at,
-        "last_error": link.assignment_error,
-        "refused_owner_id": link.assignment_failed_owner_id,
-        "refused_email": link.assignment_failed_email,
-    }

@@ -39,42 +39,17 @@ from workers.engine.fieldmap import (
 from workers.sync.context import Run
 from workers.sync.deals import OpportunityBusy, find_link, opportunity_lock, sync_deal
 from workers.sync.hubspot_state import read_deal_state
+from workers.sync.resolutions import (
+    CHOICES,
+    ConflictAlreadyResolved,
+    ConflictNotFound,
+    InvalidResolution,
+    Resolution,
+)
 
-CHOICES = ("hubspot", "partner_central", "value")
 ACTION = "conflict.resolve"
 _CONTACT_PATH = re.compile(r"Customer\.Contacts\[(?P<contact>[^\]]+)\]\.(?P<member>\w+)")
 _OBJECT_TYPES = {DEAL: "deals", "company": "companies", CONTACT: "contacts"}
-
-
-class ResolutionError(Exception):
-    """Why a resolution was refused; `status` is the HTTP status to answer."""
-
-    status = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __reduce__(self):  # picklable across the worker boundary
-        return (type(self), (self.message,))
-
-
-class ConflictNotFound(ResolutionError):
-    status = 404
-
-
-class ConflictAlreadyResolved(ResolutionError):
-    status = 409
-
-
-class InvalidResolution(ResolutionError):
-    status = 400
-
-
-@dataclass(frozen=True)
-class Resolution:
-    choice: str
-    value: Any = None
 
 
 @dataclass(frozen=True)

@@ -31,3 +31,15 @@ class Run:
             task_id=self.task_id,
             **details,
         )
+
+
+def audit(session, run: Run, action: str, outcome: str, deal_id: str, **details) -> None:
+    """One audit row about a deal."""
+    run.audit(
+        session,
+        action=action,
+        outcome=outcome,
+        object_type="deal",
+        object_id=deal_id,
+        **details,
+    )

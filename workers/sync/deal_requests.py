@@ -14,8 +14,9 @@ from workers.publishing import publish_after_commit
 from workers.sync import referrals, submission
 from workers.sync.context import Run
 from workers.sync.deals import SyncOutcome, find_link
-from workers.sync.referral_state import undecidable
+from workers.sync.referral_views import undecidable
 from workers.sync.rules import REFERRAL_PROPERTY
+from workers.sync.submission_states import REQUESTABLE_BY_DEAL
 
 
 def queue_deal_requests(deal_id: str, result: SyncOutcome, run: Run) -> None:
@@ -69,6 +70,6 @@ def queue_requested_submission(deal_id: str, result: SyncOutcome, run: Run) -> b
         return False
     with runtime.database().transaction() as session:
         link = find_link(session, deal_id)
-        if link is None or link.submission_status not in submission.REQUESTABLE_BY_DEAL:
+        if link is None or link.submission_status not in REQUESTABLE_BY_DEAL:
             return False
         return queue_submission(session, deal_id, run)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from models.inbox import InboxEvent
 from models.links import OpportunityLink
 from pcsync import runtime
+from workers.sync.links import find_link
 
 # HubSpot names the user behind a UI change as sourceId "userId:<id>" (seen in
 # webhook payloads, not in the documented field table: optional).
@@ -49,10 +50,6 @@ def pending_deal_status(
 def remember_deal_status(link: OpportunityLink, values: dict[str, str]) -> None:
     """Record `values` as written to the deal (those unchanged were already)."""
     link.hubspot_written = {**(link.hubspot_written or {}), **values}
-
-
-def find_link(session, deal_id: str) -> OpportunityLink | None:
-    return session.scalar(select(OpportunityLink).where(OpportunityLink.hubspot_deal_id == deal_id))
 
 
 def send_deal_status(deal_id: str, values: dict[str, str], *, extra: dict | None = None) -> dict:

@@ -38,9 +38,10 @@ from workers.errors import ConflictError, PermanentError, RetryableError
 from workers.locks import opportunity_lock_name
 from workers.sync.conflicts import close_settled_conflicts, conflict_properties, record_conflict
 from workers.sync.contacts import prepare_customer, remember_created
-from workers.sync.context import Run
-from workers.sync.deal_status import changed_by, find_link, send_deal_status
+from workers.sync.context import Run, audit
+from workers.sync.deal_status import changed_by, send_deal_status
 from workers.sync.hubspot_state import DealState, read_deal_state
+from workers.sync.links import find_link
 from workers.sync.rules import REFERRAL_PROPERTY, deal_wants_sync
 from workers.sync.write_slot import write_slot
 
@@ -80,17 +81,6 @@ class SyncOutcome:
     # The deal as read for this run (None when HubSpot no longer has it), so
     # follow-up requests on the deal (submit, referral decision) need no re-read.
     state: DealState | None = None
-
-
-def audit(session, run: Run, action: str, outcome: str, deal_id: str, **details) -> None:
-    run.audit(
-        session,
-        action=action,
-        outcome=outcome,
-        object_type="deal",
-        object_id=deal_id,
-        **details,
-    )
 
 
 def sync_deal(deal_id: str, run: Run) -> SyncOutcome:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from workers.clients.hubspot import HubSpot
 from workers.engine import EngineConfig, hubspot_properties_to_read
-from workers.engine.related_entities import DEAL_PROPERTIES as RELATED_ENTITY_PROPERTIES
+from workers.engine.related_kinds import DEAL_PROPERTIES as RELATED_ENTITY_PROPERTIES
 from workers.errors import NotFound
 from workers.limiter import Priority
 from workers.sync.rules import RULE_PROPERTIES

@@ -36,7 +36,7 @@ from workers.engine import client_token
 from workers.errors import InvalidTransition, RetryableError
 from workers.sync.context import Run
 from workers.sync.deal_status import pending_deal_status, remember_deal_status
-from workers.sync.deals import find_link
+from workers.sync.links import find_link
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -22,6 +22,7 @@ from workers.errors import NotFound
 from workers.sync.aws_summary import never_submitted, write_summary
 from workers.sync.context import Run
 from workers.sync.deals import opportunity_lock, sync_deal
+from workers.sync.links import find_link_by_opportunity
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +31,6 @@ DealSync = Callable[[str, Run], str]
 
 def _sync_deal_outcome(deal_id: str, run: Run) -> str:
     return sync_deal(deal_id, run).outcome
-
-
-def find_link_by_opportunity(session, opportunity_id: str) -> OpportunityLink | None:
-    return session.scalar(
-        select(OpportunityLink).where(
-            OpportunityLink.catalog == runtime.settings().pc_catalog,
-            OpportunityLink.opportunity_id == opportunity_id,
-        )
-    )
 
 
 def links_by_opportunity(session, opportunity_ids: list[str]) -> dict[str, OpportunityLink]:

@@ -34,7 +34,8 @@ from models.links import OpportunityLink
 from models.resources import RelatedEntityBase
 from pcsync import runtime
 from workers.engine import MergeResult, pc_to_hubspot
-from workers.engine.related_entities import as_lists, as_sets, from_opportunity, from_properties
+from workers.engine.related_entities import from_opportunity, from_properties
+from workers.engine.related_kinds import as_lists, as_sets
 from workers.errors import NotFound
 from workers.locks import opportunity_lock_name
 from workers.sync.assignment import deal_owner_id, first_step
@@ -55,7 +56,8 @@ from workers.sync.deals import (
 from workers.sync.hubspot_state import DealState, read_deal_states
 from workers.sync.opportunities import audit_pull, links_by_opportunity, read_summary
 from workers.sync.resources import PROBLEM_PROPERTY, STATUS_PROPERTY, remember_sets
-from workers.sync.submission import REQUESTABLE_BY_DEAL, wants_submission
+from workers.sync.submission import wants_submission
+from workers.sync.submission_states import REQUESTABLE_BY_DEAL
 
 
 @dataclass

@@ -21,7 +21,6 @@ from pcsync import runtime
 from workers.engine import extract_pc_fields, pc_to_hubspot
 from workers.errors import PermanentError
 from workers.sync.context import Run
-from workers.sync.deals import find_link
 from workers.sync.lifecycle import (
     COMPLETE,
     FAILED,
@@ -31,6 +30,7 @@ from workers.sync.lifecycle import (
     task_failure,
     write_status_then_record,
 )
+from workers.sync.links import find_link
 from workers.sync.referral_state import INVITATION, STATUS_PROPERTY, move_shown, status_value
 
 ACTION = "invitation.accept"

@@ -20,10 +20,10 @@ from workers.sync.context import Run
 from workers.sync.referral_state import (
     INVITATION,
     STATUS_PROPERTY,
-    as_utc,
     invitation_lock,
     status_value,
 )
+from workers.sync.referral_views import as_utc
 from workers.sync.rules import REFERRAL_PROPERTY
 
 EXPIRES_PROPERTY = "aws_invitation_expires_at"

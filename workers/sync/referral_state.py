@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from models.invitations import ALLOWED_TRANSITIONS, Invitation
 from pcsync import runtime
-from workers.engine.invitations import Undecidable, why_undecidable
 from workers.errors import NotFound, RetryableError
 from workers.sync.context import Run
 from workers.sync.lifecycle import AuditSubject, Lifecycle
@@ -59,22 +57,6 @@ def busy(invitation_id: str, why: str, retry_after: float = LOCK_BUSY_RETRY_SECO
 def status_value(state: str) -> str:
     """What the deal shows in aws_invitation_status (PENDING, ACCEPTED, ...)."""
     return state.upper()
-
-
-def as_utc(moment: datetime | str | None) -> datetime | None:
-    """An aware datetime from Partner Central's ISO text or a stored value."""
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def undecidable(row: Invitation, now: datetime | None = None) -> Undecidable | None:
-    """Why the invitation may not be decided now (workers.engine.invitations), or None."""
-    return why_undecidable(
-        row.state, row.hubspot_deal_id is not None, as_utc(row.expires_at), now or runtime.utc_now()
-    )
 
 
 def show_on_deal(invitation_id: str, deal_id: str | None, properties: dict[str, str]) -> None:

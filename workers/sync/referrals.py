@@ -40,28 +40,17 @@ from workers.sync.lifecycle import Step, next_poll
 from workers.sync.referral_import import import_invitation, list_pending_invitation_ids
 from workers.sync.referral_state import (
     INVITATION,
-    as_utc,
     busy,
     expire,
     invitation_lock,
     move_shown,
-    undecidable,
 )
+from workers.sync.referral_views import REJECTION_REASONS, as_utc, undecidable
 from workers.sync.rules import DECISION_PROPERTY
 
 log = logging.getLogger(__name__)
 
 DECISIONS = ("accept", "reject")
-# RejectEngagementInvitation.RejectionReason: the model only bounds it (1-80
-# printable characters); these are the values AWS documents ("Responding to
-# an invitation", https://docs.aws.amazon.com/partner-central/latest/developer-guide/).
-REJECTION_REASONS = (
-    "Customer problem unclear",
-    "Next steps unclear",
-    "Unable to support",
-    "Duplicate of partner referral",
-    "Other",
-)
 # A decision made in HubSpot (a select property) carries no reason.
 DEFAULT_REJECTION_REASON = "Other"
 # Why an operator's decision is refused, as the API and the console say it.
@@ -368,27 +357,3 @@ def _settle_rejection(
     move_shown(
         invitation_id, state, run, action="invitation.reject", message=message, record=keep_error
     )
-
-
-# -- what the API lists -----------------------------------------------------------------------
-
-
-def invitation_view(row: Invitation, now: datetime | None = None) -> dict:
-    invitation = (row.payload or {}).get("invitation") or {}
-    project = ((invitation.get("Payload") or {}).get("OpportunityInvitation") or {}).get(
-        "Project"
-    ) or {}
-    expires = as_utc(row.expires_at)
-    now = now or runtime.utc_now()
-    return {
-        "invitation_id": row.invitation_id,
-        "state": row.state,
-        "title": project.get("Title") or invitation.get("EngagementTitle"),
-        "hubspot_deal_id": row.hubspot_deal_id,
-        "opportunity_id": row.opportunity_id,
-        "engagement_id": row.engagement_id,
-        "expires_at": expires,
-        "seconds_left": max(0, int((expires - now).total_seconds())) if expires else None,
-        "decidable": undecidable(row, now) is None,
-        "last_error": row.last_error,
-    }

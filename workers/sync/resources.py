@@ -18,28 +18,25 @@ from __future__ import annotations
 import json
 
 from models.resources import RelatedEntityBase
-from models.sync_state import get_state, set_state
+from models.sync_state import set_state
 from pcsync import runtime
 from workers.engine.related_entities import (
-    DEAL_PROPERTIES,
     DISASSOCIATE,
-    as_lists,
-    as_sets,
     from_opportunity,
     from_properties,
     plan,
     property_writes,
 )
+from workers.engine.related_kinds import DEAL_PROPERTIES, as_lists, as_sets
 from workers.errors import NotFound, PermanentError
 from workers.sync.context import Run
 from workers.sync.deal_status import send_deal_status
 from workers.sync.deals import SyncOutcome, audit, opportunity_lock
 from workers.sync.opportunities import linked_deal_id
+from workers.sync.solution_cache import ACTION, SOLUTIONS_CACHE_KEY, cached_solutions
 
-ACTION = "opportunity.related_entities"
 STATUS_PROPERTY = "aws_related_entities_status"
 PROBLEM_PROPERTY = "aws_related_entities_error"
-SOLUTIONS_CACHE_KEY = "pc.solutions.active"
 SOLUTIONS_CACHE_SECONDS = 900
 # An id missing from the cache triggers one early refresh, at most this often.
 SOLUTIONS_REFRESH_FLOOR_SECONDS = 60
@@ -181,29 +178,16 @@ def remember_sets(session, deal_id, opportunity_id, base: dict, asked: dict, sta
 # -- the cached list of Active solutions ---------------------------------------------------
 
 
-def _cached() -> dict | None:
-    with runtime.database().transaction() as session:
-        raw = get_state(session, SOLUTIONS_CACHE_KEY)
-    return json.loads(raw) if raw else None
-
-
 def _cache_age() -> float:
-    cached = _cached()
+    cached = cached_solutions()
     return runtime.now() - cached["at"] if cached else float("inf")
-
-
-def cached_active_solutions() -> set[str] | None:
-    """The Active solutions as last listed, for checks that make no call
-    (the management API); None when never listed."""
-    cached = _cached()
-    return set(cached["ids"]) if cached else None
 
 
 def active_solutions(run: Run, refresh: bool = False) -> set[str]:
     """Solutions that may be associated: `ListSolutions` filtered to Active
     (SolutionBase.Status doc string: "Filter for Active solutions for
     association to an opportunity"), re-listed every SOLUTIONS_CACHE_SECONDS."""
-    cached = _cached()
+    cached = cached_solutions()
     if cached and not refresh and runtime.now() - cached["at"] < SOLUTIONS_CACHE_SECONDS:
         return set(cached["ids"])
     listed = runtime.partner_central().paginate(

@@ -13,46 +13,16 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
-
-from models.links import OpportunityLink
 from models.resources import ResourceSnapshot
 from pcsync import runtime
 from workers.engine import client_token
 from workers.errors import PermanentError
 from workers.sync.context import Run
 from workers.sync.deal_status import send_deal_status
-from workers.sync.deals import audit, opportunity_lock
+from workers.sync.deals import opportunity_lock
+from workers.sync.snapshot_requests import audit_snapshot
 
-ACTION = "opportunity.snapshot"
 DEAL_PROPERTY = "aws_last_snapshot_at"
-# The template names the EventBridge events documentation uses for the two
-# snapshot payload views (CreateResourceSnapshotRequest's
-# ResourceSnapshotTemplateIdentifier must name "an existing and valid
-# template"; AWS publishes no other list).
-TEMPLATES = ("OpportunitySummaryView", "AwsOpportunitySummaryFullView")
-
-
-def request_snapshot(session, link: OpportunityLink, template: str, run: Run) -> ResourceSnapshot:
-    """Record a request in the caller's transaction."""
-    row = ResourceSnapshot(
-        hubspot_deal_id=link.hubspot_deal_id,
-        opportunity_id=link.opportunity_id,
-        engagement_id=link.engagement_id,
-        template=template,
-        status="requested",
-        requested_by=run.actor,
-    )
-    session.add(row)
-    session.flush()
-    details = {"snapshot_id": row.id, "template": template, "engagement_id": link.engagement_id}
-    _audit(session, run, "requested", row, diff=details)
-    return row
-
-
-def _audit(session, run: Run, outcome: str, row: ResourceSnapshot, **details) -> None:
-    deal_id, opportunity_id = row.hubspot_deal_id, row.opportunity_id
-    audit(session, run, ACTION, outcome, deal_id, opportunity_id=opportunity_id, **details)
 
 
 def create_snapshot(snapshot_id: int, run: Run) -> str:
@@ -107,7 +77,7 @@ def _created(snapshot_id: int, deal_id: str, snapshot: dict, run: Run) -> str:
         row.payload = _jsonable(snapshot.get("Payload") or {})
         row.created_at = created_at
         details = {"snapshot_id": row.id, "arn": row.arn, "revision": row.revision}
-        _audit(session, run, "created", row, diff=details)
+        audit_snapshot(session, run, "created", row, diff=details)
     return "created"
 
 
@@ -115,30 +85,4 @@ def _failed(snapshot_id: int, message: str, run: Run) -> None:
     with runtime.database().transaction() as session:
         row = session.get(ResourceSnapshot, snapshot_id)
         row.status, row.error = "failed", message
-        _audit(session, run, "failed", row, diff={"snapshot_id": row.id}, message=message)
-
-
-def snapshot_view(row: ResourceSnapshot, with_payload: bool = False) -> dict:
-    view = {
-        "id": row.id,
-        "template": row.template,
-        "engagement_id": row.engagement_id,
-        "status": row.status,
-        "revision": row.revision,
-        "arn": row.arn,
-        "error": row.error,
-        "requested_at": row.requested_at.isoformat(),
-        "created_at": row.created_at.isoformat() if row.created_at else None,
-    }
-    if with_payload:
-        view["payload"] = row.payload
-    return view
-
-
-def snapshots_of(session, opportunity_id: str) -> list[dict]:
-    rows = session.scalars(
-        select(ResourceSnapshot)
-        .where(ResourceSnapshot.opportunity_id == opportunity_id)
-        .order_by(ResourceSnapshot.id)
-    )
-    return [snapshot_view(row) for row in rows]
+        audit_snapshot(session, run, "failed", row, diff={"snapshot_id": row.id}, message=message)

@@ -46,6 +46,7 @@ from workers.sync.lifecycle import (
     task_failure,
     write_status_then_record,
 )
+from workers.sync.submission_states import TRANSITIONS, UNDER_WAY
 
 log = logging.getLogger(__name__)
 
@@ -56,21 +57,6 @@ TASKS = "ListEngagementFromOpportunityTasks"
 GAVE_UP = "the submission task did not complete within a day"
 # StartEngagementFromOpportunityTask is refused in any other review status.
 SUBMITTABLE_REVIEW_STATUSES = frozenset({"Pending Submission", "Action Required"})
-
-# submission_status lifecycle; None is "never asked".
-TRANSITIONS: dict[str | None, frozenset[str]] = {
-    None: frozenset({"requested", "starting", "not_submittable"}),
-    "requested": frozenset({"starting", "failed", "not_submittable"}),
-    "starting": frozenset({"in_progress", "failed", "not_submittable"}),
-    "in_progress": frozenset({"submitted", "failed"}),
-    "submitted": frozenset({"requested", "starting"}),  # AWS asked for changes: resubmit
-    "failed": frozenset({"requested", "starting"}),
-    "not_submittable": frozenset({"requested", "starting"}),
-}
-# A deal's "Submit to AWS" = true (re)starts a submission only from these.
-REQUESTABLE_BY_DEAL = frozenset({None, "", "failed"})
-# Runs already under way: a new request would only duplicate them.
-UNDER_WAY = frozenset({"requested", "starting", "in_progress"})
 
 SUBMISSION = Lifecycle(
     "submission",

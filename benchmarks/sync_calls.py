@@ -1,6 +1,6 @@
 """Benchmark: Partner Central and HubSpot calls per burst and per
 reconciliation cycle, with 10,000 linked opportunities of which 1% changed
-(issue 4).
+(by default; --opportunities and --changed set them).
 
 The whole service runs in this one process as the integration tests' Stack
 builds it (`tests/integration/stack.py`), on embedded parts so it runs

@@ -62,7 +62,8 @@ from workers.engine import (
     extract_pc_fields,
     map_hubspot_to_pc,
 )
-from workers.sync.reconciliation import WATERMARK_KEY, iso_ms
+from workers.engine.times import iso_ms
+from workers.sync.reconciliation import WATERMARK_KEY
 
 PORTAL_ID = "62515"
 HUBSPOT_APP_ID = 1001  # the simulator marks API changes with this app id

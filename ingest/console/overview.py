@@ -15,7 +15,7 @@ from workers.engine.invitations import OPEN_STATES
 from workers.errors import RetryableError
 
 EXPIRING_WITHIN = timedelta(hours=48)
-# The audit actions that close a scheduled cycle (workers/sync/*.audit_cycle).
+# The audit actions that close a scheduled cycle (workers/sync/context.py::audit_cycle).
 CYCLES = {"reconciliation": "opportunity.reconcile", "engagements": "engagement.cycle"}
 # The state a deal is in when a business rule says what to fill before sending.
 NEEDS_INPUT = "needs_input"

@@ -31,7 +31,8 @@ from tests.integration.factories import (
 )
 from tests.integration.helpers import route_events_to_ingest, webhook_answer
 from tests.integration.stack import wait_for
-from workers.sync.reconciliation import WATERMARK_KEY, iso_ms
+from workers.engine.times import iso_ms
+from workers.sync.reconciliation import WATERMARK_KEY
 
 EVENTS_SECRET = "events-secret-0123456789abcdef"
 HEADERS = {"Content-Type": "application/json", "X-PCSync-Events-Secret": EVENTS_SECRET}

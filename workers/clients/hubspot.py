@@ -21,6 +21,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from pcsync.metrics import count_hubspot_response
+from workers.engine.batches import batched
 from workers.errors import NotFound, PermanentError, RetryableError, Throttled
 from workers.limiter import Priority, RateLimiter
 
@@ -61,11 +62,6 @@ def _session(token: str, *, retry: bool) -> requests.Session:
     session.mount("https://", adapter)
     session.hooks["response"].append(count_hubspot_response)
     return session
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class HubSpot:
@@ -154,7 +150,7 @@ class HubSpot:
         """Objects by id; ids HubSpot does not know are simply absent."""
         found: dict[str, dict] = {}
         size = HISTORY_BATCH_SIZE if properties_with_history else BATCH_SIZE
-        for chunk in _chunks(sorted(set(map(str, ids))), size):
+        for chunk in batched(sorted(set(map(str, ids))), size):
             body = {"inputs": [{"id": i} for i in chunk], "properties": list(properties)}
             if properties_with_history:
                 body["propertiesWithHistory"] = list(properties_with_history)
@@ -170,7 +166,7 @@ class HubSpot:
         """Write properties to many objects, 100 per call."""
         results: list[dict] = []
         items = sorted(updates.items())
-        for chunk in _chunks(items, BATCH_SIZE):
+        for chunk in batched(items, BATCH_SIZE):
             body = {"inputs": [{"id": i, "properties": props} for i, props in chunk]}
             response = self.request(
                 "POST", f"/crm/v3/objects/{object_type}/batch/update", json=body, priority=priority
@@ -240,11 +236,6 @@ class HubSpot:
                     pending.append({"id": str(row["from"]["id"]), "after": after})
         return result
 
-    def associate_default(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
-        self.request(
-            "PUT", f"/crm/v4/objects/{from_type}/{from_id}/associations/default/{to_type}/{to_id}"
-        )
-
     # -- owners, properties, notes ------------------------------------------
 
     def get_owner(self, owner_id: str) -> dict:
@@ -276,7 +267,7 @@ class HubSpot:
         """Notes (deal id, body, timestamp in ms) on deals, 100 per batch
         create; the created records, in no particular order."""
         created: list[dict] = []
-        for chunk in _chunks(notes, BATCH_SIZE):
+        for chunk in batched(notes, BATCH_SIZE):
             body = {"inputs": [_note_input(*note) for note in chunk]}
             # A retried create could create twice: let the caller decide instead.
             response = self.request(

@@ -70,10 +70,6 @@ def max_length(root: str, path: str) -> int | None:
     return length_limits(shape_at(root, path))[1]
 
 
-def min_length(root: str, path: str) -> int | None:
-    return length_limits(shape_at(root, path))[0]
-
-
 def pattern_of(root: str, path: str) -> re.Pattern[str] | None:
     raw = shape_at(root, path).metadata.get("pattern")
     return re.compile(raw) if raw else None

@@ -206,16 +206,6 @@ def format_amount(amount: Decimal) -> str:
     return text
 
 
-def canonical_amount(text: str) -> str:
-    """An amount read from Partner Central in the form :func:`normalise_amount`
-    produces ("1000.00" → "1000"); anything unreadable is returned unchanged."""
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return text
-    return format_amount(amount) if amount.is_finite() else text
-
-
 def normalise_amount(raw: str | None) -> Normalised:
     text = _clean(raw).replace(",", "")
     if not text:

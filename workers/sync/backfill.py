@@ -41,6 +41,7 @@ from pcsync import runtime
 from workers.clients.hubspot import SEARCH_RESULT_CAP
 from workers.dispatch import queue_object_syncs
 from workers.engine import client_token, extract_pc_fields
+from workers.engine.batches import batched
 from workers.errors import PermanentError, RetryableError
 from workers.pacing import Pacer, hinted_wait, paced_pages, wait_out
 from workers.sync.backfill_preview import planned_create_fields, planned_sync_changes
@@ -186,17 +187,6 @@ def _links_by_opportunity(session, catalog: str, opportunity_ids: Iterable[str])
     return {link.opportunity_id: link for link in links}
 
 
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _limited(items: Iterable, limit: int | None) -> Iterator:
     for count, item in enumerate(items):
         if limit is not None and count >= limit:
@@ -309,7 +299,7 @@ class Backfill:
 
     def adopt_pass(self, summaries: list[dict]) -> None:
         catalog = runtime.settings().pc_catalog
-        for chunk in _chunks(_limited(summaries, self.options.limit), CHUNK):
+        for chunk in batched(_limited(summaries, self.options.limit), CHUNK):
             named_ids = [(s.get("PartnerOpportunityIdentifier") or "").strip() for s in chunk]
             deal_ids = [d for d in named_ids if d.isdigit()]
             with runtime.database().transaction() as session:
@@ -367,7 +357,7 @@ class Backfill:
 
     def deal_pass(self) -> None:
         deals = _limited(search_rule_deals(runtime.hubspot()), self.options.limit)
-        for chunk in _chunks(deals, CHUNK):
+        for chunk in batched(deals, CHUNK):
             with runtime.database().transaction() as session:
                 links = _links_by_deal(session, [str(d["id"]) for d in chunk])
             plans = []

@@ -43,3 +43,16 @@ def audit(session, run: Run, action: str, outcome: str, deal_id: str, **details)
         object_id=deal_id,
         **details,
     )
+
+
+def audit_cycle(session, run: Run, action: str, state_key: str, outcome: str, **details) -> None:
+    """One audit row about a scheduled cycle, filed under the sync-state key
+    (its watermark) the cycle moves."""
+    run.audit(
+        session,
+        action=action,
+        outcome=outcome,
+        object_type="sync_state",
+        object_id=state_key,
+        **details,
+    )

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from models.inbox import InboxEvent
 from models.links import OpportunityLink
 from pcsync import runtime
+from workers.engine.times import iso_ms
 from workers.sync.links import find_link
 
 # HubSpot names the user behind a UI change as sourceId "userId:<id>" (seen in
@@ -26,7 +27,7 @@ HUBSPOT_USER_SOURCE = "userId:"
 
 
 def now_iso() -> str:
-    return runtime.utc_now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_ms(runtime.utc_now())
 
 
 def changed_properties(link: OpportunityLink, values: dict[str, str]) -> dict[str, str]:

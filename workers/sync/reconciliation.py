@@ -32,23 +32,24 @@ changes alone reach pcsync through `Opportunity Updated` events.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
-from itertools import islice
+from datetime import timedelta
 
 from models.links import OpportunityLink
 from models.sync_state import get_state, set_state
 from pcsync import runtime
 from workers.clients.hubspot import BATCH_SIZE
 from workers.dispatch import queue_object_syncs
-from workers.sync.context import Run
+from workers.engine.batches import batched
+from workers.engine.times import iso_ms, parse_iso
+from workers.sync.context import Run, audit_cycle
 from workers.sync.opportunities import links_by_opportunity
 from workers.sync.pull_batch import BatchOutcome, pull_batch
 
 log = logging.getLogger(__name__)
 
 WATERMARK_KEY = "pc.reconcile.watermark"
+CYCLE_ACTION = "opportunity.reconcile"
 DEFAULT_LOOKBACK = timedelta(days=1)  # first cycle only: how far back to look
 PAGE_SIZE = 100  # ListOpportunities allows 1-100
 SINGLETON_NAME = "reconcile_opportunities"
@@ -68,22 +69,6 @@ class CycleReport:
     queued: int = 0  # left to their own task
 
 
-def batched(items: Iterable, size: int) -> Iterator[list]:
-    """Consecutive lists of `size` items (itertools.batched before Python 3.12)."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def iso_ms(moment: datetime) -> str:
-    """The watermark as stored: UTC, ISO 8601, milliseconds, `Z`."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def already_synced(link: OpportunityLink, summary_item: dict) -> bool:
     """The link last synced exactly this version of the opportunity."""
     seen = link.last_modified_date
@@ -95,7 +80,14 @@ def run_reconciliation(run: Run, lookback: timedelta = DEFAULT_LOOKBACK) -> Cycl
     with runtime.locks().beat_singleton(SINGLETON_NAME, SINGLETON_TTL_SECONDS) as held:
         if not held:
             with runtime.database().transaction() as session:
-                audit_cycle(session, run, "skipped", message="a previous cycle is still running")
+                audit_cycle(
+                    session,
+                    run,
+                    CYCLE_ACTION,
+                    WATERMARK_KEY,
+                    "skipped",
+                    message="a previous cycle is still running",
+                )
             return None
         return reconcile_cycle(run, lookback)
 
@@ -126,7 +118,7 @@ def reconcile_cycle(run: Run, lookback: timedelta = DEFAULT_LOOKBACK) -> CycleRe
         pull_and_advance(pending, newest, run, report)
     with runtime.database().transaction() as session:
         outcome = "pulled" if report.changed else "nothing_changed"
-        audit_cycle(session, run, outcome, diff=asdict(report))
+        audit_cycle(session, run, CYCLE_ACTION, WATERMARK_KEY, outcome, diff=asdict(report))
     log.info("reconcile.cycle", extra=asdict(report))
     return report
 
@@ -160,14 +152,3 @@ def pull_and_advance(items: list[dict], newest: dict, run: Run, report: CycleRep
         )
         set_state(session, WATERMARK_KEY, latest)
     report.watermark_after = latest
-
-
-def audit_cycle(session, run: Run, outcome: str, **details) -> None:
-    run.audit(
-        session,
-        action="opportunity.reconcile",
-        outcome=outcome,
-        object_type="sync_state",
-        object_id=WATERMARK_KEY,
-        **details,
-    )

@@ -9,13 +9,14 @@ the first is read back by that property.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from models.invitations import Invitation
 from pcsync import runtime
 from workers.clients.hubspot import AlreadyExists
 from workers.engine import extract_pc_fields, pc_to_hubspot
+from workers.engine.times import as_utc, iso_ms
 from workers.sync.context import Run
 from workers.sync.referral_state import (
     INVITATION,
@@ -23,7 +24,6 @@ from workers.sync.referral_state import (
     invitation_lock,
     status_value,
 )
-from workers.sync.referral_views import as_utc
 from workers.sync.rules import REFERRAL_PROPERTY
 
 EXPIRES_PROPERTY = "aws_invitation_expires_at"
@@ -38,10 +38,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
-
-
-def _hubspot_datetime(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def list_pending_invitation_ids(run: Run) -> list[str]:
@@ -91,7 +87,7 @@ def referral_deal_properties(invitation: dict) -> dict[str, str]:
     )
     expires = as_utc(invitation.get("ExpirationDate"))
     if expires:
-        properties[EXPIRES_PROPERTY] = _hubspot_datetime(expires)
+        properties[EXPIRES_PROPERTY] = iso_ms(expires)
     return properties
 
 

@@ -4,11 +4,12 @@ for the ingest, which loads no client."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from models.invitations import Invitation
 from pcsync import runtime
 from workers.engine.invitations import Undecidable, why_undecidable
+from workers.engine.times import as_utc
 
 # RejectEngagementInvitation.RejectionReason: the model only bounds it (1-80
 # printable characters); these are the values AWS documents ("Responding to
@@ -20,15 +21,6 @@ REJECTION_REASONS = (
     "Duplicate of partner referral",
     "Other",
 )
-
-
-def as_utc(moment: datetime | str | None) -> datetime | None:
-    """An aware datetime from Partner Central's ISO text or a stored value."""
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def undecidable(row: Invitation, now: datetime | None = None) -> Undecidable | None:

@@ -26,6 +26,7 @@ from models.invitations import Invitation
 from pcsync import runtime
 from workers.dispatch import decision_task
 from workers.engine.invitations import OPEN_STATES, TERMINAL_STATES, Undecidable, is_past_deadline
+from workers.engine.times import as_utc
 from workers.errors import (
     ConflictError,
     DecisionRefused,
@@ -45,7 +46,7 @@ from workers.sync.referral_state import (
     invitation_lock,
     move_shown,
 )
-from workers.sync.referral_views import REJECTION_REASONS, as_utc, undecidable
+from workers.sync.referral_views import REJECTION_REASONS, undecidable
 from workers.sync.rules import DECISION_PROPERTY
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,9 @@ from models.sync_state import get_state, set_state
 from pcsync import runtime
 from workers.engine.engagement_status import PENDING
 from workers.engine.engagements import full_pass_due
+from workers.engine.times import iso_ms, parse_iso
 from workers.pacing import PacedPartnerCentral
-from workers.sync.context import Run
+from workers.sync.context import Run, audit_cycle
 from workers.sync.engagements.marking import mark_dirty
 from workers.sync.engagements.observation import (
     OPPORTUNITY_PAGE,
@@ -36,11 +37,11 @@ from workers.sync.engagements.refresh import (
     DrainReport,
     drain,
 )
-from workers.sync.reconciliation import iso_ms, parse_iso
 
 log = logging.getLogger(__name__)
 
 WATERMARK_KEY = "pc.engagements.watermark"
+CYCLE_ACTION = "engagement.cycle"
 ENGAGEMENT_WATERMARK_KEY = "pc.engagements.engagement_watermark"
 # A full pass reads every engagement itself and only searches for the latest
 # `ModifiedAt` (the next watermark), looking back this far.
@@ -89,13 +90,22 @@ def run_engagement_sync(
     with runtime.locks().beat_singleton(SINGLETON_NAME, LOCK_TTL_SECONDS) as held:
         if not held:
             with runtime.database().transaction() as session:
-                audit_cycle(session, run, "skipped", message="a previous cycle is still running")
+                audit_cycle(
+                    session,
+                    run,
+                    CYCLE_ACTION,
+                    WATERMARK_KEY,
+                    "skipped",
+                    message="a previous cycle is still running",
+                )
             log.info("engagements.cycle_skipped", extra={"reason": "previous cycle still running"})
             return None
         report, prefetched = detect(paced_client(run), full)
         report.drain = drain(run, prefetched=prefetched, time_budget=time_budget)
         with runtime.database().transaction() as session:
-            audit_cycle(session, run, report.outcome(), diff=asdict(report))
+            audit_cycle(
+                session, run, CYCLE_ACTION, WATERMARK_KEY, report.outcome(), diff=asdict(report)
+            )
         log.info("engagements.cycle", extra=asdict(report))
         return report
 
@@ -253,14 +263,3 @@ def answered_invitations(
     report.checked_pending = len(pending)
     latest = latest_invitations(pc, {s.engagement_id for s in pending})
     return {s.link_id for s in pending if latest.get(s.engagement_id) != s.invitation_status}
-
-
-def audit_cycle(session, run: Run, outcome: str, **details) -> None:
-    run.audit(
-        session,
-        action="engagement.cycle",
-        outcome=outcome,
-        object_type="sync_state",
-        object_id=WATERMARK_KEY,
-        **details,
-    )

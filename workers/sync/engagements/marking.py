@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 from models.engagements import EngagementState
 from models.links import OpportunityLink
 from pcsync import runtime
+from workers.engine.batches import batched
 from workers.sync.context import Run
 from workers.sync.engagements.observation import opportunities_of_engagement_in_pc, paced_client
-from workers.sync.reconciliation import batched
 
 MARK_CHUNK = 1000  # link ids per statement when marking
 

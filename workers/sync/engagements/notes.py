@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from models.engagements import NOTE_TRANSITIONS, EngagementNote
 from pcsync import runtime
+from workers.engine.batches import batched
 from workers.engine.engagements import carries_note
 from workers.errors import PermanentError
 from workers.sync.context import Run
 from workers.sync.lifecycle import AuditSubject, Lifecycle
-from workers.sync.reconciliation import batched
 
 NOTE_BATCH_SIZE = 100  # notes per HubSpot batch create
 NOTE_LIFECYCLE = Lifecycle(

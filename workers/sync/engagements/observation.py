@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pcsync import runtime
+from workers.engine.batches import batched
 from workers.engine.engagement_status import latest_invitation_status
 from workers.engine.engagements import (
     Observation,
@@ -30,7 +31,6 @@ from workers.pacing import PacedPartnerCentral
 from workers.sync.aws_summary import never_submitted
 from workers.sync.aws_summary import team_text as aws_people_text
 from workers.sync.context import Run
-from workers.sync.reconciliation import batched
 
 OPPORTUNITY_PAGE = 100  # ListOpportunities: 1-100
 ASSOCIATION_PAGE = 1000  # ListEngagementResourceAssociations: 1-1000

@@ -28,13 +28,13 @@ from workers.engine.engagements import (
     noted_change,
     properties_to_write,
 )
+from workers.engine.times import iso_ms
 from workers.pacing import PacedPartnerCentral
 from workers.sync.aws_summary import TEXTAREA_LIMIT
 from workers.sync.context import Run
 from workers.sync.engagements.marking import mark_opportunities_dirty, opportunities_of_engagement
 from workers.sync.engagements.notes import deliver_notes
 from workers.sync.engagements.observation import DirtyLink, Prefetched, observe, paced_client
-from workers.sync.reconciliation import iso_ms
 
 DRAIN_LOCK_NAME = "engagements:drain"
 # No lock outlives the task time limit (celeryconfig.task_time_limit); a

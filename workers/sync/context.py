@@ -56,3 +56,11 @@ def audit_cycle(session, run: Run, action: str, state_key: str, outcome: str, **
         object_id=state_key,
         **details,
     )
+
+
+def audit_skipped_cycle(run: Run, action: str, state_key: str) -> None:
+    """A scheduled cycle that did not run: the previous one still holds its lock."""
+    with runtime.database().transaction() as session:
+        audit_cycle(
+            session, run, action, state_key, "skipped", message="a previous cycle is still running"
+        )

@@ -42,7 +42,7 @@ from workers.clients.hubspot import BATCH_SIZE
 from workers.dispatch import queue_object_syncs
 from workers.engine.batches import batched
 from workers.engine.times import iso_ms, parse_iso
-from workers.sync.context import Run, audit_cycle
+from workers.sync.context import Run, audit_cycle, audit_skipped_cycle
 from workers.sync.opportunities import links_by_opportunity
 from workers.sync.pull_batch import BatchOutcome, pull_batch
 
@@ -79,15 +79,7 @@ def run_reconciliation(run: Run, lookback: timedelta = DEFAULT_LOOKBACK) -> Cycl
     """One cycle, unless another is still running (then None, audited)."""
     with runtime.locks().beat_singleton(SINGLETON_NAME, SINGLETON_TTL_SECONDS) as held:
         if not held:
-            with runtime.database().transaction() as session:
-                audit_cycle(
-                    session,
-                    run,
-                    CYCLE_ACTION,
-                    WATERMARK_KEY,
-                    "skipped",
-                    message="a previous cycle is still running",
-                )
+            audit_skipped_cycle(run, CYCLE_ACTION, WATERMARK_KEY)
             return None
         return reconcile_cycle(run, lookback)
 

@@ -22,7 +22,7 @@ from workers.engine.engagement_status import PENDING
 from workers.engine.engagements import full_pass_due
 from workers.engine.times import iso_ms, parse_iso
 from workers.pacing import PacedPartnerCentral
-from workers.sync.context import Run, audit_cycle
+from workers.sync.context import Run, audit_cycle, audit_skipped_cycle
 from workers.sync.engagements.marking import mark_dirty
 from workers.sync.engagements.observation import (
     OPPORTUNITY_PAGE,
@@ -89,15 +89,7 @@ def run_engagement_sync(
     audited. `time_budget=None` drains until nothing is dirty (the CLI)."""
     with runtime.locks().beat_singleton(SINGLETON_NAME, LOCK_TTL_SECONDS) as held:
         if not held:
-            with runtime.database().transaction() as session:
-                audit_cycle(
-                    session,
-                    run,
-                    CYCLE_ACTION,
-                    WATERMARK_KEY,
-                    "skipped",
-                    message="a previous cycle is still running",
-                )
+            audit_skipped_cycle(run, CYCLE_ACTION, WATERMARK_KEY)
             log.info("engagements.cycle_skipped", extra={"reason": "previous cycle still running"})
             return None
         report, prefetched = detect(paced_client(run), full)

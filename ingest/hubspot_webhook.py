@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 
 from ingest.hubspot_events import dedup_key, interpret, load_batch
 from ingest.json_body import MalformedJSON, parse_json
+from ingest.recent_events import RecentEvents
 from ingest.rejections import checked
 from ingest.responses import accept, batch_counts, error
 from ingest.signatures import SignatureError, SignedRequest, verify
@@ -61,8 +62,19 @@ def receive_hubspot_events():
         events = load_batch(payload)
     except ValidationError as exc:
         return error(400, "webhook.rejected.validation", "invalid event batch", fields=exc.messages)
+    keys = [dedup_key(event) for event in events]
+    recent = runtime.recent_webhook_events()
+    retried = any(event["attemptNumber"] for event in events)
+    if retried and recent is not None and recent.all_recorded(keys):
+        # A redelivery: every event is recorded already, so nothing is written or queued.
+        counts = batch_counts(len(events), [], 0)
+        return accept("webhook", lambda: counts, signature_version=version)
     plain = _UNSTORABLE_TEXT.search(body) is None
-    return accept("webhook", lambda: record_and_enqueue(events, plain), signature_version=version)
+    return accept(
+        "webhook",
+        lambda: record_and_enqueue(events, keys, plain, recent),
+        signature_version=version,
+    )
 
 
 # What in a JSON body can decode to text PostgreSQL refuses: the escape of
@@ -79,10 +91,10 @@ def payload_fits(event: dict, plain_body: bool) -> bool:
     return plain_body and type(event["propertyValue"]) not in (dict, list)
 
 
-def inbox_row(event: dict, ignore_reason: str | None) -> dict:
+def inbox_row(event: dict, key: str, ignore_reason: str | None) -> dict:
     return {
         "source": "hubspot",
-        "dedup_key": dedup_key(event),
+        "dedup_key": key,
         "event_type": event["subscriptionType"],
         "object_type": event["subscriptionType"].partition(".")[0],
         "object_id": str(event.get("objectId") or event.get("fromObjectId") or ""),
@@ -91,27 +103,35 @@ def inbox_row(event: dict, ignore_reason: str | None) -> dict:
         "change_source": event.get("changeSource"),
         "outcome": "ignored" if ignore_reason else "queued",
         "ignore_reason": ignore_reason,
-        "payload": event,
+        # The fields HubSpot sent: the schema's empty defaults would double
+        # each stored event (and the database's work on it).
+        "payload": {name: value for name, value in event.items() if value is not None},
     }
 
 
-def record_and_enqueue(events: list[dict], plain_body: bool = False) -> dict:
+def record_and_enqueue(
+    events: list[dict],
+    keys: list[str],
+    plain_body: bool = False,
+    recent: RecentEvents | None = None,
+) -> dict:
     """Record each event once and queue one debounced task per touched object.
 
     Tasks are published after the commit: if the broker refuses, the events
     and their pending markers are already stored (HubSpot's retry is then a
     duplicate) and the pending sweeper queues the tasks once the broker is
     back. An event the database cannot store is recorded as rejected and
-    queues nothing (`ingest/rejections.py`); `plain_body` says the body
-    held no text the database refuses (see `payload_fits`).
+    queues nothing (`ingest/rejections.py`). `keys` are the events'
+    `dedup_key`s; `plain_body` says the body held no text the database
+    refuses (see `payload_fits`); `recent` is told the keys once recorded.
     """
     settings = runtime.settings()
     # One row per distinct event: a batch may repeat an event it also retries.
     interpreted = {}
-    for event in events:
+    for event, key in zip(events, keys, strict=True):
         meaning = interpret(event, settings.hubspot_app_id)
         row, meaning = checked(
-            inbox_row(event, meaning.ignore_reason),
+            inbox_row(event, key, meaning.ignore_reason),
             meaning,
             known_to_fit="payload" if payload_fits(event, plain_body) else "",
         )
@@ -124,5 +144,7 @@ def record_and_enqueue(events: list[dict], plain_body: bool = False) -> dict:
     # One statement on PostgreSQL; a retry after a closed connection finds
     # what a cut-off first try wrote as duplicates (the sweeper queues its tasks).
     new_keys, queued = runtime.database().run(record, single_statement=True)
+    if recent is not None:
+        recent.remember(keys)
     new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
     return batch_counts(len(events), new_rows, queued)

@@ -89,6 +89,18 @@ def engine_config():
     )
 
 
+def recent_webhook_events():
+    """The memo of recently recorded HubSpot webhook events
+    (`ingest/recent_events.py`); None without Redis (embedded mode)."""
+    from ingest.recent_events import RecentEvents
+
+    url = settings().redis_url
+    return _per_app(
+        "pcsync.recent_webhook_events",
+        lambda: RecentEvents.from_url(url, "hubspot") if url else None,
+    )
+
+
 def resource_store():
     from pcsync.resource_store import open_store
 

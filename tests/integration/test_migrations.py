@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.script import ScriptDirectory
 
 from models.migrate import alembic_config, current_revision, upgrade
@@ -53,7 +54,6 @@ def test_audit_trail_refuses_update_and_delete_from_any_client(database_url):
 
 
 def test_rows_written_before_the_hash_chain_stay_readable_and_are_reported(database_url):
-    from alembic import command
 
     from models.audit import record_audit
     from models.audit_chain import verify_chain
@@ -73,3 +73,27 @@ def test_rows_written_before_the_hash_chain_stay_readable_and_are_reported(datab
         result = verify_chain(session)
     database.dispose()
     assert (result.ok, result.checked, result.unchained) == (True, 1, 1)
+
+
+def index_method(engine, name: str) -> str:
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.text(
+                "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam"
+                " WHERE c.relname = :name"
+            ),
+            {"name": name},
+        ).scalar_one()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_inbox_received_at_is_a_brin_index_on_postgresql_and_downgrades_to_a_btree(database_url):
+    engine = sa.create_engine(database_url)
+    try:
+        assert index_method(engine, "ix_inbox_events_received_at") == "brin"
+        command.downgrade(alembic_config(database_url), "0013")
+        assert index_method(engine, "ix_inbox_events_received_at") == "btree"
+        upgrade(database_url)
+        assert index_method(engine, "ix_inbox_events_received_at") == "brin"
+    finally:
+        engine.dispose()

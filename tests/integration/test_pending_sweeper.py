@@ -57,6 +57,38 @@ def test_a_run_settles_only_the_generation_it_saw(make_settings, database_url, r
         assert mark_pending(session, [DEAL]) == [DEAL]
 
 
+def test_an_event_before_the_run_claims_writes_nothing_and_one_during_the_run_is_seen(
+    make_settings, database_url, redis_url
+):
+    app = create_app(make_settings(database_url=database_url, celery_broker_url=redis_url))
+    database = app.extensions["pcsync.db"]
+    with database.transaction() as session:
+        assert mark_pending(session, [DEAL], due_in=2) == [DEAL]
+    queued_row = pending_row(app)
+    with database.transaction() as session:  # the task is still queued
+        assert mark_pending(session, [DEAL]) == []
+    assert vars_of(pending_row(app)) == vars_of(queued_row)
+    with database.transaction() as session:
+        seen = claim_pending(session, *DEAL)
+    assert pending_row(app).claimed_at is not None
+    with database.transaction() as session:  # the run may have read the deal already
+        assert mark_pending(session, [DEAL]) == []
+    assert pending_row(app).generation == seen + 1
+    with database.transaction() as session:
+        assert settle_pending(session, *DEAL, seen, due_in=2) is False
+    follow_up = pending_row(app)
+    assert follow_up.scheduled and follow_up.claimed_at is None  # its task is queued
+    with database.transaction() as session:
+        newer = claim_pending(session, *DEAL)
+        assert settle_pending(session, *DEAL, newer, due_in=2) is True
+    settled = pending_row(app)
+    assert not settled.scheduled and settled.claimed_at is None
+
+
+def vars_of(row: PendingObject) -> dict:
+    return {column.name: getattr(row, column.name) for column in PendingObject.__table__.columns}
+
+
 def test_the_sweeper_requeues_overdue_work_once_per_margin(make_settings, database_url, redis_url):
     app = create_app(make_settings(database_url=database_url, celery_broker_url=redis_url))
     database = app.extensions["pcsync.db"]

@@ -20,9 +20,9 @@ from ingest.recent_events import RecentEvents
 from ingest.rejections import checked
 from ingest.responses import accept, batch_counts, error
 from ingest.signatures import SignatureError, SignedRequest, verify
-from models.inbox import record_and_mark
+from models.inbox import record_and_mark, record_and_mark_at_once
 from pcsync import runtime
-from workers.dispatch import publish_object_syncs
+from workers.dispatch import publish_object_syncs, send_object_syncs
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("hubspot_webhook", __name__)
@@ -136,15 +136,28 @@ def record_and_enqueue(
             known_to_fit="payload" if payload_fits(event, plain_body) else "",
         )
         interpreted.setdefault(row["dedup_key"], (row, meaning))
-
-    def record(session) -> tuple[set[str], int]:
-        new_keys, to_queue = record_and_mark(session, interpreted, settings.debounce_seconds)
-        return new_keys, publish_object_syncs(session, to_queue, settings.debounce_seconds)
-
-    # One statement on PostgreSQL; a retry after a closed connection finds
-    # what a cut-off first try wrote as duplicates (the sweeper queues its tasks).
-    new_keys, queued = runtime.database().run(record, single_statement=True)
+    new_keys, queued = record_and_publish(interpreted, settings.debounce_seconds)
     if recent is not None:
         recent.remember(keys)
     new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
     return batch_counts(len(events), new_rows, queued)
+
+
+def record_and_publish(interpreted: dict, due_in: float) -> tuple[set[str], int]:
+    """Record the rows of `interpreted` and mark the objects they touch,
+    then queue their tasks: (the new keys, the tasks queued)."""
+    database = runtime.database()
+    if database.dialect == "postgresql":
+        # One statement, its own transaction; a retry after a closed
+        # connection finds what a cut-off first try wrote as duplicates (the
+        # sweeper queues its tasks).
+        new_keys, to_queue = database.run_statement(
+            lambda connection: record_and_mark_at_once(connection, interpreted, due_in)
+        )
+        return new_keys, send_object_syncs(to_queue, due_in)
+
+    def record(session) -> tuple[set[str], int]:
+        new_keys, to_queue = record_and_mark(session, interpreted, due_in)
+        return new_keys, publish_object_syncs(session, to_queue, due_in)
+
+    return database.run(record)

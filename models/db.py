@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -97,6 +97,22 @@ class _ClosedConnection(Exception):
     """A pooled connection the server had closed (`Database.run` retries)."""
 
 
+def _closed_is_retried(work: Callable[[], Result], last: bool) -> Result:
+    try:
+        return work()
+    except DBAPIError as exc:
+        if exc.connection_invalidated and not last:
+            raise _ClosedConnection from exc
+        raise
+
+
+def _retried_once(attempt: Callable[[bool], Result]) -> Result:
+    try:
+        return attempt(False)
+    except _ClosedConnection:
+        return attempt(True)
+
+
 class Database:
     def __init__(self, url: str, *, audit_pseudonym_key: str | None = None, pre_ping: bool = True):
         """`audit_pseudonym_key` set: audit diffs are stored pseudonymised
@@ -108,22 +124,14 @@ class Database:
         self.engine = make_engine(url, pre_ping)
         info = {PSEUDONYM_KEY: audit_pseudonym_key} if audit_pseudonym_key else {}
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
-        # On PostgreSQL a single statement is its own transaction: run in
-        # autocommit, it needs no BEGIN and no COMMIT round trip (and still
-        # waits for its commit to be flushed). Elsewhere, a transaction.
-        single = self.engine
-        if self.engine.dialect.name == "postgresql":
-            single = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.single_statement_sessions = sessionmaker(single, expire_on_commit=False, info=info)
+        self.dialect = self.engine.dialect.name
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
-    def transaction(self, single_statement: bool = False) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Session]:
         """A session whose work is committed at the end, or rolled back on
-        any exception. `single_statement`: the caller sends at most one SQL
-        statement on PostgreSQL, which then commits on its own (see __init__);
-        a second statement would not be atomic with it."""
-        makers = self.single_statement_sessions if single_statement else self.sessions
-        session = makers()
+        any exception."""
+        session = self.sessions()
         try:
             yield session
             session.commit()
@@ -135,28 +143,32 @@ class Database:
         finally:
             session.close()
 
-    def run(self, work: Callable[[Session], Result], *, single_statement: bool = False) -> Result:
+    def run(self, work: Callable[[Session], Result]) -> Result:
         """`work(session)` in a transaction, tried once more on a fresh
         connection when the pooled one turns out to be closed (the server
         restarted; SQLAlchemy then also discards the pool's other
         connections). For idempotent work: a try cut off at its commit may
         have committed. A database that cannot be reached is raised at once."""
-        try:
-            return self._attempt(work, single_statement, last=False)
-        except _ClosedConnection:
-            return self._attempt(work, single_statement, last=True)
 
-    def _attempt(
-        self, work: Callable[[Session], Result], single_statement: bool, last: bool
-    ) -> Result:
-        with self.transaction(single_statement) as session:
-            session.connection()  # connecting fails here in an outage: not retried
-            try:
-                return work(session)
-            except DBAPIError as exc:
-                if exc.connection_invalidated and not last:
-                    raise _ClosedConnection from exc
-                raise
+        def in_transaction(last: bool) -> Result:
+            with self.transaction() as session:
+                session.connection()  # connecting fails here in an outage: not retried
+                return _closed_is_retried(lambda: work(session), last)
+
+        return _retried_once(in_transaction)
+
+    def run_statement(self, work: Callable[[Connection], Result]) -> Result:
+        """`work(connection)` on a Core connection in autocommit, for work
+        that is one statement on PostgreSQL: the statement is its own
+        transaction (no BEGIN and no COMMIT round trip; its commit is still
+        flushed before it returns), and no ORM session is set up for it.
+        Retried like `run`."""
+
+        def on_connection(last: bool) -> Result:
+            with self._autocommit.connect() as connection:
+                return _closed_is_retried(lambda: work(connection), last)
+
+        return _retried_once(on_connection)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -42,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, JsonColumn, UTCDateTime, utcnow
@@ -91,27 +92,31 @@ _PENDING = PendingObject.__table__
 _INBOX_COLUMNS = [c.name for c in _INBOX.columns if c.name not in ("id", "received_at")]
 
 
-# The ingest's statements are built once per dialect and compiled once
-# (SQLAlchemy's statement cache); a request's rows travel as parameters.
-# PostgreSQL gets them as one JSON array expanded by `jsonb_to_recordset`:
-# the SQL text stays short and the same, so the driver and the server keep it
-# prepared (a 1,200-parameter multi-row INSERT is parsed anew each time, and
-# that cost more than the database work). SQLite takes the rows as an
-# executemany, which SQLAlchemy sends as one multi-row INSERT.
+# The ingest's statements are built once per dialect and compiled once; a
+# request's rows travel as parameters. PostgreSQL gets them as one JSON array
+# expanded by `jsonb_to_recordset`: the SQL text stays short and the same, so
+# the driver and the server keep it prepared (a 1,200-parameter multi-row
+# INSERT is parsed anew each time, and that cost more than the database
+# work). SQLite takes the rows as an executemany, which SQLAlchemy sends as
+# one multi-row INSERT.
+def json_text(value: object) -> str:
+    """`value` as JSON text. orjson writes a 100-event batch about ten times
+    faster than json.dumps; what it refuses (an integer past 64 bits) is
+    written by json.dumps."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 class _JsonText(TypeDecorator):
-    """A JSON document sent as text, which the statement casts. orjson
-    writes a 100-event batch about ten times faster than json.dumps (the
-    SQLAlchemy JSONB type's serialiser); what it refuses (an integer past
-    64 bits) is written by json.dumps."""
+    """A JSON document sent as text (`json_text`), which the statement casts."""
 
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        try:
-            return orjson.dumps(value).decode()
-        except TypeError:
-            return json.dumps(value)
+        return json_text(value)
 
 
 def _json_rows(name: str, columns: list):
@@ -314,12 +319,30 @@ def record_and_mark(
     session: Session, interpreted: dict, due_in: float
 ) -> tuple[set[str], list[tuple[str, str]]]:
     """`record_new_events`, then `mark_pending` of what the new events
-    touched: (the new keys, the objects to queue a task for). One statement
-    on PostgreSQL (`_record_and_mark_statement`), two elsewhere."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        new_keys, touched = record_new_events(session, interpreted)
-        return new_keys, mark_pending(session, touched, due_in=due_in)
+    touched, in the session's transaction: (the new keys, the objects to
+    queue a task for). On PostgreSQL `record_and_mark_at_once` does it in
+    one statement."""
+    new_keys, touched = record_new_events(session, interpreted)
+    return new_keys, mark_pending(session, touched, due_in=due_in)
+
+
+@cache
+def _record_and_mark_sql(dialect) -> tuple[str, dict]:
+    """The one statement's SQL and its constant parameters, compiled once.
+    Executed as text, a request skips the per-execution work SQLAlchemy
+    does for a statement (walking all of it for a cache key took longer than
+    building the request's parameters)."""
+    compiled = _record_and_mark_statement().compile(dialect=dialect)
+    # The literals the statement holds (a request passes every other one).
+    constants = {name: value for name, value in compiled.params.items() if value is not None}
+    return str(compiled), constants
+
+
+def record_and_mark_at_once(
+    connection: Connection, interpreted: dict, due_in: float
+) -> tuple[set[str], list[tuple[str, str]]]:
+    """PostgreSQL: `record_and_mark` in one statement, which is its own
+    transaction on an autocommit `connection`."""
     if not interpreted:
         return set(), []
     mark = _pending_mark(due_in)
@@ -329,8 +352,16 @@ def record_and_mark(
         for kind, oid in meaning.touched
     ]
     rows = [row for row, _ in interpreted.values()]
-    parameters = {"rows": rows, "touches": touches, "received_at": utcnow(), **mark}
-    result = connection.execute(_record_and_mark_statement(), parameters).all()
+    sql, constants = _record_and_mark_sql(connection.dialect)
+    # Values as the driver takes them: the JSON as text, aware UTC datetimes.
+    parameters = {
+        **constants,
+        **mark,
+        "rows": json_text(rows),
+        "touches": json_text(touches),
+        "received_at": utcnow(),
+    }
+    result = connection.exec_driver_sql(sql, parameters).all()
     new_keys = {dedup for dedup, *_ in result if dedup is not None}
     marked = [marked_row[1:] for marked_row in result if marked_row[0] is None]
     return new_keys, _to_queue(_touched_by(interpreted, new_keys), marked, mark)

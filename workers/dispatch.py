@@ -23,7 +23,7 @@ from celery import Signature
 from models.base import utcnow
 from models.inbox import mark_pending
 from pcsync import runtime
-from workers.publishing import publish_after_commit
+from workers.publishing import publish_after_commit, publish_now
 
 if TYPE_CHECKING:
     from workers.sync.context import Run
@@ -73,11 +73,19 @@ def publish_object_syncs(
 ) -> int:
     """Queue the syncs of objects already marked pending (`mark_pending`
     said these need a task), after `session` commits."""
+    return publish_after_commit(session, _object_syncs(to_queue, countdown, priority))
+
+
+def send_object_syncs(to_queue: list[tuple[str, str]], countdown: float) -> int:
+    """`publish_object_syncs` for objects whose marks are already committed."""
+    return publish_now(_object_syncs(to_queue, countdown))
+
+
+def _object_syncs(
+    to_queue: list[tuple[str, str]], countdown: float, priority: str = "event"
+) -> Iterable[Signature]:
     kwargs = {"priority": priority} if priority != "event" else {}
-    return publish_after_commit(
-        session,
-        (task(SYNC_HUBSPOT_OBJECT, key, kwargs, countdown=countdown) for key in to_queue),
-    )
+    return (task(SYNC_HUBSPOT_OBJECT, key, kwargs, countdown=countdown) for key in to_queue)
 
 
 def queue_engagement_refreshes(session, keys: Iterable[tuple[str, str]]) -> int:

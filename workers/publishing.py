@@ -21,11 +21,15 @@ def publish_after_commit(session, signatures: Iterable[Signature]) -> int:
     """Queue `signatures` (with their options) once `session` commits; return how many."""
     batch = list(signatures)
     if batch:
-        after_commit(session, lambda: _publish(batch))
+        after_commit(session, lambda: publish_now(batch))
     return len(batch)
 
 
-def _publish(batch: list[Signature]) -> None:
-    with runtime.celery_app().producer_or_acquire() as producer:
-        for signature in batch:
-            signature.apply_async(producer=producer)
+def publish_now(signatures: Iterable[Signature]) -> int:
+    """Queue `signatures` at once, for work already committed; return how many."""
+    batch = list(signatures)
+    if batch:
+        with runtime.celery_app().producer_or_acquire() as producer:
+            for signature in batch:
+                signature.apply_async(producer=producer)
+    return len(batch)

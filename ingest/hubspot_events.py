@@ -72,7 +72,19 @@ def _field_rules() -> tuple[_FieldRule, ...]:
     )
 
 
-_RULES = _field_rules()
+_RULES = {rule.name: rule for rule in _field_rules()}
+_REQUIRED = frozenset(name for name, rule in _RULES.items() if rule.required)
+_DEFAULTS = {
+    name: rule.default
+    for name, rule in _RULES.items()
+    if not rule.required and not callable(rule.default)
+}
+# Called per event, as marshmallow calls a callable load_default.
+_MADE_DEFAULTS = {
+    name: rule.default
+    for name, rule in _RULES.items()
+    if not rule.required and callable(rule.default)
+}
 # The schema's cross-field check, called as is (it does not use the instance).
 _REFERENCE_CHECK = HubSpotEventSchema.object_reference_present
 
@@ -84,28 +96,26 @@ def plain_event(raw: object) -> dict | None:
     No marshmallow object is built per event: a 100-event batch is checked
     in a fraction of the schema's time, and what the fast path does not
     take is loaded by the schema, which gives the same result or the error.
+    Only the fields the event holds are looked at; the others take their
+    defaults.
     """
-    if type(raw) is not dict:
+    if type(raw) is not dict or not raw.keys() >= _REQUIRED:
         return None
-    event = {}
-    for rule in _RULES:
-        if rule.name not in raw:
-            if rule.required:
-                return None
-            # A callable load_default is called, as marshmallow does.
-            event[rule.name] = rule.default() if callable(rule.default) else rule.default
-            continue
-        value = raw[rule.name]
-        if value is None and not rule.allow_none:
-            return None
-        if value is not None and not rule.plain(value):
-            return None
-        event[rule.name] = value
+    event = {**_DEFAULTS, **{name: make() for name, make in _MADE_DEFAULTS.items()}}
     try:
-        for rule in _RULES:
-            for validate in rule.validators:
-                if event[rule.name] is not None:
-                    validate(event[rule.name])
+        for name, value in raw.items():
+            rule = _RULES.get(name)
+            if rule is None:  # unknown: left out, as the schema does
+                continue
+            if value is None:
+                if not rule.allow_none:
+                    return None
+            elif not rule.plain(value):
+                return None
+            else:
+                for validate in rule.validators:
+                    validate(value)
+            event[name] = value
         _REFERENCE_CHECK(None, event)
     except ValidationError:
         return None

@@ -84,6 +84,11 @@ def receive_hubspot_events():
 _UNSTORABLE_TEXT = re.compile(rb"\\u0000|\\u[dD][89abcdefABCDEF]|\xed[\xa0-\xbf]")
 
 
+# Columns whose values pcsync writes itself: they fit by construction.
+_OWN_COLUMNS = frozenset({"source", "dedup_key", "outcome"})
+_FITTING_PAYLOAD = _OWN_COLUMNS | {"payload"}
+
+
 def payload_fits(event: dict, plain_body: bool) -> bool:
     """Whether the event, stored as the row's JSON payload, is known to fit
     without walking it: its body had no unstorable text, and it is nested
@@ -133,7 +138,7 @@ def record_and_enqueue(
         row, meaning = checked(
             inbox_row(event, key, meaning.ignore_reason),
             meaning,
-            known_to_fit="payload" if payload_fits(event, plain_body) else "",
+            known_to_fit=_FITTING_PAYLOAD if payload_fits(event, plain_body) else _OWN_COLUMNS,
         )
         interpreted.setdefault(row["dedup_key"], (row, meaning))
     new_keys, queued = record_and_publish(interpreted, settings.debounce_seconds)

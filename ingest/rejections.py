@@ -43,12 +43,15 @@ def rejected_row(row: dict, problems: list[str]) -> dict:
 
 
 def checked(
-    row: dict, meaning: Interpretation, extra_problems: list[str] = (), known_to_fit: str = ""
+    row: dict,
+    meaning: Interpretation,
+    extra_problems: list[str] = (),
+    known_to_fit: frozenset[str] = frozenset(),
 ) -> tuple[dict, Interpretation]:
     """The row and its meaning as they will be recorded: unchanged when every
-    value fits, else the rejection row, which touches nothing. The column
-    `known_to_fit` (one the caller has shown fits) is not checked again."""
-    columns = {name: value for name, value in row.items() if name != known_to_fit}
+    value fits, else the rejection row, which touches nothing. The columns
+    `known_to_fit` (the caller has shown they fit) are not checked again."""
+    columns = {name: value for name, value in row.items() if name not in known_to_fit}
     problems = [*row_problems(_TABLE, columns), *extra_problems]
     if not problems:
         return row, meaning

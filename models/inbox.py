@@ -37,6 +37,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -235,12 +236,27 @@ def _record_and_mark_statement():
     marked = _upsert_pending(
         _pg_insert_rows(_PENDING, _PENDING_KEY, _PENDING_MARK, rows=objects)
     ).cte("marked")
+    return _record_and_mark_result(recorded, marked)
+
+
+def _record_and_mark_result(recorded, marked):
+    """What the one statement answers, as few rows as it can: one with the
+    number of new events (`recorded`), the objects that need a task (an
+    object already waiting for one is the usual case in a burst; see
+    `_to_queue`), and the new events' keys only when some events were not
+    new (parameter `row_count`: the rows sent)."""
+    new_events = select(func.count()).select_from(recorded).scalar_subquery()
+    key, recorded_count = recorded.c.dedup_key, column("recorded", BigInteger)
     marks = [marked.c.object_type, marked.c.object_id, marked.c.first_dirty_at]
-    # Only the rows that need a task come back (see `_to_queue`): an object
-    # already waiting for its task is the usual case in a burst.
-    needing_a_task = marked.c.first_dirty_at == bindparam("first_dirty_at")
-    return select(recorded.c.dedup_key, *(cast(null(), c.type) for c in marks)).union_all(
-        select(cast(null(), recorded.c.dedup_key.type), *marks).where(needing_a_task)
+    empty_marks = [cast(null(), c.type) for c in marks]
+    return union_all(
+        select(cast(null(), key.type), *empty_marks, new_events.label(recorded_count.name)),
+        select(cast(null(), key.type), *marks, cast(null(), BigInteger)).where(
+            marked.c.first_dirty_at == bindparam("first_dirty_at")
+        ),
+        select(key, *empty_marks, cast(null(), BigInteger)).where(
+            new_events < bindparam("row_count", type_=Integer)
+        ),
     )
 
 
@@ -358,12 +374,15 @@ def record_and_mark_at_once(
         **constants,
         **mark,
         "rows": json_text(rows),
+        "row_count": len(rows),
         "touches": json_text(touches),
         "received_at": utcnow(),
     }
-    result = connection.exec_driver_sql(sql, parameters).all()
-    new_keys = {dedup for dedup, *_ in result if dedup is not None}
-    marked = [marked_row[1:] for marked_row in result if marked_row[0] is None]
+    result = connection.exec_driver_sql(sql, parameters).fetchall()
+    (new_events,) = (row[4] for row in result if row[4] is not None)
+    keys = {row[0] for row in result if row[0] is not None}
+    new_keys = set(interpreted) if new_events == len(rows) else keys
+    marked = [row[1:4] for row in result if row[1] is not None]
     return new_keys, _to_queue(_touched_by(interpreted, new_keys), marked, mark)
 
 

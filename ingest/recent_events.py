@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable, Sequence
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ class RecentEvents:
             url,
             socket_timeout=SOCKET_TIMEOUT_SECONDS,
             socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+            # Not retried: the database answers when Redis does not.
+            retry=Retry(NoBackoff(), 0),
         )
         return cls(client, source)
 

@@ -202,6 +202,36 @@ def test_a_100_event_batch_is_one_statement_per_table_and_a_duplicate_writes_not
     assert len(queued_messages(broker)) == 101
 
 
+def test_a_retried_batch_is_answered_from_the_redis_memo_and_without_it_from_the_database(
+    make_settings, database_url, redis_url, broker
+):
+    """With REDIS_URL set, the keys of a recorded batch are kept in Redis; a
+    retry of the batch (attemptNumber raised) is answered without a SQL
+    statement, and the same when Redis forgot them, by the database."""
+    app = create_app(
+        make_settings(database_url=database_url, celery_broker_url=redis_url, redis_url=redis_url)
+    )
+    client = app.test_client()
+    events = [event(i, object_id=1000 + i) for i in range(100)]
+    assert post(client, events).json["recorded"] == 100
+    retried = [{**e, "attemptNumber": 1} for e in events]
+    answer = {"received": 100, "recorded": 0, "duplicates": 100, "ignored": 0, "rejected": 0}
+    with statements_sent(app) as from_memory:
+        assert post(client, retried).json == {**answer, "queued": 0}
+    assert from_memory == []
+
+    broker.delete(*broker.keys("pcsync:inbox:recent:*"))
+    with statements_sent(app) as from_database:
+        assert post(client, retried).json == {**answer, "queued": 0}
+    assert from_database  # the database said so
+    with statements_sent(app) as one_new:
+        answer = post(client, [*retried[:99], event(500, object_id=1)]).json
+    assert (answer["recorded"], answer["duplicates"]) == (1, 99)
+    assert one_new
+    assert len(rows(app, "inbox_events")) == 101
+    assert len(queued_messages(broker)) == 101
+
+
 def test_burst_of_50_events_for_one_object_queues_exactly_one_task(app, client, broker):
     for i in range(50):
         assert post(client, [event(i, object_id=42)]).status_code == 200

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -86,14 +88,44 @@ def index_method(engine, name: str) -> str:
         ).scalar_one()
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_inbox_received_at_is_a_brin_index_on_postgresql_and_downgrades_to_a_btree(database_url):
+def pending_columns(engine) -> set[str]:
+    return {column["name"] for column in sa.inspect(engine).get_columns("pending_objects")}
+
+
+def test_migration_0016_downgrades_and_upgrades_again(database_url):
+    """pending_objects.claimed_at, and on PostgreSQL a BRIN index on
+    inbox_events.received_at that goes back to a B-tree."""
+    postgresql = database_url.startswith("postgresql")
     engine = sa.create_engine(database_url)
     try:
-        assert index_method(engine, "ix_inbox_events_received_at") == "brin"
+        assert "claimed_at" in pending_columns(engine)
+        if postgresql:
+            assert index_method(engine, "ix_inbox_events_received_at") == "brin"
         command.downgrade(alembic_config(database_url), "0013")
-        assert index_method(engine, "ix_inbox_events_received_at") == "btree"
+        engine.dispose()
+        assert "claimed_at" not in pending_columns(engine)
+        if postgresql:
+            assert index_method(engine, "ix_inbox_events_received_at") == "btree"
+        with engine.begin() as connection:  # rows as the previous schema left them
+            connection.execute(
+                sa.text(
+                    "INSERT INTO pending_objects (object_type, object_id, scheduled, generation,"
+                    " first_dirty_at, last_event_at, enqueued_at) VALUES"
+                    " ('deal', 'queued-or-running', :yes, 3, :at, :at, :at),"
+                    " ('deal', 'idle', :no, 1, :at, :at, :at)"
+                ),
+                {"yes": True, "no": False, "at": datetime(2026, 12, 1, tzinfo=UTC)},
+            )
         upgrade(database_url)
-        assert index_method(engine, "ix_inbox_events_received_at") == "brin"
+        engine.dispose()
+        assert "claimed_at" in pending_columns(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT object_id, claimed_at FROM pending_objects"))
+            claimed = {object_id: at for object_id, at in rows}
+        # A row scheduled before the upgrade counts as claimed: its events
+        # keep bumping the generation, as every scheduled row's did.
+        assert claimed["queued-or-running"] is not None and claimed["idle"] is None
+        if postgresql:
+            assert index_method(engine, "ix_inbox_events_received_at") == "brin"
     finally:
         engine.dispose()

@@ -6,10 +6,11 @@ A pending row per touched object carries the debounce state: while
 `scheduled` is true a task is queued or running, and further events queue no
 more work. While the task waits in the queue (`claimed_at` empty) an event
 changes nothing: the run will read the object after it. Once the run has
-claimed the row, an event bumps `generation`, so the run's end sees it. `enqueued_at` is when that
-task is due (queued with a countdown) or last started, so a row still
-scheduled well past it has lost its task (a broker that dropped the message,
-a worker killed mid-run) and the pending sweeper queues it again.
+claimed the row, an event bumps `generation`, so the run's end sees it.
+`enqueued_at` is when that task is due (queued with a countdown) or last
+started, so a row still scheduled well past it has lost its task (a broker
+that dropped the message, a worker killed mid-run) and the pending sweeper
+queues it again.
 """
 
 from __future__ import annotations
@@ -212,11 +213,11 @@ def _record_and_mark_statement():
     touches = _json_rows("touches", [_INBOX.c.dedup_key, *(_PENDING.c[c] for c in _PENDING_KEY)])
     # An object whose task is still queued is left out before the upsert,
     # which would lock its row to leave it unchanged (a concurrent change is
-    # still met by the upsert's own condition). Distinct (one row may not be
-    # updated twice in a statement) and sorted, so concurrent requests lock
-    # shared rows in the same order.
-    # A scalar subquery, which PostgreSQL runs per object through the
-    # primary key (NOT EXISTS may become a join that scans the whole table).
+    # still met by the upsert's own condition). A scalar subquery, which
+    # PostgreSQL runs per object through the primary key: NOT EXISTS may
+    # become a join that scans the whole table. The objects are distinct (one
+    # row may not be updated twice in a statement) and sorted, so concurrent
+    # requests lock shared rows in the same order.
     waiting = (
         select(_PENDING.c.scheduled & _PENDING.c.claimed_at.is_(None))
         .where(

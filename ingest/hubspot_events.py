@@ -74,17 +74,10 @@ def _field_rules() -> tuple[_FieldRule, ...]:
 
 _RULES = {rule.name: rule for rule in _field_rules()}
 _REQUIRED = frozenset(name for name, rule in _RULES.items() if rule.required)
-_DEFAULTS = {
-    name: rule.default
-    for name, rule in _RULES.items()
-    if not rule.required and not callable(rule.default)
-}
+_OPTIONAL = {name: rule.default for name, rule in _RULES.items() if not rule.required}
+_DEFAULTS = {name: value for name, value in _OPTIONAL.items() if not callable(value)}
 # Called per event, as marshmallow calls a callable load_default.
-_MADE_DEFAULTS = {
-    name: rule.default
-    for name, rule in _RULES.items()
-    if not rule.required and callable(rule.default)
-}
+_MADE_DEFAULTS = {name: make for name, make in _OPTIONAL.items() if callable(make)}
 # The schema's cross-field check, called as is (it does not use the instance).
 _REFERENCE_CHECK = HubSpotEventSchema.object_reference_present
 
@@ -101,7 +94,9 @@ def plain_event(raw: object) -> dict | None:
     """
     if type(raw) is not dict or not raw.keys() >= _REQUIRED:
         return None
-    event = {**_DEFAULTS, **{name: make() for name, make in _MADE_DEFAULTS.items()}}
+    event = dict(_DEFAULTS)
+    for name, make in _MADE_DEFAULTS.items():
+        event[name] = make()
     try:
         for name, value in raw.items():
             rule = _RULES.get(name)

@@ -15,9 +15,9 @@ recorded", never "new": a key is added after its batch committed, a miss or
 any Redis error sends the batch to the database as before, and a key is
 forgotten long before retention deletes its inbox row (a key that was not
 written, Redis being down, only sends its retry to the database). Keys are
-kept in one Redis set per BUCKET_SECONDS; a lookup
-reads the current and the previous set, so a key is remembered for one to two
-buckets (SMISMEMBER: Redis 6.2 or newer).
+kept in one Redis set per BUCKET_SECONDS; a lookup reads the current and the
+previous set, so a key is remembered for one to two buckets (SMISMEMBER:
+Redis 6.2 or newer).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 import redis
 from redis.backoff import NoBackoff
+from redis.client import Pipeline
 from redis.retry import Retry
 
 log = logging.getLogger(__name__)
@@ -70,14 +71,15 @@ class RecentEvents:
         if not keys:
             return False
         members = [bytes.fromhex(key) for key in keys]
-        try:
-            pipeline = self._client.pipeline(transaction=False)
-            pipeline.smismember(self._bucket(), members)
-            pipeline.smismember(self._bucket(-1), members)
-            current, previous = pipeline.execute()
-        except redis.RedisError as exc:
-            log.warning("webhook.recent_events.unavailable", extra={"error": type(exc).__name__})
+        replies = self._in_one_round_trip(
+            lambda pipeline: (
+                pipeline.smismember(self._bucket(), members),
+                pipeline.smismember(self._bucket(-1), members),
+            )
+        )
+        if replies is None:
             return False
+        current, previous = replies
         return all(now or before for now, before in zip(current, previous, strict=True))
 
     def remember(self, keys: Sequence[str]) -> None:
@@ -85,11 +87,21 @@ class RecentEvents:
         if not keys:
             return
         bucket = self._bucket()
+        self._in_one_round_trip(
+            lambda pipeline: (
+                pipeline.sadd(bucket, *(bytes.fromhex(key) for key in keys)),
+                # Kept while a lookup may still read it as the previous bucket.
+                pipeline.expire(bucket, 2 * BUCKET_SECONDS),
+            )
+        )
+
+    def _in_one_round_trip(self, commands: Callable[[Pipeline], object]) -> list | None:
+        """The replies to the commands `commands` puts on a pipeline, or None
+        when Redis fails (logged: the caller goes on without the memo)."""
         try:
             pipeline = self._client.pipeline(transaction=False)
-            pipeline.sadd(bucket, *(bytes.fromhex(key) for key in keys))
-            # Kept while a lookup may still read it as the previous bucket.
-            pipeline.expire(bucket, 2 * BUCKET_SECONDS)
-            pipeline.execute()
+            commands(pipeline)
+            return pipeline.execute()
         except redis.RedisError as exc:
             log.warning("webhook.recent_events.unavailable", extra={"error": type(exc).__name__})
+            return None

@@ -120,6 +120,16 @@ class Stack:
         ):
             yield
 
+    def aws_read(self, opportunity_id: str) -> dict:
+        """GetOpportunity as another Partner Central user: waits out the read
+        quota it shares with pcsync (a test that reads right after a cycle of
+        pcsync's reads would otherwise be throttled)."""
+        client = self.boto()
+        return until_accepted(
+            lambda: client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id),
+            (client.exceptions.ThrottlingException,),
+        )
+
     def aws_edit(self, opportunity_id: str, mutate) -> dict:
         """Edit an opportunity as another Partner Central user would: a full
         UpdateOpportunity of the current state with `mutate` applied. Waits
@@ -127,7 +137,7 @@ class Stack:
         client = self.boto()
 
         def edit() -> dict:
-            current = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
+            current = self.aws_read(opportunity_id)
             request = {
                 k: v
                 for k, v in current.items()

@@ -187,7 +187,7 @@ def test_backfill_adopts_existing_opportunities_and_creates_for_tagged_deals(sta
         for c in creates
         if c["parameters"]["PartnerOpportunityIdentifier"] == named
     ] == [f"console-entry-{named}"]
-    adopted_now = stack.boto().get_opportunity(Catalog="Sandbox", Identifier=adopted)
+    adopted_now = stack.aws_read(adopted)
     assert adopted_now["PartnerOpportunityIdentifier"] == named
     assert pc_write_daily_remaining(client) < budget_before
 

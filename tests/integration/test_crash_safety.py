@@ -39,6 +39,9 @@ def test_worker_killed_mid_create_leaves_exactly_one_opportunity(crash_stack):
     second = stack.start_worker_process("survivor")
     try:
         link = stack.wait_linked(deal, timeout=60)
+        # The link is recorded before the deal is written: let the survivor
+        # finish the sync it is in before it goes too.
+        wait_for(lambda: sim.get_object("deals", deal)["properties"].get("aws_opportunity_id"))
     finally:
         stack.kill_worker(second)
 

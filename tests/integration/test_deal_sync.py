@@ -18,9 +18,7 @@ def test_tagged_deal_creates_an_opportunity_and_writes_its_id_back(stack):
     with stack.worker():
         deal = create_deal(stack.hubspot, company_id=company, contact_ids=[contact])
         link = wait_for(lambda: (row := link_of(stack, deal)) and row["opportunity_id"] and row)
-        opportunity = stack.boto().get_opportunity(
-            Catalog="Sandbox", Identifier=link["opportunity_id"]
-        )
+        opportunity = stack.aws_read(link["opportunity_id"])
         wait_for(
             lambda: stack.hubspot.get_object("deals", deal)["properties"].get("aws_opportunity_id")
         )

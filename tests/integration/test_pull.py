@@ -408,10 +408,7 @@ def test_reconciliation_pulls_changes_made_without_events_and_then_stays_quiet(s
     assert [c["outcome"] for c in cycles] == ["pulled", "nothing_changed"]
     assert first["changed"] == 2 and first["merged"] == 2 and first["queued"] == 0
     assert first["summaries_written"] == 1
-    latest = max(
-        stack.boto().get_opportunity(Catalog="Sandbox", Identifier=o)["LastModifiedDate"]
-        for o in (opportunity_a, opportunity_b)
-    )
+    latest = max(stack.aws_read(o)["LastModifiedDate"] for o in (opportunity_a, opportunity_b))
     (watermark,) = stack.rows("SELECT value FROM sync_state WHERE key = :k", k=WATERMARK_KEY)
     assert watermark["value"] == iso_ms(latest) == first["watermark_after"]
     assert watermark["value"].endswith("Z") and len(watermark["value"]) == 24

@@ -95,7 +95,7 @@ def test_a_cycle_pulls_changed_opportunities_in_batches_and_leaves_locked_ones(s
         assert shown["dealstage"] == NEW_DEAL_STAGE and shown["aws_sync_status"] == "synced"
         link = stack.link(deal)
         assert json_of(link["base_snapshot"])["LifeCycle.Stage"] == NEW_STAGE
-        current = stack.boto().get_opportunity(Catalog="Sandbox", Identifier=opportunities[deal])
+        current = stack.aws_read(opportunities[deal])
         assert link["last_modified_date"] == current["LastModifiedDate"].isoformat()
         pulled = first_pull(stack, deal)
         assert (pulled["outcome"], pulled["actor"]) == ("updated", "test")

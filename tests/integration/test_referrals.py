@@ -151,7 +151,7 @@ def test_accept_on_the_deal_creates_and_links_the_opportunity(stack):
     assert start["parameters"]["ClientToken"]
     polled = stack.pc.calls("ListEngagementByAcceptingInvitationTasks")
     assert polled and polled[0]["parameters"]["TaskIdentifier"] == [row["task_id"]]
-    opportunity = stack.boto().get_opportunity(Catalog="Sandbox", Identifier=row["opportunity_id"])
+    opportunity = stack.aws_read(row["opportunity_id"])
     assert opportunity["Project"]["Title"] == REFERRAL_PROJECT["Title"]
     (link,) = stack.rows("SELECT * FROM opportunity_links WHERE hubspot_deal_id = :d", d=deal_id)
     assert link["opportunity_id"] == row["opportunity_id"]

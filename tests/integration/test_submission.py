@@ -79,7 +79,7 @@ def test_submit_to_aws_on_the_deal_submits_and_shows_the_outcome(stack):
     assert polls and polls[-1]["parameters"]["TaskIdentifier"] == [link["submission_task_id"]]
     assert link["engagement_id"] and link["engagement_id"].startswith("eng-")
     assert link["review_status"] == "Submitted"
-    opportunity = stack.boto().get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
+    opportunity = stack.aws_read(opportunity_id)
     assert opportunity["LifeCycle"]["ReviewStatus"] == "Submitted"
     assert opportunity["RelatedEntityIdentifiers"]["Solutions"] == ["S-1234567"]
     properties = deal(stack, deal_id)

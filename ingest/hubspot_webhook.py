@@ -72,7 +72,7 @@ def receive_hubspot_events():
     plain = _UNSTORABLE_TEXT.search(body) is None
     return accept(
         "webhook",
-        lambda: record_and_enqueue(events, keys, plain, recent),
+        lambda: record_and_enqueue(events, keys, plain, recent, first_deliveries=not retried),
         signature_version=version,
     )
 
@@ -119,6 +119,8 @@ def record_and_enqueue(
     keys: list[str],
     plain_body: bool = False,
     recent: RecentEvents | None = None,
+    *,
+    first_deliveries: bool = False,
 ) -> dict:
     """Record each event once and queue one debounced task per touched object.
 
@@ -128,7 +130,9 @@ def record_and_enqueue(
     back. An event the database cannot store is recorded as rejected and
     queues nothing (`ingest/rejections.py`). `keys` are the events'
     `dedup_key`s; `plain_body` says the body held no text the database
-    refuses (see `payload_fits`); `recent` is told the keys once recorded.
+    refuses (see `payload_fits`); `recent` is told the keys once recorded;
+    `first_deliveries` says no event was delivered before (see
+    `record_and_mark_at_once`).
     """
     settings = runtime.settings()
     # One row per distinct event: a batch may repeat an event it also retries.
@@ -141,14 +145,18 @@ def record_and_enqueue(
             known_to_fit=_FITTING_PAYLOAD if payload_fits(event, plain_body) else _OWN_COLUMNS,
         )
         interpreted.setdefault(row["dedup_key"], (row, meaning))
-    new_keys, queued = record_and_publish(interpreted, settings.debounce_seconds)
+    new_keys, queued = record_and_publish(
+        interpreted, settings.debounce_seconds, first_deliveries=first_deliveries
+    )
     if recent is not None:
         recent.remember(keys)
     new_rows = [row for dedup, (row, _) in interpreted.items() if dedup in new_keys]
     return batch_counts(len(events), new_rows, queued)
 
 
-def record_and_publish(interpreted: dict, due_in: float) -> tuple[set[str], int]:
+def record_and_publish(
+    interpreted: dict, due_in: float, *, first_deliveries: bool = False
+) -> tuple[set[str], int]:
     """Record the rows of `interpreted` and mark the objects they touch,
     then queue their tasks: (the new keys, the tasks queued)."""
     database = runtime.database()
@@ -157,7 +165,9 @@ def record_and_publish(interpreted: dict, due_in: float) -> tuple[set[str], int]
         # connection finds what a cut-off first try wrote as duplicates (the
         # sweeper queues its tasks).
         new_keys, to_queue = database.run_statement(
-            lambda connection: record_and_mark_at_once(connection, interpreted, due_in)
+            lambda connection: record_and_mark_at_once(
+                connection, interpreted, due_in, first_deliveries
+            )
         )
         return new_keys, send_object_syncs(to_queue, due_in)
 

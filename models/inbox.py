@@ -45,6 +45,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, JsonColumn, UTCDateTime, utcnow
@@ -160,13 +161,20 @@ def _execute_rows(session: Session, statement_for, rows: list[dict], shared: dic
 
 
 @cache
-def _record_statement(dialect: str):
-    return (
-        _insert_rows(dialect, _INBOX, _INBOX_COLUMNS, ["received_at"])
-        .on_conflict_do_nothing(index_elements=["source", "dedup_key"])
-        .returning(_INBOX.c.dedup_key)
-    )
+def _record_statement(dialect: str, first_deliveries: bool = False):
+    """INSERT the inbox rows, RETURNING the new keys. A recorded event is
+    skipped (ON CONFLICT DO NOTHING), except with `first_deliveries`: none is
+    expected, so the plain INSERT spares each row the search of the unique
+    index that ON CONFLICT makes before inserting, and a recorded one fails
+    the whole statement with a unique violation."""
+    insert = _insert_rows(dialect, _INBOX, _INBOX_COLUMNS, ["received_at"])
+    if not first_deliveries:
+        insert = insert.on_conflict_do_nothing(index_elements=["source", "dedup_key"])
+    return insert.returning(_INBOX.c.dedup_key)
 
+
+# PostgreSQL's SQLSTATE for a duplicate key in a unique index.
+UNIQUE_VIOLATION = "23505"
 
 _PENDING_KEY = ["object_type", "object_id"]
 _PENDING_MARK = ["scheduled", "generation", "first_dirty_at", "last_event_at", "enqueued_at"]
@@ -203,13 +211,13 @@ def _mark_statement(dialect: str):
 
 
 @cache
-def _record_and_mark_statement():
+def _record_and_mark_statement(first_deliveries: bool):
     """PostgreSQL: both of the ingest's writes in one statement. The inbox
     insert's RETURNING (the new events) picks, from the JSON parameter
     `touches` (event key, object type, object id), the objects to mark; the
     result is the new keys (rows with a dedup_key) and the marked objects.
     One statement is its own transaction: all of it is written or none."""
-    recorded = _record_statement("postgresql").cte("recorded")
+    recorded = _record_statement("postgresql", first_deliveries).cte("recorded")
     touches = _json_rows("touches", [_INBOX.c.dedup_key, *(_PENDING.c[c] for c in _PENDING_KEY)])
     # An object whose task is still queued is left out before the upsert,
     # which would lock its row to leave it unchanged (a concurrent change is
@@ -344,24 +352,40 @@ def record_and_mark(
 
 
 @cache
-def _record_and_mark_sql(dialect) -> tuple[str, dict]:
+def _record_and_mark_sql(dialect, first_deliveries: bool) -> tuple[str, dict]:
     """The one statement's SQL and its constant parameters, compiled once.
     Executed as text, a request skips the per-execution work SQLAlchemy
     does for a statement (walking all of it for a cache key took longer than
     building the request's parameters)."""
-    compiled = _record_and_mark_statement().compile(dialect=dialect)
+    compiled = _record_and_mark_statement(first_deliveries).compile(dialect=dialect)
     # The literals the statement holds (a request passes every other one).
     constants = {name: value for name, value in compiled.params.items() if value is not None}
     return str(compiled), constants
 
 
 def record_and_mark_at_once(
-    connection: Connection, interpreted: dict, due_in: float
+    connection: Connection, interpreted: dict, due_in: float, first_deliveries: bool = False
 ) -> tuple[set[str], list[tuple[str, str]]]:
     """PostgreSQL: `record_and_mark` in one statement, which is its own
-    transaction on an autocommit `connection`."""
+    transaction on an autocommit `connection`. `first_deliveries`: no event
+    has been delivered before (HubSpot's attemptNumber 0), so none should be
+    recorded yet; the statement then inserts without ON CONFLICT, about a
+    tenth less work for the database, and is run again with it if an event
+    was recorded after all (nothing of the failed one is kept)."""
     if not interpreted:
         return set(), []
+    if first_deliveries:
+        try:
+            return _record_and_mark_once(connection, interpreted, due_in, True)
+        except IntegrityError as exc:
+            if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
+                raise
+    return _record_and_mark_once(connection, interpreted, due_in, False)
+
+
+def _record_and_mark_once(
+    connection: Connection, interpreted: dict, due_in: float, first_deliveries: bool
+) -> tuple[set[str], list[tuple[str, str]]]:
     mark = _pending_mark(due_in)
     touches = [
         {"dedup_key": dedup, "object_type": kind, "object_id": oid}
@@ -369,7 +393,7 @@ def record_and_mark_at_once(
         for kind, oid in meaning.touched
     ]
     rows = [row for row, _ in interpreted.values()]
-    sql, constants = _record_and_mark_sql(connection.dialect)
+    sql, constants = _record_and_mark_sql(connection.dialect, first_deliveries)
     # Values as the driver takes them: the JSON as text, aware UTC datetimes.
     parameters = {
         **constants,

@@ -202,6 +202,33 @@ def test_a_100_event_batch_is_one_statement_per_table_and_a_duplicate_writes_not
     assert len(queued_messages(broker)) == 101
 
 
+def test_a_first_delivery_already_recorded_is_answered_as_a_duplicate(app, client, broker):
+    """A batch of first deliveries (attemptNumber 0) is written on
+    PostgreSQL without ON CONFLICT; an event in it that is recorded after
+    all (a delivery cut off after its commit, sent again as new) fails that
+    statement as a whole, and the one with ON CONFLICT records the rest."""
+    one_statement = app.extensions["pcsync.db"].engine.dialect.name == "postgresql"
+    assert post(client, [event(7, object_id=77)]).json["recorded"] == 1
+    sent = []
+
+    def keep(_conn, _cursor, statement, *_args):
+        sent.append("ON CONFLICT (source, dedup_key) DO NOTHING" in statement)
+
+    engine = app.extensions["pcsync.db"].engine
+    sa.event.listen(engine, "before_cursor_execute", keep)
+    try:
+        answer = post(client, [event(7, object_id=77), event(8, object_id=88)]).json
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", keep)
+    assert (answer["recorded"], answer["duplicates"], answer["queued"]) == (1, 1, 1)
+    # without ON CONFLICT first, then with it; SQLite always tolerates
+    assert sent[:2] == ([False, True] if one_statement else [True, False])
+    keys = [row["dedup_key"] for row in rows(app, "inbox_events")]
+    assert len(keys) == len(set(keys)) == 2
+    assert {row["object_id"] for row in rows(app, "pending_objects")} == {"77", "88"}
+    assert len(queued_messages(broker)) == 2
+
+
 def test_a_retried_batch_is_answered_from_the_redis_memo_and_without_it_from_the_database(
     make_settings, database_url, redis_url, broker
 ):

@@ -12,15 +12,14 @@ import time
 import redis
 from flask import jsonify, request
 
-from ingest import create_app
 from ingest.hubspot_events import dedup_key
 from ingest.hubspot_webhook import public_request_uri
 from ingest.signatures import SignatureError, SignedRequest, verify
+from ingest.wsgi import app  # the app as gunicorn serves it
 
 # How long the minimal ingest remembers an event, as HubSpot retries for 24 h.
 SEEN_SECONDS = 24 * 3600
 
-app = create_app()
 broker = redis.Redis.from_url(os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
 
 

@@ -21,6 +21,7 @@ from functools import cache
 
 import orjson
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Index,
@@ -41,14 +42,13 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, JsonColumn, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime, utcnow
 
 
 class InboxEvent(Base):
@@ -70,7 +70,10 @@ class InboxEvent(Base):
     change_source: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))  # queued | ignored
     ignore_reason: Mapped[str | None] = mapped_column(Text)
-    payload: Mapped[dict] = mapped_column(JsonColumn)
+    # The event as received. JSON, not JSONB, on PostgreSQL (migration
+    # 0017): stored as the text the ingest sends, which the server only
+    # validates; nothing queries into it.
+    payload: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -97,11 +100,14 @@ _INBOX_COLUMNS = [c.name for c in _INBOX.columns if c.name not in ("id", "receiv
 
 # The ingest's statements are built once per dialect and compiled once; a
 # request's rows travel as parameters. PostgreSQL gets them as one JSON array
-# expanded by `jsonb_to_recordset`: the SQL text stays short and the same, so
+# expanded by `json_to_recordset`: the SQL text stays short and the same, so
 # the driver and the server keep it prepared (a 1,200-parameter multi-row
 # INSERT is parsed anew each time, and that cost more than the database
-# work). SQLite takes the rows as an executemany, which SQLAlchemy sends as
-# one multi-row INSERT.
+# work). JSON, not JSONB: the server reads the text once, without building
+# JSONB values and sorting each object's keys, and the payload goes into its
+# JSON column as a slice of it (with JSONB, parsing was a quarter of the
+# database's work on a batch). SQLite takes the rows as an executemany,
+# which SQLAlchemy sends as one multi-row INSERT.
 def json_text(value: object) -> str:
     """`value` as JSON text. orjson writes a 100-event batch about ten times
     faster than json.dumps; what it refuses (an integer past 64 bits) is
@@ -127,7 +133,7 @@ def _json_rows(name: str, columns: list):
     `columns` (table columns, whose names and types they take), as a FROM
     clause."""
     return (
-        func.jsonb_to_recordset(cast(bindparam(name, type_=_JsonText()), JSONB))
+        func.json_to_recordset(cast(bindparam(name, type_=_JsonText()), JSON))
         .table_valued(*(column(c.name, c.type) for c in columns))
         .render_derived(name=f"{name}_batch", with_types=True)
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -127,5 +128,49 @@ def test_migration_0016_downgrades_and_upgrades_again(database_url):
         assert claimed["queued-or-running"] is not None and claimed["idle"] is None
         if postgresql:
             assert index_method(engine, "ix_inbox_events_received_at") == "brin"
+    finally:
+        engine.dispose()
+
+
+def payload_type(engine) -> str:
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.text(
+                "SELECT data_type FROM information_schema.columns"
+                " WHERE table_name = 'inbox_events' AND column_name = 'payload'"
+            )
+        ).scalar_one()
+
+
+def test_migration_0017_downgrades_and_upgrades_again_keeping_the_payloads(database_url):
+    """On PostgreSQL inbox_events.payload becomes JSON (was JSONB) and back;
+    the stored events read the same either way."""
+    postgresql = database_url.startswith("postgresql")
+    engine = sa.create_engine(database_url)
+    event = {"eventId": 7, "propertyValue": 'Ünïcode "quoted"', "nested": {"b": [1, None]}}
+    try:
+        command.downgrade(alembic_config(database_url), "0016")
+        if postgresql:
+            assert payload_type(engine) == "jsonb"
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO inbox_events (source, dedup_key, event_type, outcome, payload,"
+                    " received_at) VALUES ('hubspot', 'k1', 'deal.creation', 'queued', :p, :at)"
+                ),
+                {"p": json.dumps(event), "at": datetime(2026, 12, 1, tzinfo=UTC)},
+            )
+        upgrade(database_url)
+        engine.dispose()
+        if postgresql:
+            assert payload_type(engine) == "json"
+        with engine.connect() as connection:
+            stored = connection.execute(sa.text("SELECT payload FROM inbox_events")).scalar_one()
+        assert (json.loads(stored) if isinstance(stored, str) else stored) == event
+        command.downgrade(alembic_config(database_url), "0016")
+        engine.dispose()
+        if postgresql:
+            assert payload_type(engine) == "jsonb"
+        upgrade(database_url)
     finally:
         engine.dispose()

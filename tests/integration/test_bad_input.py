@@ -89,7 +89,7 @@ def test_unstorable_events_are_rejected_and_the_rest_of_the_batch_is_recorded(ap
         "rejected": 4,
         "queued": 2,
     }
-    rejected = rows(app, "SELECT * FROM inbox_events WHERE outcome = 'rejected' ORDER BY id")
+    rejected = rows(app, "SELECT * FROM inbox_events WHERE outcome = 'rejected' ORDER BY object_id")
     reasons = [row["ignore_reason"] for row in rejected]
     assert reasons == [
         "property_name contains a NUL character; payload contains a NUL character",

@@ -142,35 +142,58 @@ def payload_type(engine) -> str:
         ).scalar_one()
 
 
-def test_migration_0017_downgrades_and_upgrades_again_keeping_the_payloads(database_url):
-    """On PostgreSQL inbox_events.payload becomes JSON (was JSONB) and back;
-    the stored events read the same either way."""
+def inbox_key(engine) -> list[str]:
+    return sa.inspect(engine).get_pk_constraint("inbox_events")["constrained_columns"]
+
+
+def insert_inbox_row(engine, key: str, payload: dict) -> None:
+    """A row as the schema before 0017 stored it (JSON text for the payload)."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO inbox_events (source, dedup_key, event_type, outcome, payload,"
+                " received_at) VALUES ('hubspot', :key, 'deal.creation', 'queued', :p, :at)"
+            ),
+            {"key": key, "p": json.dumps(payload), "at": datetime(2026, 12, 1, tzinfo=UTC)},
+        )
+
+
+def test_migration_0017_downgrades_and_upgrades_again_keeping_the_events(database_url):
+    """inbox_events is keyed by (source, dedup_key) without an id, and on
+    PostgreSQL its payload becomes JSON (was JSONB); back and forth, the
+    stored events read the same and a duplicate key is still refused."""
     postgresql = database_url.startswith("postgresql")
     engine = sa.create_engine(database_url)
     event = {"eventId": 7, "propertyValue": 'Ünïcode "quoted"', "nested": {"b": [1, None]}}
     try:
+        assert inbox_key(engine) == ["source", "dedup_key"]
         command.downgrade(alembic_config(database_url), "0016")
+        engine.dispose()
+        assert inbox_key(engine) == ["id"]
         if postgresql:
             assert payload_type(engine) == "jsonb"
-        with engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO inbox_events (source, dedup_key, event_type, outcome, payload,"
-                    " received_at) VALUES ('hubspot', 'k1', 'deal.creation', 'queued', :p, :at)"
-                ),
-                {"p": json.dumps(event), "at": datetime(2026, 12, 1, tzinfo=UTC)},
-            )
+        insert_inbox_row(engine, "k1", event)
+        insert_inbox_row(engine, "k2", {"eventId": 8})
         upgrade(database_url)
         engine.dispose()
+        assert inbox_key(engine) == ["source", "dedup_key"]
         if postgresql:
             assert payload_type(engine) == "json"
-        with engine.connect() as connection:
-            stored = connection.execute(sa.text("SELECT payload FROM inbox_events")).scalar_one()
-        assert (json.loads(stored) if isinstance(stored, str) else stored) == event
+        with pytest.raises(sa.exc.IntegrityError):
+            insert_inbox_row(engine, "k1", event)
         command.downgrade(alembic_config(database_url), "0016")
         engine.dispose()
-        if postgresql:
-            assert payload_type(engine) == "jsonb"
+        with engine.connect() as connection:
+            stored = connection.execute(
+                sa.text("SELECT id, dedup_key, payload FROM inbox_events ORDER BY id")
+            ).all()
+        assert [(key, json.loads(p) if isinstance(p, str) else p) for _, key, p in stored] == [
+            ("k1", event),
+            ("k2", {"eventId": 8}),
+        ]
+        assert all(row_id is not None for row_id, _, _ in stored)
+        with pytest.raises(sa.exc.IntegrityError):
+            insert_inbox_row(engine, "k2", {})
         upgrade(database_url)
     finally:
         engine.dispose()

@@ -84,7 +84,12 @@ def changed_by(session, run, deal_id: str) -> str:
                 InboxEvent.object_id == deal_id,
                 InboxEvent.outcome == "queued",
             )
-            .order_by(InboxEvent.occurred_at_ms.desc(), InboxEvent.id.desc())
+            # Events of the same millisecond: the later batch, then any one.
+            .order_by(
+                InboxEvent.occurred_at_ms.desc(),
+                InboxEvent.received_at.desc(),
+                InboxEvent.dedup_key,
+            )
             .limit(1)
         )
         source_id = str((event.payload or {}).get("sourceId") or "") if event else ""

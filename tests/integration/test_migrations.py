@@ -147,7 +147,7 @@ def inbox_key(engine) -> list[str]:
 
 
 def insert_inbox_row(engine, key: str, payload: dict) -> None:
-    """A row as the schema before 0017 stored it (JSON text for the payload)."""
+    """An inbox row written with plain SQL, the payload as JSON text (both schemas)."""
     with engine.begin() as connection:
         connection.execute(
             sa.text(

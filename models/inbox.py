@@ -178,9 +178,6 @@ def _record_statement(dialect: str, first_deliveries: bool = False):
     return insert.returning(_INBOX.c.dedup_key)
 
 
-# PostgreSQL's SQLSTATE for a duplicate key in a unique index.
-UNIQUE_VIOLATION = "23505"
-
 _PENDING_KEY = ["object_type", "object_id"]
 _PENDING_MARK = ["scheduled", "generation", "first_dirty_at", "last_event_at", "enqueued_at"]
 
@@ -379,18 +376,6 @@ def record_and_mark_at_once(
     was recorded after all (nothing of the failed one is kept)."""
     if not interpreted:
         return set(), []
-    if first_deliveries:
-        try:
-            return _record_and_mark_once(connection, interpreted, due_in, True)
-        except IntegrityError as exc:
-            if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
-                raise
-    return _record_and_mark_once(connection, interpreted, due_in, False)
-
-
-def _record_and_mark_once(
-    connection: Connection, interpreted: dict, due_in: float, first_deliveries: bool
-) -> tuple[set[str], list[tuple[str, str]]]:
     mark = _pending_mark(due_in)
     touches = [
         {"dedup_key": dedup, "object_type": kind, "object_id": oid}
@@ -398,22 +383,42 @@ def _record_and_mark_once(
         for kind, oid in meaning.touched
     ]
     rows = [row for row, _ in interpreted.values()]
-    sql, constants = _record_and_mark_sql(connection.dialect, first_deliveries)
     # Values as the driver takes them: the JSON as text, aware UTC datetimes.
     parameters = {
-        **constants,
         **mark,
         "rows": json_text(rows),
         "row_count": len(rows),
         "touches": json_text(touches),
         "received_at": utcnow(),
     }
-    result = connection.exec_driver_sql(sql, parameters).fetchall()
+    result = _recorded_and_marked(connection, parameters, first_deliveries)
     (new_events,) = (row[4] for row in result if row[4] is not None)
     keys = {row[0] for row in result if row[0] is not None}
     new_keys = set(interpreted) if new_events == len(rows) else keys
     marked = [row[1:4] for row in result if row[1] is not None]
     return new_keys, _to_queue(_touched_by(interpreted, new_keys), marked, mark)
+
+
+# PostgreSQL's SQLSTATE for a duplicate key in a unique index.
+_UNIQUE_VIOLATION = "23505"
+
+
+def _recorded_and_marked(connection: Connection, parameters: dict, first_deliveries: bool):
+    """The one statement's rows; with `first_deliveries` tried without ON
+    CONFLICT first, and with it, on the same parameters, if an event turned
+    out to be recorded."""
+    if first_deliveries:
+        try:
+            return _run_record_and_mark(connection, parameters, first_deliveries=True)
+        except IntegrityError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+    return _run_record_and_mark(connection, parameters, first_deliveries=False)
+
+
+def _run_record_and_mark(connection: Connection, parameters: dict, *, first_deliveries: bool):
+    sql, constants = _record_and_mark_sql(connection.dialect, first_deliveries)
+    return connection.exec_driver_sql(sql, {**constants, **parameters}).fetchall()
 
 
 def claim_pending(session: Session, object_type: str, object_id: str) -> int | None:

@@ -65,6 +65,10 @@ def test_three_workers_push_50_opportunities_within_the_quota(stack):
     assert len(throttled) <= DEALS // 10
     # First come, first served: each update waited for its booked write slot
     # and read the opportunity once, just before it; none read again because
-    # another worker took the token first.
+    # another worker took the token first. A deal written twice (above) read
+    # twice; the allowance is for a retried throttled write.
     reads = stack.pc_calls("GetOpportunity")
-    assert len(reads) <= DEALS + DEALS // 10, f"{len(reads)} GetOpportunity for {DEALS} updates"
+    updates = stack.pc_calls("UpdateOpportunity")
+    assert len(reads) <= len(updates) + DEALS // 10, (
+        f"{len(reads)} GetOpportunity for {len(updates)} updates"
+    )

@@ -12,10 +12,11 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
 from urllib.request import urlopen
 
 import click
@@ -93,16 +94,51 @@ def _wait_for_signal() -> None:
         pass
 
 
-def _wait_until_ready(url: str, timeout: float = 30.0) -> bool:
+def _answers(url: str, *, healthy: bool) -> bool:
+    """Whether something listens at `url` (any HTTP answer), or, with
+    `healthy`, answers it 200."""
+    try:
+        with urlopen(url, timeout=2) as response:
+            return response.status == 200 or not healthy
+    except HTTPError:
+        return not healthy
+    except (URLError, OSError):
+        return False
+
+
+def _wait_until_ready(
+    checks: dict[str, bool], children: dict[str, subprocess.Popen], timeout: float = 30.0
+) -> bool:
+    """Wait for every URL of `checks` (url -> needs a 200) to answer, as long
+    as every child lives: a child that died at start (its port taken, say)
+    ends the wait at once."""
     deadline = time.monotonic() + timeout
+    waiting = dict(checks)
     while time.monotonic() < deadline:
-        try:
-            with urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except (URLError, OSError):
-            time.sleep(0.3)
+        if any(child.poll() is not None for child in children.values()):
+            return False
+        waiting = {
+            url: healthy for url, healthy in waiting.items() if not _answers(url, healthy=healthy)
+        }
+        if not waiting:
+            return True
+        time.sleep(0.3)
     return False
+
+
+def _ports_taken(addresses: dict[str, str]) -> list[str]:
+    """The `host:port` addresses (by what would listen there) that something
+    else already listens on."""
+    taken = []
+    for what, address in addresses.items():
+        host, _, port = address.rpartition(":")
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, int(port)))
+            except OSError:
+                taken.append(f"{address} ({what})")
+    return taken
 
 
 def run_environment(settings: Settings, simulated: bool, pc_port: int, hubspot_port: int):
@@ -130,6 +166,18 @@ def run_all(
     settings: Settings, pc_port: int = PC_SIM_PORT, hubspot_port: int = HUBSPOT_SIM_PORT
 ) -> int:
     simulated = uses_simulators(settings)
+    addresses = {"ingest": settings.ingest_bind}
+    if simulated:
+        addresses["Partner Central simulator"] = f"127.0.0.1:{pc_port}"
+        addresses["HubSpot simulator"] = f"127.0.0.1:{hubspot_port}"
+    taken = _ports_taken(addresses)
+    if taken:
+        click.echo(
+            f"pcsync: cannot start: already in use: {', '.join(taken)}. Stop what listens "
+            "there, or choose other ports (PCSYNC_INGEST_BIND, --pc-port, --hubspot-port).",
+            err=True,
+        )
+        return 1
     env = run_environment(settings, simulated, pc_port, hubspot_port)
     _prepare_state(settings, env, simulated)
     public = settings.public_url
@@ -153,7 +201,14 @@ def run_all(
     }
     runinfo.publish(settings.data_dir, _published(env))
     try:
-        ready = _wait_until_ready(f"http://{settings.ingest_bind}/healthz")
+        checks = {f"http://{settings.ingest_bind}/healthz": True}
+        if simulated:
+            checks.update({env["PC_ENDPOINT_URL"]: False, env["HUBSPOT_API_BASE_URL"]: False})
+        ready = _wait_until_ready(checks, children)
+        if any(child.poll() is not None for child in children.values()):
+            # No banner for a service that is not all there: say which part
+            # stopped (its own output says why) and stop the rest.
+            return _supervise(children)
         if simulated and ready:
             # The simulated HubSpot account starts empty: give it pcsync's
             # properties so a deal created there syncs right away.

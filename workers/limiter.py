@@ -238,8 +238,11 @@ class RateLimiter:
 
     def slot_wait(self, group: str, holder: str, *, priority: Priority = "event") -> Decision:
         """Before the reads of work that will need a token of ``group``: may it
-        go on now (``allowed``), or how long until its slot? Takes no token;
-        books the holder's slot when others are queued or no token is free."""
+        go on now (``allowed``), or how long until its slot? Takes no token.
+        Event work always leaves with a booked slot, the current one when a
+        token is free: two askers in the same instant both see the token
+        free, and without the booking both would read, race for it, and the
+        loser read again after its retry. Background work books nothing."""
         policy = self._policy(group)
         _check_priority(priority)
         with _storage_errors(group):
@@ -247,10 +250,8 @@ class RateLimiter:
             slot = self._slots.held(group, holder)
             if slot is None:
                 refusal = self._queue_refusal(policy, now) or self._test(policy, priority)
-                if refusal is None:
-                    return Decision(allowed=True, retry_after=0.0)
                 if priority == "background":
-                    return refusal
+                    return refusal or Decision(allowed=True, retry_after=0.0)
                 slot = self._book(policy, holder, now, refusal)
             return _at_slot(slot, now, "slot booked")
 
@@ -363,10 +364,13 @@ class RateLimiter:
             return None
         return Decision(allowed=False, retry_after=next_free - now, reason=QUEUED)
 
-    def _book(self, policy: GroupPolicy, holder: str, now: float, refusal: Decision) -> float:
+    def _book(
+        self, policy: GroupPolicy, holder: str, now: float, refusal: Decision | None
+    ) -> float:
         # Not before the slots booked ahead (the book sees to that), nor before
         # the window that refused has room again.
-        earliest = now if refusal.reason == QUEUED else now + refusal.retry_after + policy.margin
+        waits_for_window = refusal is not None and refusal.reason != QUEUED
+        earliest = now + refusal.retry_after + policy.margin if waits_for_window else now
         return self._slots.book(policy.name, holder, earliest, policy.interval)
 
     def _test(self, policy: GroupPolicy, priority: str) -> Decision | None:

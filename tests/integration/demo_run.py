@@ -78,25 +78,51 @@ class DemoRun:
             return self.process.wait()
 
 
+# Free ports are picked here and bound later by `pcsync run`'s children:
+# another test process may take one in between. `pcsync run` then stops
+# with "already in use" and the start is tried again on other ports.
+PORT_RACE_TRIES = 3
+
+
 def start(data_dir: Path, **extra_env: str) -> DemoRun:
-    ingest_port, pc_port, hubspot_port = free_port(), free_port(), free_port()
-    public = f"http://127.0.0.1:{ingest_port}"
-    env = clean_environment(
+    for _ in range(PORT_RACE_TRIES - 1):
+        try:
+            return _start_once(data_dir, **extra_env)
+        except PortTaken:
+            continue
+    return _start_once(data_dir, **extra_env)
+
+
+class PortTaken(AssertionError):
+    pass
+
+
+def run_command(ingest_port: int, pc_port: int, hubspot_port: int) -> list[str]:
+    ports = ["--pc-port", str(pc_port), "--hubspot-port", str(hubspot_port)]
+    return [sys.executable, "-m", "pcsync.cli", "run", *ports]
+
+
+def run_environment(data_dir: Path, ingest_port: int, **extra_env: str) -> dict[str, str]:
+    return clean_environment(
         data_dir,
         PCSYNC_INGEST_BIND=f"127.0.0.1:{ingest_port}",
-        PCSYNC_PUBLIC_URL=public,
+        PCSYNC_PUBLIC_URL=f"http://127.0.0.1:{ingest_port}",
         PCSYNC_DEBOUNCE_SECONDS="0.5",
         **extra_env,
     )
+
+
+def _start_once(data_dir: Path, **extra_env: str) -> DemoRun:
+    ingest_port, pc_port, hubspot_port = free_port(), free_port(), free_port()
     output = data_dir.parent / f"run-{time.monotonic_ns()}.out"
-    ports = ["--pc-port", str(pc_port), "--hubspot-port", str(hubspot_port)]
-    with output.open("w") as sink:
+    errors = output.with_suffix(".err")
+    with output.open("w") as sink, errors.open("w") as error_sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pcsync.cli", "run", *ports],
-            env=env,
+            run_command(ingest_port, pc_port, hubspot_port),
+            env=run_environment(data_dir, ingest_port, **extra_env),
             cwd=data_dir.parent,
             stdout=sink,
-            stderr=subprocess.DEVNULL,
+            stderr=error_sink,
         )
     run = DemoRun(data_dir, process, ingest_port, pc_port, hubspot_port, output)
     try:
@@ -106,7 +132,10 @@ def start(data_dir: Path, **extra_env: str) -> DemoRun:
         run.stop()
         raise
     if process.poll() is not None:
-        raise AssertionError(f"pcsync run exited with {process.returncode}: {run.banner()}")
+        problem = f"pcsync run exited with {process.returncode}: {run.banner()}"
+        if "already in use" in errors.read_text():
+            raise PortTaken(problem)
+        raise AssertionError(f"{problem}\n{errors.read_text()[-3000:]}")
     return run
 
 

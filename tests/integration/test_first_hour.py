@@ -6,6 +6,8 @@ deal, posted to a receiver this test runs."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -14,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.integration import demo_run
 from tests.integration.demo_run import get_json, post_json
 from tests.integration.receiver import Receiver
-from tests.integration.stack import wait_for
+from tests.integration.stack import free_port, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -113,6 +115,28 @@ def test_a_second_make_run_replays_the_walk_through(tmp_path):
             assert run.stop() == 0
         # The settings published for other shells go with the run.
         assert not (data_dir / "run.json").exists()
+
+
+def test_a_taken_port_stops_make_run_before_anything_starts(tmp_path):
+    data_dir = tmp_path / "var"
+    ingest_port, pc_port = free_port(), free_port()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        hubspot_port = squatter.getsockname()[1]
+        finished = subprocess.run(
+            demo_run.run_command(ingest_port, pc_port, hubspot_port),
+            env=demo_run.run_environment(data_dir, ingest_port),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert finished.returncode == 1
+    assert f"127.0.0.1:{hubspot_port} (HubSpot simulator)" in finished.stderr
+    assert "pcsync is up" not in finished.stdout
+    assert not (data_dir / "run.json").exists(), "nothing was started, nothing published"
 
 
 # -- beside one running demo ------------------------------------------------------

@@ -5,7 +5,9 @@ slot of the shared queue under the deal's name and does its reads just before
 that slot, so its reads are fresh when it writes, it never re-reads because
 another worker won a race, and changes are written in the order they came.
 
-- Slot now (nobody queued, a token free): go on at once; nothing is booked.
+- Slot now (nobody queued, a token free): go on at once, holding the current
+  slot, so a sync that asks in the same instant is queued behind this one
+  instead of reading too and losing the token to it.
 - Slot within ``MAX_INLINE_WAIT`` plus the read lead: wait in place.
 - Later: the task goes back to the queue with a countdown that brings it back
   ``READ_LEAD_SECONDS`` before its slot; the slot stays booked for it.

@@ -80,16 +80,29 @@ def test_background_work_yields_to_the_queue_and_books_nothing(make_limiter, fak
     )
 
 
-def test_slot_wait_books_nothing_when_a_token_is_free(make_limiter, fake_clock):
+def test_slot_wait_books_the_current_slot_when_a_token_is_free(make_limiter, fake_clock):
+    limiter = make_limiter()
+    start = fake_clock.now
+
+    first = limiter.slot_wait("pc-write", "a")
+    # Asked in the same instant, before "a" took its token: without a's
+    # booking both would read and race for the one token.
+    second = limiter.slot_wait("pc-write", "b")
+
+    assert first.allowed and limiter.held_slot("pc-write", "a") == start
+    assert not second.allowed
+    assert second.slot == pytest.approx(start + 1.0 + MARGIN, abs=0.01)
+    assert limiter.acquire("pc-write", holder="a").allowed
+    assert limiter.held_slot("pc-write", "a") is None, "a used its slot"
+
+
+def test_slot_wait_books_nothing_for_background_work(make_limiter, fake_clock):
     limiter = make_limiter()
 
-    free = limiter.slot_wait("pc-write", "a")
-    assert free.allowed and limiter.held_slot("pc-write", "a") is None
+    free = limiter.slot_wait("pc-write", "reconcile", priority="background")
 
-    limiter.acquire("pc-write", holder="a")
-    queued = limiter.slot_wait("pc-write", "b")
-    assert not queued.allowed
-    assert limiter.held_slot("pc-write", "b") == queued.slot
+    assert free.allowed and limiter.held_slot("pc-write", "reconcile") is None
+    assert limiter.slot_wait("pc-write", "a").allowed, "nobody queued ahead"
 
 
 def test_take_waits_in_place_for_a_near_slot(make_limiter, fake_clock: FakeClock):

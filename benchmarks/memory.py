@@ -9,7 +9,17 @@ tagged #AWS created in HubSpot (each becomes an opportunity), then each
 deal's amount edited (each becomes an UpdateOpportunity), through signed
 webhooks; then RSS is read from /proc for every process.
 
-    .venv/bin/python -m benchmarks.memory [--deals 30]
+    .venv/bin/python -m benchmarks.memory [--deals 30] [--python PATH]
+
+The services run with this interpreter unless ``--python`` names another:
+the development venv also holds the test tools, and some of what they pull
+in (greenlet, for Playwright) is imported by the service's libraries when
+present (Celery takes greenlet), which a deployment does not have. For the
+deployed figures, a venv with the runtime dependencies only, as the Docker
+image installs them:
+
+    python3 -m venv /tmp/pcsync-runtime && /tmp/pcsync-runtime/bin/pip install .
+    .venv/bin/python -m benchmarks.memory --python /tmp/pcsync-runtime/bin/python
 """
 
 from __future__ import annotations
@@ -93,7 +103,7 @@ def run(args, workdir: str, env_base: dict[str, str], label: str) -> None:
     public = f"http://127.0.0.1:{free_port()}"
     env = service_env(env_base, workdir, servers[0].url, servers[1].url, public)
     os.environ.update({k: env[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")})
-    cli = [sys.executable, "-m", "pcsync.cli"]
+    cli = [args.python, "-m", "pcsync.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     app = create_app(load_settings(env))
     with app.app_context():
@@ -124,7 +134,7 @@ def run(args, workdir: str, env_base: dict[str, str], label: str) -> None:
         pc = pc_app.extensions["pc_simulator"]
         wait_until(lambda: _successes(pc, "UpdateOpportunity") >= args.deals, "the updates")
         elapsed = time.perf_counter() - started
-        report(ingest.pid, worker.pid, args.deals, elapsed, label)
+        report(ingest.pid, worker.pid, args, elapsed, label)
         print(
             f"   HubSpot deal reads: {create_reads} for the {args.deals} creates, "
             f"{_deal_reads(sim) - create_reads} for the {args.deals} edits; Partner Central: "
@@ -162,8 +172,11 @@ def _linked(engine) -> int:
         )
 
 
-def report(ingest_pid: int, worker_pid: int, deals: int, elapsed: float, label: str) -> None:
-    print(f"pcsync memory benchmark: {label}; {deals} deals created then edited in {elapsed:.0f}s")
+def report(ingest_pid: int, worker_pid: int, args, elapsed: float, label: str) -> None:
+    print(
+        f"pcsync memory benchmark: {label}; services run by {args.python}; "
+        f"{args.deals} deals created then edited in {elapsed:.0f}s"
+    )
     print(f"   ingest gunicorn master {rss_mb(ingest_pid):.0f} MB")
     # `pcsync ingest` execs gunicorn in place: its pid is gunicorn's master.
     for pid in children(ingest_pid):
@@ -172,7 +185,7 @@ def report(ingest_pid: int, worker_pid: int, deals: int, elapsed: float, label: 
     for pid in children(worker_pid):
         print(f"   celery pool child {pid}: {rss_mb(pid):.0f} MB")
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import workers.celery"], check=True)
+    subprocess.run([args.python, "-c", "import workers.celery"], check=True)
     print(
         f"   `import workers.celery` in a fresh interpreter: {time.perf_counter() - started:.2f}s"
     )
@@ -181,6 +194,11 @@ def report(ingest_pid: int, worker_pid: int, deals: int, elapsed: float, label: 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deals", type=int, default=30)
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter that runs the services (default: this one)",
+    )
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="pcsync-bench-memory-")
     try:

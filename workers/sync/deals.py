@@ -85,13 +85,23 @@ class SyncOutcome:
 
 def sync_deal(deal_id: str, run: Run) -> SyncOutcome:
     with write_slot(deal_id, run) as slot:
-        # A linked deal's sync will most likely write: it reads just before
-        # its write slot. Others wait only for a slot a refused create booked.
         with runtime.database().transaction() as session:
-            link = find_link(session, deal_id)
-            linked = link is not None and link.opportunity_id is not None
-        slot.wait(book=linked)
+            expected = expects_write(find_link(session, deal_id))
+        slot.wait(book=expected)
         return _sync_deal(deal_id, run)
+
+
+def expects_write(link: OpportunityLink | None) -> bool:
+    """Whether a sync of the deal will most likely write Partner Central, and
+    so should read just before a write slot it books. A linked deal's will.
+    An unlinked deal's waits only for a slot a refused create booked (most
+    deals are never synced). Nor does the retry of a create cut off before
+    the deal showed its opportunity (its status PATCH refused): it most
+    likely only delivers that status, which must not wait for a write slot."""
+    if link is None or link.opportunity_id is None:
+        return False
+    shown = (link.hubspot_written or {}).get("aws_opportunity_id")
+    return shown == link.opportunity_id
 
 
 def _sync_deal(deal_id: str, run: Run) -> SyncOutcome:

@@ -115,7 +115,7 @@ def _wait_until_ready(
     deadline = time.monotonic() + timeout
     waiting = dict(checks)
     while time.monotonic() < deadline:
-        if any(child.poll() is not None for child in children.values()):
+        if _stopped(children):
             return False
         waiting = {
             url: healthy for url, healthy in waiting.items() if not _answers(url, healthy=healthy)
@@ -205,7 +205,7 @@ def run_all(
         if simulated:
             checks.update({env["PC_ENDPOINT_URL"]: False, env["HUBSPOT_API_BASE_URL"]: False})
         ready = _wait_until_ready(checks, children)
-        if any(child.poll() is not None for child in children.values()):
+        if _stopped(children):
             # No banner for a service that is not all there: say which part
             # stopped (its own output says why) and stop the rest.
             return _supervise(children)
@@ -266,6 +266,11 @@ def _print_banner(settings: Settings, env: dict[str, str], ready: bool, simulate
     click.echo("Press Ctrl-C to stop.")
 
 
+def _stopped(children: dict[str, subprocess.Popen]) -> list[str]:
+    """The names of the children that have exited."""
+    return [name for name, child in children.items() if child.poll() is not None]
+
+
 def _supervise(children: dict[str, subprocess.Popen]) -> int:
     def stop_all(*_):
         for child in children.values():
@@ -275,10 +280,9 @@ def _supervise(children: dict[str, subprocess.Popen]) -> int:
     signal.signal(signal.SIGTERM, stop_all)
     exit_code = 0
     try:
-        while all(child.poll() is None for child in children.values()):
+        while not (stopped := _stopped(children)):
             time.sleep(0.5)
-        dead = [name for name, child in children.items() if child.poll() is not None]
-        click.echo(f"pcsync: {', '.join(dead)} stopped; stopping the rest", err=True)
+        click.echo(f"pcsync: {', '.join(stopped)} stopped; stopping the rest", err=True)
         exit_code = 1
     except KeyboardInterrupt:
         pass

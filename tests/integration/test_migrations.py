@@ -31,16 +31,21 @@ def test_fresh_database_reaches_head_and_upgrade_is_idempotent(database_url):
     } <= tables
 
 
-def insert_audit_row(engine, action: str, actor: str) -> None:
-    """An "updated" audit row written with plain SQL, as any client could."""
+def run_sql(engine, sql: str, **params) -> None:
+    """One statement in a transaction of its own, as any client could send it."""
     with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "INSERT INTO audit_entries (at, action, outcome, source, actor)"
-                " VALUES (CURRENT_TIMESTAMP, :action, 'updated', 'hubspot', :actor)"
-            ),
-            {"action": action, "actor": actor},
-        )
+        connection.execute(sa.text(sql), params)
+
+
+def insert_audit_row(engine, action: str, actor: str) -> None:
+    """An "updated" audit row written with plain SQL."""
+    run_sql(
+        engine,
+        "INSERT INTO audit_entries (at, action, outcome, source, actor)"
+        " VALUES (CURRENT_TIMESTAMP, :action, 'updated', 'hubspot', :actor)",
+        action=action,
+        actor=actor,
+    )
 
 
 def test_audit_trail_refuses_update_and_delete_from_any_client(database_url):
@@ -107,16 +112,16 @@ def test_migration_0016_downgrades_and_upgrades_again(database_url):
         assert "claimed_at" not in pending_columns(engine)
         if postgresql:
             assert index_method(engine, "ix_inbox_events_received_at") == "btree"
-        with engine.begin() as connection:  # rows as the previous schema left them
-            connection.execute(
-                sa.text(
-                    "INSERT INTO pending_objects (object_type, object_id, scheduled, generation,"
-                    " first_dirty_at, last_event_at, enqueued_at) VALUES"
-                    " ('deal', 'queued-or-running', :yes, 3, :at, :at, :at),"
-                    " ('deal', 'idle', :no, 1, :at, :at, :at)"
-                ),
-                {"yes": True, "no": False, "at": datetime(2026, 12, 1, tzinfo=UTC)},
-            )
+        run_sql(  # rows as the previous schema left them
+            engine,
+            "INSERT INTO pending_objects (object_type, object_id, scheduled, generation,"
+            " first_dirty_at, last_event_at, enqueued_at) VALUES"
+            " ('deal', 'queued-or-running', :yes, 3, :at, :at, :at),"
+            " ('deal', 'idle', :no, 1, :at, :at, :at)",
+            yes=True,
+            no=False,
+            at=datetime(2026, 12, 1, tzinfo=UTC),
+        )
         upgrade(database_url)
         engine.dispose()
         assert "claimed_at" in pending_columns(engine)
@@ -148,14 +153,14 @@ def inbox_key(engine) -> list[str]:
 
 def insert_inbox_row(engine, key: str, payload: dict) -> None:
     """An inbox row written with plain SQL, the payload as JSON text (both schemas)."""
-    with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "INSERT INTO inbox_events (source, dedup_key, event_type, outcome, payload,"
-                " received_at) VALUES ('hubspot', :key, 'deal.creation', 'queued', :p, :at)"
-            ),
-            {"key": key, "p": json.dumps(payload), "at": datetime(2026, 12, 1, tzinfo=UTC)},
-        )
+    run_sql(
+        engine,
+        "INSERT INTO inbox_events (source, dedup_key, event_type, outcome, payload,"
+        " received_at) VALUES ('hubspot', :key, 'deal.creation', 'queued', :p, :at)",
+        key=key,
+        p=json.dumps(payload),
+        at=datetime(2026, 12, 1, tzinfo=UTC),
+    )
 
 
 def test_migration_0017_downgrades_and_upgrades_again_keeping_the_events(database_url):

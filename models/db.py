@@ -8,7 +8,6 @@ commit has succeeded: a task never runs against rows that were rolled back.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +32,8 @@ def use_wal(connection) -> None:
     (the busy timeout does not apply), so processes opening a fresh file at
     the same moment (the ingest and the worker on a first start) may be told
     "database is locked": wait and try again."""
+    import sqlite3  # here: a PostgreSQL deployment never loads the SQLite driver
+
     deadline = time.monotonic() + WAL_SWITCH_SECONDS
     while True:
         try:

@@ -42,7 +42,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -152,6 +151,10 @@ def _pg_insert_rows(table, row_columns: list[str], shared_columns: list[str], ro
 def _insert_rows(dialect: str, table, row_columns: list[str], shared_columns: list[str]):
     if dialect == "postgresql":
         return _pg_insert_rows(table, row_columns, shared_columns)
+    # Imported here: SQLite's dialect loads the sqlite3 driver and its library,
+    # memory a PostgreSQL ingest worker would carry for nothing.
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
     return sqlite_insert(table)
 
 

@@ -76,8 +76,6 @@ from redis.exceptions import RedisError
 
 from workers.errors import RateLimited, RetryableError
 from workers.slots import MemorySlotBook, RedisSlotBook, SlotBook, SQLiteSlotBook
-from workers.sqlite_store import SCHEME as SQLITE_SCHEME
-from workers.sqlite_store import SQLiteStorage
 
 Priority = Literal["event", "background"]
 PRIORITIES: tuple[str, ...] = ("event", "background")
@@ -569,14 +567,18 @@ def storage_uri(redis_url: str | None, data_dir: Path | None = None) -> str:
             return "redis+unix://" + redis_url[len("unix://") :]
         return redis_url
     if data_dir is not None:
-        return f"{SQLITE_SCHEME}://{Path(data_dir).resolve() / EMBEDDED_STORE_FILE}"
+        # Imported here, which also registers the scheme with `limits`: a
+        # limiter on Redis (every production process) never loads sqlite3.
+        from workers.sqlite_store import SCHEME
+
+        return f"{SCHEME}://{Path(data_dir).resolve() / EMBEDDED_STORE_FILE}"
     return "memory://"
 
 
-def _slot_book(storage: Storage, redis_url: str | None, key_prefix: str, pool: Any) -> SlotBook:
-    """The slot book in the same store as the windows."""
-    if isinstance(storage, SQLiteStorage):
-        return SQLiteSlotBook(storage.file)
+def _slot_book(
+    storage: Storage, redis_url: str | None, data_dir: Path | None, key_prefix: str, pool: Any
+) -> SlotBook:
+    """The slot book in the same store as the windows (as `storage_uri` chose it)."""
     if redis_url:
         client = (
             redis.Redis(connection_pool=pool)
@@ -584,6 +586,8 @@ def _slot_book(storage: Storage, redis_url: str | None, key_prefix: str, pool: A
             else redis.Redis.from_url(redis_url)
         )
         return RedisSlotBook(client, key_prefix)
+    if data_dir is not None:
+        return SQLiteSlotBook(storage.file)
     return MemorySlotBook()
 
 
@@ -611,7 +615,8 @@ def build_limiter(
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         options = {"wrap_exceptions": True}
     storage = storage_from_string(storage_uri(redis_url, data_dir), **options)
-    return RateLimiter(storage, groups, _slot_book(storage, redis_url, key_prefix, connection_pool))
+    book = _slot_book(storage, redis_url, data_dir, key_prefix, connection_pool)
+    return RateLimiter(storage, groups, book)
 
 
 __all__ = [

@@ -22,11 +22,12 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import redis
 
-from workers.sqlite_store import SQLiteFile
+if TYPE_CHECKING:  # the module loads sqlite3, which a Redis deployment never needs
+    from workers.sqlite_store import SQLiteFile
 
 # A booked slot not used within this many seconds after its time is
 # forgotten: its holder died or gave up, and must not jump the queue later.

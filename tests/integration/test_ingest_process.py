@@ -43,11 +43,29 @@ response = app.test_client().post(
 print(json.dumps({"answer": response.json, "modules": sorted(sys.modules)}))
 """
 
+SCRAPE_METRICS = """
+import json, sys
+from ingest import create_app
 
-def test_the_ingest_handles_a_webhook_without_loading_tasks_or_boto3(
-    database_url, redis_url, tmp_path
-):
-    environment = {
+response = create_app().test_client().get("/metrics")
+print(json.dumps({"status": response.status_code, "modules": sorted(sys.modules)}))
+"""
+
+
+def run_fresh(script: str, environment: dict[str, str], *args: str) -> dict:
+    finished = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def ingest_environment(database_url: str, redis_url: str, tmp_path) -> dict[str, str]:
+    return {
         "PATH": "/usr/bin:/bin",
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": redis_url,
@@ -56,15 +74,13 @@ def test_the_ingest_handles_a_webhook_without_loading_tasks_or_boto3(
         "PCSYNC_PUBLIC_URL": "https://pcsync.example.com",
         "PCSYNC_LOG_LEVEL": "ERROR",
     }
-    finished = subprocess.run(
-        [sys.executable, "-c", HANDLE_ONE_WEBHOOK, TEST_CLIENT_SECRET],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    report = json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def test_the_ingest_handles_a_webhook_without_loading_tasks_or_boto3(
+    database_url, redis_url, tmp_path
+):
+    environment = ingest_environment(database_url, redis_url, tmp_path)
+    report = run_fresh(HANDLE_ONE_WEBHOOK, environment, TEST_CLIENT_SECRET)
     assert report["answer"]["recorded"] == 1 and report["answer"]["queued"] == 1
     modules = report["modules"]
     assert [m for m in modules if m == "tasks" or m.startswith("tasks.")] == []
@@ -75,3 +91,16 @@ def test_the_ingest_handles_a_webhook_without_loading_tasks_or_boto3(
     assert [m for m in heavy if m in modules] == []
     if database_url.startswith("postgresql"):
         assert [m for m in modules if "sqlite" in m] == []
+
+
+def test_a_scrape_on_postgresql_and_redis_loads_no_sqlite(
+    postgres_database_url, redis_url, tmp_path
+):
+    """/metrics reads the quota through the limiter, which on Redis needs
+    none of the embedded store's SQLite (about 1 MB of each process that
+    builds a limiter: every ingest worker Prometheus scrapes, every worker)."""
+    environment = ingest_environment(postgres_database_url, redis_url, tmp_path)
+    report = run_fresh(SCRAPE_METRICS, {**environment, "REDIS_URL": redis_url})
+    assert report["status"] == 200
+    assert "workers.limiter" in report["modules"]
+    assert [m for m in report["modules"] if "sqlite" in m] == []

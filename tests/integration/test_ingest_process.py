@@ -98,7 +98,7 @@ def test_a_scrape_on_postgresql_and_redis_loads_no_sqlite(
 ):
     """/metrics reads the quota through the limiter, which on Redis needs
     none of the embedded store's SQLite (about 1 MB of each process that
-    builds a limiter: every ingest worker Prometheus scrapes, every worker)."""
+    builds a limiter: every worker, and every ingest worker Prometheus scrapes)."""
     environment = ingest_environment(postgres_database_url, redis_url, tmp_path)
     report = run_fresh(SCRAPE_METRICS, {**environment, "REDIS_URL": redis_url})
     assert report["status"] == 200

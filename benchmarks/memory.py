@@ -1,13 +1,15 @@
 """Benchmark: resident memory of the ingest's gunicorn workers and of the
 Celery worker's pool children after a load, and the worker's import time.
 
-Runs the service as deployed, in processes of its own: gunicorn with the
-ingest (2 workers) and `pcsync worker` (prefork, 2 children) on a PostgreSQL
-database and a Redis server of the run's own (both removed afterwards), the
-two simulators served from this process at the real quotas. The load: N deals
-tagged #AWS created in HubSpot (each becomes an opportunity), then each
-deal's amount edited (each becomes an UpdateOpportunity), through signed
-webhooks; then RSS is read from /proc for every process.
+Runs the service as the compose stack deploys it, in processes of its own:
+the webhook ingest (gunicorn, 2 workers, PCSYNC_INGEST_SERVES=webhooks), the
+console's ingest (1 worker, `management`) and `pcsync worker` (prefork, 2
+children) on a PostgreSQL database and a Redis server of the run's own (both
+removed afterwards), the two simulators served from this process at the real
+quotas. The load: N deals tagged #AWS created in HubSpot (each becomes an
+opportunity), then each deal's amount edited (each becomes an
+UpdateOpportunity), through signed webhooks, and a few operator requests to
+the console's ingest; then RSS is read from /proc for every process.
 
     .venv/bin/python -m benchmarks.memory [--deals 30] [--python PATH]
 
@@ -33,6 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import requests
 import sqlalchemy as sa
 
 from benchmarks.services import backends, free_port
@@ -46,6 +49,9 @@ from simulators.serving import serve_in_thread
 from workers.sync.hubspot_setup import ensure_deal_properties
 
 HUBSPOT_TOKEN = "bench-hubspot-token"
+API_TOKEN = "bench-api-token-0123456789"
+# What an operator looks at: the API's document, quota, failures, the console.
+OPERATOR_PATHS = ("/openapi.json", "/api/budget", "/api/failures", "/console/login")
 CLIENT_SECRET = "bench-client-secret-0123456789"
 DEADLINE_SECONDS = 600.0
 
@@ -80,6 +86,7 @@ def service_env(base: dict[str, str], workdir: str, pc_url: str, hubspot_url: st
         "PCSYNC_INGEST_BIND": public.removeprefix("http://"),
         "PCSYNC_DEBOUNCE_SECONDS": "1",
         "PCSYNC_LOG_LEVEL": "ERROR",
+        "PCSYNC_API_TOKENS": API_TOKEN,
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -112,7 +119,11 @@ def run(args, workdir: str, env_base: dict[str, str], label: str) -> None:
     sim.set_webhook_url(f"{public}/webhooks/hubspot")
     started = time.perf_counter()
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    ingest = subprocess.Popen([*cli, "ingest", "--workers", "2"], env=env, **quiet)
+    webhooks_env = {**env, "PCSYNC_INGEST_SERVES": "webhooks"}
+    ingest = subprocess.Popen([*cli, "ingest", "--workers", "2"], env=webhooks_env, **quiet)
+    console_bind = f"127.0.0.1:{free_port()}"
+    console_env = {**env, "PCSYNC_INGEST_SERVES": "management", "PCSYNC_INGEST_BIND": console_bind}
+    console = subprocess.Popen([*cli, "ingest", "--workers", "1"], env=console_env, **quiet)
     worker = subprocess.Popen([*cli, "worker", "--concurrency", "2"], env=env, **quiet)
     try:
         time.sleep(3)  # both up before the first webhook
@@ -134,7 +145,8 @@ def run(args, workdir: str, env_base: dict[str, str], label: str) -> None:
         pc = pc_app.extensions["pc_simulator"]
         wait_until(lambda: _successes(pc, "UpdateOpportunity") >= args.deals, "the updates")
         elapsed = time.perf_counter() - started
-        report(ingest.pid, worker.pid, args, elapsed, label)
+        ask_as_operator(f"http://{console_bind}")
+        report({"ingest": ingest.pid, "console": console.pid}, worker.pid, args, elapsed, label)
         print(
             f"   HubSpot deal reads: {create_reads} for the {args.deals} creates, "
             f"{_deal_reads(sim) - create_reads} for the {args.deals} edits; Partner Central: "
@@ -145,12 +157,20 @@ def run(args, workdir: str, env_base: dict[str, str], label: str) -> None:
         )
         engine.dispose()
     finally:
-        for process in (ingest, worker):
+        for process in (ingest, console, worker):
             process.terminate()
             process.wait(timeout=60)
         sim.close()
         for server in servers:
             server.stop()
+
+
+def ask_as_operator(base_url: str) -> None:
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    for path in OPERATOR_PATHS:
+        answer = requests.get(base_url + path, headers=headers, timeout=30)
+        if answer.status_code != 200:
+            raise RuntimeError(f"GET {path} answered {answer.status_code}")
 
 
 def _deal_reads(sim) -> int:
@@ -172,15 +192,16 @@ def _linked(engine) -> int:
         )
 
 
-def report(ingest_pid: int, worker_pid: int, args, elapsed: float, label: str) -> None:
+def report(ingests: dict[str, int], worker_pid: int, args, elapsed: float, label: str) -> None:
     print(
         f"pcsync memory benchmark: {label}; services run by {args.python}; "
         f"{args.deals} deals created then edited in {elapsed:.0f}s"
     )
-    print(f"   ingest gunicorn master {rss_mb(ingest_pid):.0f} MB")
-    # `pcsync ingest` execs gunicorn in place: its pid is gunicorn's master.
-    for pid in children(ingest_pid):
-        print(f"   ingest worker {pid}: {rss_mb(pid):.0f} MB")
+    for name, master in ingests.items():
+        print(f"   {name} gunicorn master {rss_mb(master):.0f} MB")
+        # `pcsync ingest` execs gunicorn in place: its pid is gunicorn's master.
+        for pid in children(master):
+            print(f"   {name} worker {pid}: {rss_mb(pid):.0f} MB")
     print(f"   celery worker main {rss_mb(worker_pid):.0f} MB")
     for pid in children(worker_pid):
         print(f"   celery pool child {pid}: {rss_mb(pid):.0f} MB")

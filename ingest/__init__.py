@@ -19,19 +19,17 @@ from pcsync.outages import DATABASE_REFUSALS, OUTAGES
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] | None = None) -> Flask:
-    from ingest import api, files, health, hubspot_webhook, metrics, pc_events
-    from ingest.console import init_console
+    from ingest import health, metrics
 
     # No pre-ping: a request that meets a connection the server closed is
     # retried once (the webhook) or answered 503 like any database outage.
     app = create_base_app(settings, clock, pre_ping=False)
-    app.register_blueprint(health.blueprint)
-    app.register_blueprint(hubspot_webhook.blueprint)
-    app.register_blueprint(pc_events.blueprint)
-    app.register_blueprint(files.blueprint)
-    api.init_api(app)
     settings = app.extensions["pcsync.settings"]
-    init_console(app, settings)
+    app.register_blueprint(health.blueprint)
+    if settings.ingest_serves in ("all", "webhooks"):
+        _serve_webhooks(app)
+    if settings.ingest_serves in ("all", "management"):
+        _serve_management(app, settings)
     app.wsgi_app = BodyDeadline(app.wsgi_app, settings.request_read_timeout_seconds)
     app.before_request(read_body_in_time)
     metrics.init_app(app)
@@ -43,6 +41,24 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     for refusal in DATABASE_REFUSALS:
         app.register_error_handler(refusal, lambda exc: refused_by_database("request", exc))
     return app
+
+
+def _serve_webhooks(app: Flask) -> None:
+    from ingest import hubspot_webhook, pc_events
+
+    app.register_blueprint(hubspot_webhook.blueprint)
+    app.register_blueprint(pc_events.blueprint)
+
+
+def _serve_management(app: Flask, settings: Settings) -> None:
+    # Imported only here: a webhooks-only ingest never loads the API's and
+    # the console's libraries (about 5 MB of each of its workers).
+    from ingest import api, files
+    from ingest.console import init_console
+
+    app.register_blueprint(files.blueprint)
+    api.init_api(app)
+    init_console(app, settings)
 
 
 def read_body_in_time() -> None:

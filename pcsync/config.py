@@ -16,6 +16,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 CATALOGS = ("Sandbox", "AWS")
+# What one ingest serves: everything, or one side of a split deployment
+# (public webhooks apart from the operators' API and console).
+INGEST_SURFACES = ("all", "webhooks", "management")
 SIGNATURE_VERSIONS = ("v1", "v2", "v3")
 MIN_SECRET_CHARS = 8
 AWS_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -108,6 +111,7 @@ class Settings:
     pending_margin_seconds: float = 120.0
     # gunicorn threads per ingest worker, and how long a request body may take.
     ingest_threads: int = 8
+    ingest_serves: str = "all"
     request_read_timeout_seconds: float = 10.0
     # Multiprocess counters of every host (see pcsync/metrics.py); None: in-process.
     metrics_dir: Path | None = None
@@ -415,6 +419,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], object], str | None]] = {
     # Slow clients (ingest/body_deadline.py): each trickling body holds one
     # thread for at most the read timeout.
     "PCSYNC_INGEST_THREADS": ("ingest_threads", _positive_int, "8"),
+    "PCSYNC_INGEST_SERVES": ("ingest_serves", _one_of(INGEST_SURFACES), "all"),
     "PCSYNC_REQUEST_READ_TIMEOUT": ("request_read_timeout_seconds", _positive_float, "10"),
     # Read again by pcsync/metrics.py at import, before prometheus-client is loaded.
     "PCSYNC_METRICS_DIR": ("metrics_dir", _optional_path, ""),

@@ -104,3 +104,16 @@ def test_a_scrape_on_postgresql_and_redis_loads_no_sqlite(
     assert report["status"] == 200
     assert "workers.limiter" in report["modules"]
     assert [m for m in report["modules"] if "sqlite" in m] == []
+
+
+def test_a_webhooks_only_ingest_loads_neither_the_api_nor_the_console(
+    database_url, redis_url, tmp_path
+):
+    """PCSYNC_INGEST_SERVES=webhooks: the management API's and the console's
+    modules and libraries stay out (about 5 MB of each ingest worker)."""
+    environment = ingest_environment(database_url, redis_url, tmp_path)
+    environment["PCSYNC_INGEST_SERVES"] = "webhooks"
+    report = run_fresh(HANDLE_ONE_WEBHOOK, environment, TEST_CLIENT_SECRET)
+    assert report["answer"]["recorded"] == 1
+    management = ("ingest.api", "ingest.console", "flask_smorest", "apispec", "flask_wtf")
+    assert [m for m in management if m in report["modules"]] == []

@@ -253,10 +253,23 @@ class RateLimiter:
                 slot = self._book(policy, holder, now, refusal)
             return _at_slot(slot, now, "slot booked")
 
-    def take(self, group: str, *, priority: Priority = "event", operation: str = "") -> None:
+    def take(
+        self,
+        group: str,
+        *,
+        priority: Priority = "event",
+        operation: str = "",
+        resend: bool = False,
+    ) -> None:
         """``acquire`` for a client about to call: waits in place for a slot
         that comes within ``MAX_INLINE_WAIT``, else raises ``RateLimited``
-        (with the slot, which the current holder keeps for its retry)."""
+        (with the slot, which the current holder keeps for its retry).
+
+        ``resend``: the API refused the call at arrival although this limiter
+        granted it; the holder had its turn, so it books the next slot first
+        in line (``SlotBook.book_first``) instead of last."""
+        if resend:
+            self._book_first(group, priority)
         holder = current_holder()
         caller = holder or f"call:{uuid.uuid4().hex}"
         while True:
@@ -276,6 +289,16 @@ class RateLimiter:
             operation=operation or None,
             slot=decision.slot if holder else None,
         )
+
+    def _book_first(self, group: str, priority: Priority) -> None:
+        policy = self._policy(group)
+        holder = current_holder()
+        if not policy.queued or holder is None or priority == "background":
+            return  # the plain take below: no queue to keep a place in
+        with _storage_errors(group):
+            now = time.time()
+            earliest = self._earliest(policy, now, self._test(policy, priority))
+            self._slots.book_first(policy.name, holder, earliest, policy.interval)
 
     def held_slot(self, group: str, holder: str) -> float | None:
         """The slot ``holder`` has booked in ``group``, if any."""
@@ -365,11 +388,15 @@ class RateLimiter:
     def _book(
         self, policy: GroupPolicy, holder: str, now: float, refusal: Decision | None
     ) -> float:
-        # Not before the slots booked ahead (the book sees to that), nor before
-        # the window that refused has room again.
-        waits_for_window = refusal is not None and refusal.reason != QUEUED
-        earliest = now + refusal.retry_after + policy.margin if waits_for_window else now
+        # Not before the slots booked ahead (the book sees to that).
+        earliest = self._earliest(policy, now, refusal)
         return self._slots.book(policy.name, holder, earliest, policy.interval)
+
+    @staticmethod
+    def _earliest(policy: GroupPolicy, now: float, refusal: Decision | None) -> float:
+        """Not before the window that refused has room again."""
+        waits_for_window = refusal is not None and refusal.reason != QUEUED
+        return now + refusal.retry_after + policy.margin if waits_for_window else now
 
     def _test(self, policy: GroupPolicy, priority: str) -> Decision | None:
         """The refusal every window's test gives (consuming nothing), or None."""

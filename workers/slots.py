@@ -12,6 +12,12 @@ Each book keeps, per group, the next free slot and the slot each holder
 ``at = max(next free, earliest)``, ``next free = at + interval``. A holder
 books at most one slot per group; asking again returns the same one.
 
+A call the API refused at arrival although its slot was granted (the
+server's window measured it a hair early) goes again *first* in line
+(``book_first``): it had its turn, so it takes ``earliest`` and every slot
+it would crowd moves one interval later, in order. Booked last, it would
+wait behind everyone who asked after it.
+
 Three stores, one contract: Redis (production; one Lua script), SQLite
 (embedded mode; one file under the data dir shared by the local processes)
 and memory (one process; unit tests).
@@ -40,6 +46,9 @@ class SlotBook(Protocol):
     def book(self, group: str, holder: str, earliest: float, interval: float) -> float:
         """The holder's slot (epoch seconds), booking the next free one if it has none."""
 
+    def book_first(self, group: str, holder: str, earliest: float, interval: float) -> float:
+        """Book ``earliest`` for the holder ahead of the slots booked after it."""
+
     def held(self, group: str, holder: str) -> float | None:
         """The holder's booked slot, or None."""
 
@@ -51,6 +60,25 @@ class SlotBook(Protocol):
 
     def clear(self, group: str) -> None:
         """Forget every booking of the group."""
+
+
+def put_first(
+    booked: dict[str, float], holder: str, earliest: float, interval: float
+) -> tuple[dict[str, float], float]:
+    """The slots that change when ``holder`` takes ``earliest`` first in line
+    (its own included), and the end of the queue after them. Slots at least
+    an interval before ``earliest`` stay ahead; the others keep their order,
+    each at least an interval after the one before."""
+    changed = {holder: earliest}
+    last = earliest
+    for other, at in sorted(booked.items(), key=lambda item: item[1]):
+        if other == holder or at <= earliest - interval:
+            continue
+        moved = max(at, last + interval)
+        if moved != at:
+            changed[other] = moved
+        last = moved
+    return changed, last + interval
 
 
 def _fresh(at: float | None) -> float | None:
@@ -75,6 +103,14 @@ class MemorySlotBook:
                 self._next[group] = at + interval
                 self._held[(group, holder)] = at
             return at
+
+    def book_first(self, group: str, holder: str, earliest: float, interval: float) -> float:
+        with self._lock:
+            booked = {h: at for (g, h), at in self._held.items() if g == group}
+            changed, end = put_first(booked, holder, earliest, interval)
+            self._held.update({(group, h): at for h, at in changed.items()})
+            self._next[group] = max(self._next.get(group, 0.0), end)
+            return earliest
 
     def held(self, group: str, holder: str) -> float | None:
         with self._lock:
@@ -108,6 +144,35 @@ return at
 """
 
 
+# put_first in Lua (same rule, in integer milliseconds).
+_BOOK_FIRST_SCRIPT = """
+local earliest = tonumber(ARGV[2])
+local interval = tonumber(ARGV[3])
+local flat = redis.call('HGETALL', KEYS[2])
+local others = {}
+for i = 1, #flat, 2 do
+  local at = tonumber(flat[i + 1])
+  if flat[i] ~= ARGV[1] and at > earliest - interval then
+    table.insert(others, {flat[i], at})
+  end
+end
+table.sort(others, function(a, b) return a[2] < b[2] end)
+redis.call('HSET', KEYS[2], ARGV[1], string.format('%d', earliest))
+local last = earliest
+for _, entry in ipairs(others) do
+  local moved = math.max(entry[2], last + interval)
+  if moved ~= entry[2] then
+    redis.call('HSET', KEYS[2], entry[1], string.format('%d', moved))
+  end
+  last = moved
+end
+local queued = tonumber(redis.call('GET', KEYS[1]) or '0')
+redis.call('SET', KEYS[1], string.format('%d', math.max(queued, last + interval)), 'EX', ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return earliest
+"""
+
+
 def _ms(seconds: float) -> int:
     # Up, never down: a slot a fraction early would find its window still full.
     return math.ceil(seconds * 1000)
@@ -120,6 +185,7 @@ class RedisSlotBook:
         self._client = client
         self._prefix = key_prefix
         self._book = client.register_script(_BOOK_SCRIPT)
+        self._book_first = client.register_script(_BOOK_FIRST_SCRIPT)
 
     def _keys(self, group: str) -> tuple[str, str]:
         return f"{self._prefix}:slots:{group}:next", f"{self._prefix}:slots:{group}:held"
@@ -129,6 +195,13 @@ class RedisSlotBook:
         at = self._book(
             keys=self._keys(group),
             args=[holder, _ms(earliest), round(interval * 1000), KEY_TTL_SECONDS, stale_before],
+        )
+        return int(at) / 1000
+
+    def book_first(self, group: str, holder: str, earliest: float, interval: float) -> float:
+        at = self._book_first(
+            keys=self._keys(group),
+            args=[holder, _ms(earliest), round(interval * 1000), KEY_TTL_SECONDS],
         )
         return int(at) / 1000
 
@@ -176,6 +249,22 @@ class SQLiteSlotBook:
                     (group, holder, at),
                 )
             return at
+
+    def book_first(self, group: str, holder: str, earliest: float, interval: float) -> float:
+        with self._store.transaction() as db:
+            rows = db.execute("SELECT holder, at FROM slot_held WHERE grp = ?", (group,))
+            changed, end = put_first(dict(rows.fetchall()), holder, earliest, interval)
+            db.executemany(
+                "INSERT INTO slot_held VALUES (?, ?, ?) "
+                "ON CONFLICT (grp, holder) DO UPDATE SET at = excluded.at",
+                [(group, h, at) for h, at in changed.items()],
+            )
+            db.execute(
+                "INSERT INTO slot_queue VALUES (?, ?) ON CONFLICT (grp) "
+                "DO UPDATE SET next_free = max(next_free, excluded.next_free)",
+                (group, end),
+            )
+            return earliest
 
     def held(self, group: str, holder: str) -> float | None:
         with self._store.transaction() as db:

@@ -158,7 +158,7 @@ class PartnerCentral:
         method = getattr(self.boto, xform_name(operation))
         for resend in range(THROTTLED_RESENDS + 1):
             if group:
-                self.limiter.take(group, priority=priority, operation=operation)
+                self.limiter.take(group, priority=priority, operation=operation, resend=resend > 0)
             try:
                 response = method(Catalog=self.catalog, **params)
                 break
@@ -166,8 +166,8 @@ class PartnerCentral:
                 error = translate(exc, operation)
                 if resend < THROTTLED_RESENDS and isinstance(error, Throttled):
                     # Paced by us, refused at arrival by a hair: the request
-                    # changed nothing and goes again at the next free token,
-                    # keeping the task's reads and its place in line.
+                    # changed nothing and goes again at the next token, first
+                    # in line, keeping the task's reads and its place.
                     log.info("partnercentral.throttled", extra={"operation": operation})
                     continue
                 raise error from exc

@@ -6,6 +6,7 @@ import pytest
 
 from workers.errors import RateLimited
 from workers.limiter import SLOT_SAFETY, holding
+from workers.slots import put_first
 
 from .conftest import FakeClock
 
@@ -128,6 +129,38 @@ def test_take_keeps_a_far_slot_for_the_holder_and_frees_an_anonymous_one(make_li
     assert kept.value.slot == limiter.held_slot("pc-write", "deal:1")
     assert kept.value.retry_after > 2.0
     assert anonymous.value.slot is None
+
+
+def test_a_call_refused_at_arrival_goes_again_first_in_line(make_limiter, fake_clock):
+    """The API refused a's granted call (its window saw it a hair early):
+    a books the next slot ahead of b and c, who asked after it, and they
+    move back one interval each, in order; a newcomer still comes last."""
+    limiter = make_limiter()
+    start = fake_clock.now
+    with holding("a"):
+        limiter.take("pc-write")  # granted; the API answers ThrottlingException
+    fake_clock.advance(0.2)
+    b = limiter.acquire("pc-write", holder="b").slot
+    c = limiter.acquire("pc-write", holder="c").slot
+
+    with holding("a"):
+        limiter.take("pc-write", operation="UpdateOpportunity", resend=True)
+
+    interval = 1.0 + MARGIN
+    assert fake_clock.now == pytest.approx(start + interval, abs=0.01), "a waited in place"
+    assert limiter.held_slot("pc-write", "a") is None, "and used its slot"
+    assert limiter.held_slot("pc-write", "b") == pytest.approx(b + interval, abs=0.01)
+    assert limiter.held_slot("pc-write", "c") == pytest.approx(c + interval, abs=0.01)
+    assert limiter.acquire("pc-write", holder="d").slot == pytest.approx(c + 2 * interval, abs=0.01)
+    fake_clock.now = b + interval + 0.001
+    assert limiter.acquire("pc-write", holder="b").allowed
+
+
+def test_a_slot_due_an_interval_before_stays_ahead_of_the_resend():
+    changed, end = put_first({"late": 9.0, "b": 10.5, "c": 11.0}, "a", 10.0, 1.0)
+
+    assert changed == {"a": 10.0, "b": 11.0, "c": 12.0}, "late was due before a's turn"
+    assert end == 13.0
 
 
 def test_hubspot_slots_are_spaced_by_its_average_rate(make_limiter, fake_clock):

@@ -79,9 +79,11 @@ class ThrottlingBoto:
 class CountingLimiter:
     def __init__(self) -> None:
         self.tokens_taken = 0
+        self.resends: list[bool] = []
 
-    def take(self, group: str, **_) -> None:
+    def take(self, group: str, *, resend: bool = False, **_) -> None:
         self.tokens_taken += 1
+        self.resends.append(resend)
 
 
 def partner_central(boto: ThrottlingBoto, limiter: CountingLimiter) -> PartnerCentral:
@@ -95,6 +97,8 @@ def test_partner_central_sends_a_throttled_call_again_through_the_limiter():
 
     assert response == {"Id": "O1"}
     assert boto.calls == limiter.tokens_taken == THROTTLED_RESENDS + 1
+    # Each resend goes first in line for its token (RateLimiter.take).
+    assert limiter.resends == [False] + [True] * THROTTLED_RESENDS
 
 
 def test_partner_central_raises_throttled_once_the_resends_are_spent():

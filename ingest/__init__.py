@@ -26,9 +26,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] | No
     app = create_base_app(settings, clock, pre_ping=False)
     settings = app.extensions["pcsync.settings"]
     app.register_blueprint(health.blueprint)
-    if settings.ingest_serves in ("all", "webhooks"):
+    if settings.serves_webhooks:
         _serve_webhooks(app)
-    if settings.ingest_serves in ("all", "management"):
+    if settings.serves_management:
         _serve_management(app, settings)
     app.wsgi_app = BodyDeadline(app.wsgi_app, settings.request_read_timeout_seconds)
     app.before_request(read_body_in_time)

@@ -120,6 +120,14 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @property
+    def serves_webhooks(self) -> bool:
+        return self.ingest_serves in ("all", "webhooks")
+
+    @property
+    def serves_management(self) -> bool:
+        return self.ingest_serves in ("all", "management")
+
+    @property
     def embedded_broker(self) -> bool:
         return self.celery_broker_url.startswith("filesystem://")
 

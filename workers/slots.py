@@ -220,6 +220,17 @@ class RedisSlotBook:
         self._client.delete(*self._keys(group))
 
 
+# A holder's slot, set or moved; the queue's end, only ever pushed later.
+_SQL_HOLD = (
+    "INSERT INTO slot_held VALUES (?, ?, ?) "
+    "ON CONFLICT (grp, holder) DO UPDATE SET at = excluded.at"
+)
+_SQL_END_QUEUE_AT = (
+    "INSERT INTO slot_queue VALUES (?, ?) "
+    "ON CONFLICT (grp) DO UPDATE SET next_free = max(next_free, excluded.next_free)"
+)
+
+
 class SQLiteSlotBook:
     """The book of one installation's local processes (embedded mode)."""
 
@@ -238,32 +249,16 @@ class SQLiteSlotBook:
             at = _fresh(self._held(db, group, holder))
             if at is None:
                 at = max(self._next_free(db, group), earliest)
-                db.execute(
-                    "INSERT INTO slot_queue VALUES (?, ?) "
-                    "ON CONFLICT (grp) DO UPDATE SET next_free = excluded.next_free",
-                    (group, at + interval),
-                )
-                db.execute(
-                    "INSERT INTO slot_held VALUES (?, ?, ?) "
-                    "ON CONFLICT (grp, holder) DO UPDATE SET at = excluded.at",
-                    (group, holder, at),
-                )
+                db.execute(_SQL_END_QUEUE_AT, (group, at + interval))
+                db.execute(_SQL_HOLD, (group, holder, at))
             return at
 
     def book_first(self, group: str, holder: str, earliest: float, interval: float) -> float:
         with self._store.transaction() as db:
             rows = db.execute("SELECT holder, at FROM slot_held WHERE grp = ?", (group,))
             changed, end = put_first(dict(rows.fetchall()), holder, earliest, interval)
-            db.executemany(
-                "INSERT INTO slot_held VALUES (?, ?, ?) "
-                "ON CONFLICT (grp, holder) DO UPDATE SET at = excluded.at",
-                [(group, h, at) for h, at in changed.items()],
-            )
-            db.execute(
-                "INSERT INTO slot_queue VALUES (?, ?) ON CONFLICT (grp) "
-                "DO UPDATE SET next_free = max(next_free, excluded.next_free)",
-                (group, end),
-            )
+            db.executemany(_SQL_HOLD, [(group, h, at) for h, at in changed.items()])
+            db.execute(_SQL_END_QUEUE_AT, (group, end))
             return earliest
 
     def held(self, group: str, holder: str) -> float | None:
